@@ -1,0 +1,142 @@
+import { CuratorError, ErrorCodes, StageError } from "./errors.ts";
+import { assignTaskIds } from "./ids.ts";
+import type { NodeInfo, WorkerMetadata } from "./node.ts";
+import type { StagePerfStats } from "./perf.ts";
+import { consumeStageMetrics, type ProcessingStage, type StageOutput } from "./stage.ts";
+import type { Task } from "./task.ts";
+import { type Clock, StageTimer } from "./timer.ts";
+
+/** Extra facts about a batch that only the backend knows. */
+export interface BatchHints {
+	/** Encoded size of the input tasks, in bytes. */
+	inputSizeBytes?: number;
+	/** Whether the stage is the pipeline's source (ids from `deterministicId()`). */
+	isSource?: boolean;
+}
+
+/** What one batch call produced. */
+export interface BatchResult<Out extends Task = Task> {
+	tasks: Out[];
+	perf: StagePerfStats;
+}
+
+/**
+ * Wraps a stage for a backend. Its public methods are template methods: they
+ * validate, time the call, assign task ids, drop filtered results, consume
+ * the stage's custom metrics and append one {@link StagePerfStats} to every
+ * output task; {@link BaseStageAdapter.invokeStage} is the hook a backend
+ * may override. Lifecycle calls are delegated to the stage.
+ */
+export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
+	readonly stage: ProcessingStage<In, Out>;
+	protected readonly timer: StageTimer;
+	#workerId: string | undefined;
+
+	constructor(stage: ProcessingStage<In, Out>, clock?: Clock) {
+		this.stage = stage;
+		this.timer = new StageTimer(stage.name, clock);
+	}
+
+	/** Runs the stage's `setupOnNode`. */
+	async setupOnNode(nodeInfo: NodeInfo, workerMetadata: WorkerMetadata): Promise<void> {
+		await this.stage.setupOnNode(nodeInfo, workerMetadata);
+	}
+
+	/** Runs the stage's `setup`; idle time is counted from its end. */
+	async setup(workerMetadata: WorkerMetadata): Promise<void> {
+		this.#workerId = workerMetadata.workerId;
+		await this.stage.setup(workerMetadata);
+		this.timer.markReady();
+	}
+
+	/** Runs the stage's `teardown`. */
+	async teardown(): Promise<void> {
+		await this.stage.teardown();
+	}
+
+	/** Processes one batch; see the class comment. */
+	async processBatch(tasks: In[], hints: BatchHints = {}): Promise<Out[]> {
+		return (await this.processBatchWithStats(tasks, hints)).tasks;
+	}
+
+	/** Like {@link processBatch}, also returning the batch's perf record. */
+	async processBatchWithStats(tasks: In[], hints: BatchHints = {}): Promise<BatchResult<Out>> {
+		const taskIds = tasks.map((task) => task.taskId);
+		for (const task of tasks) this.#validateInput(task);
+		const numItems = tasks.reduce((sum, task) => sum + safeNumItems(task), 0);
+		let results: StageOutput<Out>[];
+		let timing: Awaited<ReturnType<StageTimer["time"]>>[1];
+		try {
+			[results, timing] = await this.timer.time(numItems, () => this.invokeStage(tasks));
+			if (!Array.isArray(results)) {
+				throw new CuratorError(ErrorCodes.invalidTask, "processBatch must return an array");
+			}
+		} catch (error) {
+			consumeStageMetrics(this.stage);
+			throw this.#stageError(taskIds, error);
+		}
+		const parented = (() => {
+			try {
+				return assignTaskIds(this.stage.name, tasks, results, hints.isSource ?? false);
+			} catch (error) {
+				throw this.#stageError(taskIds, error);
+			}
+		})();
+		const perf = this.timer.record(
+			timing,
+			{
+				batchId: taskIds[0] ?? "",
+				numItems,
+				numTasks: tasks.length,
+				inputSizeBytes: hints.inputSizeBytes ?? 0,
+			},
+			consumeStageMetrics(this.stage),
+		);
+		for (const { task, parent } of parented) task.stagePerf = [...parent.stagePerf, perf];
+		return { tasks: parented.map(({ task }) => task), perf };
+	}
+
+	/** Calls the stage; a backend may override this hook (never the public methods). */
+	protected async invokeStage(tasks: In[]): Promise<StageOutput<Out>[]> {
+		return this.stage.processBatch(tasks);
+	}
+
+	#validateInput(task: In): void {
+		const required = this.stage.inputs();
+		const missing = [
+			...(required.task ?? []).filter((attr) => !(attr in task)),
+			...(required.data ?? [])
+				.filter((field) => !hasDataField(task, field))
+				.map((f) => `data.${f}`),
+		];
+		if (missing.length > 0 || !task.validate()) {
+			const what = missing.length > 0 ? `missing ${missing.join(", ")}` : "validate() failed";
+			throw this.#stageError(
+				[task.taskId],
+				new CuratorError(ErrorCodes.invalidTask, `invalid input task (${what})`),
+			);
+		}
+	}
+
+	#stageError(taskIds: string[], cause: unknown): StageError {
+		if (cause instanceof StageError) return cause;
+		const context = { stage: this.stage.name, taskIds, ...workerOf(this.#workerId) };
+		return new StageError(context, cause);
+	}
+}
+
+function workerOf(workerId: string | undefined): { workerId?: string } {
+	return workerId === undefined ? {} : { workerId };
+}
+
+function safeNumItems(task: Task): number {
+	const n = task.numItems;
+	return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+function hasDataField(task: Task, field: string): boolean {
+	const withFields = task as Task & { hasDataField?: (name: string) => boolean };
+	if (typeof withFields.hasDataField === "function") return withFields.hasDataField(field);
+	const data = task.data;
+	return typeof data === "object" && data !== null && field in data;
+}

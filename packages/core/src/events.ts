@@ -1,0 +1,50 @@
+import type { StagePerfStats } from "./perf.ts";
+
+/** A task that did not make it through a stage, recorded instead of lost. */
+export interface TaskFailure {
+	stage: string;
+	taskIds: string[];
+	error: string;
+	attempts: number;
+	workerId?: string;
+	exitCause?: string;
+}
+
+/** Everything an executor reports while it runs. Renderers and summaries read only these. */
+export type RunEvent =
+	| { type: "run:start"; backend: string; stages: string[] }
+	| { type: "stage:start"; stage: string; index: number; workers?: number }
+	| { type: "worker:start"; stage: string; workerId: string; pid?: number }
+	| {
+			type: "batch:done";
+			stage: string;
+			workerId: string;
+			tasksIn: number;
+			tasksOut: number;
+			itemsIn: number;
+			itemsOut: number;
+			perf: StagePerfStats;
+	  }
+	| {
+			type: "worker:exit";
+			stage: string;
+			workerId: string;
+			expected: boolean;
+			code?: number | null;
+			signal?: string | null;
+	  }
+	| { type: "retry"; stage: string; taskIds: string[]; attempt: number; reason: string }
+	| { type: "task:failed"; failure: TaskFailure }
+	| { type: "stage:end"; stage: string; index: number }
+	| { type: "run:end"; ok: boolean; error?: string }
+	| {
+			type: "log";
+			level: "debug" | "info" | "warn" | "error";
+			message: string;
+			stage?: string;
+			workerId?: string;
+			fields?: Record<string, unknown>;
+	  };
+
+/** Receives run events as they happen. */
+export type RunEventListener = (event: RunEvent) => void;

@@ -1,0 +1,181 @@
+import { AbortError, CuratorError, ErrorCodes } from "./errors.ts";
+import type { RunEvent, RunEventListener, TaskFailure } from "./events.ts";
+import { rootTaskId } from "./ids.ts";
+import { type Logger, silentLogger } from "./logger.ts";
+import { resolveStages } from "./plan.ts";
+import type { ProcessingStage } from "./stage.ts";
+import { type RunSummary, RunSummaryBuilder } from "./summary.ts";
+import { EmptyTask, isTask, type Task } from "./task.ts";
+
+/** What a backend can do; the conformance kit reads it to skip cases visibly. */
+export interface ExecutorSupports {
+	/** Runs stages on several nodes. */
+	multiNode: boolean;
+	/** Runs stages outside the caller's process, so a crash cannot take the caller down. */
+	processIsolation: boolean;
+	/** Stops on `AbortSignal` and reaps its workers. */
+	abort: boolean;
+	/** Retries batches whose worker died. */
+	retries: boolean;
+	/** Runs all stages at once with bounded queues. */
+	streaming: boolean;
+}
+
+/** Settings every executor accepts. */
+export interface ExecutorConfig {
+	/** Leave the Ray head node out of scheduling (env: `CURATOR_IGNORE_RAY_HEAD_NODE`). */
+	ignoreHeadNode?: boolean;
+	/** Where logs go; defaults to silence. */
+	logger?: Logger;
+}
+
+/** What a subclass passes to the base constructor. */
+export interface ExecutorIdentity {
+	/** Backend name, prefixed to error messages (e.g. `actor-pool`). */
+	backend: string;
+	supports: ExecutorSupports;
+}
+
+/** Per-run options. */
+export interface RunOptions {
+	/** Cancels the run; every worker is reaped. */
+	signal?: AbortSignal;
+	/** Receives every run event. */
+	onEvent?: RunEventListener;
+}
+
+/** Everything a run produced: outputs, recorded failures and the summary. */
+export interface RunResult {
+	tasks: Task[];
+	failures: TaskFailure[];
+	summary: RunSummary;
+}
+
+/** Handed to {@link BaseExecutor.executeStages}: how a backend reports and checks. */
+export interface ExecutionContext {
+	readonly signal: AbortSignal;
+	readonly logger: Logger;
+	/** Reports an event (also folded into the run summary). */
+	emit(event: RunEvent): void;
+	/** Records a task failure (with `ignoreFailures`); the run goes on. */
+	recordFailure(failure: TaskFailure): void;
+	/** Throws {@link AbortError} if the run was cancelled. */
+	throwIfAborted(): void;
+}
+
+/**
+ * Base of every backend. {@link BaseExecutor.execute} and
+ * {@link BaseExecutor.run} are template methods: they resolve and validate
+ * the stages, give initial tasks their root ids, wire events, cancellation
+ * and the summary, then call the one hook a backend implements,
+ * {@link BaseExecutor.executeStages}.
+ */
+export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfig> {
+	readonly config: Readonly<Config>;
+	readonly ignoreHeadNode: boolean;
+	readonly backend: string;
+	readonly supports: Readonly<ExecutorSupports>;
+	protected readonly logger: Logger;
+
+	constructor(config: Config, identity: ExecutorIdentity) {
+		if (typeof config !== "object" || config === null) {
+			throw new CuratorError(
+				ErrorCodes.invalidConfig,
+				`${identity.backend}: config must be an object`,
+			);
+		}
+		this.config = Object.freeze({ ...config });
+		this.backend = identity.backend;
+		this.supports = Object.freeze({ ...identity.supports });
+		this.ignoreHeadNode = config.ignoreHeadNode ?? envFlag("CURATOR_IGNORE_RAY_HEAD_NODE");
+		this.logger = (config.logger ?? silentLogger).child({ backend: identity.backend });
+	}
+
+	/** Runs `stages` on `initialTasks` (default: one `EmptyTask`) and resolves to the output tasks. */
+	async execute(
+		stages: readonly unknown[],
+		initialTasks?: readonly Task[],
+		options?: RunOptions,
+	): Promise<Task[]> {
+		return (await this.run(stages, initialTasks, options)).tasks;
+	}
+
+	/** Like {@link execute}, also returning recorded failures and the run summary. */
+	async run(
+		stages: readonly unknown[],
+		initialTasks?: readonly Task[],
+		options: RunOptions = {},
+	): Promise<RunResult> {
+		const resolved = resolveStages(stages);
+		const roots = rootTasks(initialTasks);
+		const summary = new RunSummaryBuilder();
+		const failures: TaskFailure[] = [];
+		const signal = options.signal ?? new AbortController().signal;
+		const emit = (event: RunEvent): void => {
+			summary.add(event);
+			if (event.type === "task:failed") failures.push(event.failure);
+			options.onEvent?.(event);
+		};
+		const context: ExecutionContext = {
+			signal,
+			logger: this.logger,
+			emit,
+			recordFailure: (failure) => emit({ type: "task:failed", failure }),
+			throwIfAborted: () => {
+				if (signal.aborted) throw new AbortError(signal.reason);
+			},
+		};
+		emit({ type: "run:start", backend: this.backend, stages: resolved.map((s) => s.name) });
+		try {
+			context.throwIfAborted();
+			const tasks = await this.executeStages(resolved, roots, context);
+			context.throwIfAborted();
+			emit({ type: "run:end", ok: true });
+			return { tasks, failures, summary: summary.build() };
+		} catch (error) {
+			const wrapped =
+				signal.aborted && !(error instanceof AbortError) ? new AbortError(signal.reason) : error;
+			emit({ type: "run:end", ok: false, error: errorMessage(wrapped) });
+			throw wrapped;
+		}
+	}
+
+	/**
+	 * The backend's work: run resolved stages (roles assigned, names unique)
+	 * on tasks that already have root ids, and return the final outputs.
+	 */
+	protected abstract executeStages(
+		stages: ProcessingStage[],
+		initialTasks: Task[],
+		context: ExecutionContext,
+	): Promise<Task[]>;
+
+	/** A `CuratorError` whose message is prefixed with the backend name. */
+	protected error(code: CuratorError["code"], message: string, cause?: unknown): CuratorError {
+		return new CuratorError(
+			code,
+			`${this.backend}: ${message}`,
+			cause === undefined ? undefined : { cause },
+		);
+	}
+}
+
+function rootTasks(initialTasks: readonly Task[] | undefined): Task[] {
+	if (initialTasks === undefined || initialTasks.length === 0) return [new EmptyTask()];
+	return initialTasks.map((task, index) => {
+		if (!isTask(task)) {
+			throw new CuratorError(ErrorCodes.invalidTask, `initial task ${index} is not a Task`);
+		}
+		task.taskId = rootTaskId(index);
+		return task;
+	});
+}
+
+function envFlag(name: string): boolean {
+	const value = globalThis.process?.env?.[name]?.toLowerCase();
+	return value === "1" || value === "true" || value === "yes";
+}
+
+function errorMessage(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}

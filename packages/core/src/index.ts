@@ -1,0 +1,49 @@
+export type { BatchHints, BatchResult } from "./adapter.ts";
+export { BaseStageAdapter } from "./adapter.ts";
+export { CompositeStage, isCompositeStage } from "./composite.ts";
+export type { ErrorCode, StageFailureContext } from "./errors.ts";
+export { AbortError, CuratorError, ErrorCodes, StageError } from "./errors.ts";
+export type { RunEvent, RunEventListener, TaskFailure } from "./events.ts";
+export type {
+	ExecutionContext,
+	ExecutorConfig,
+	ExecutorIdentity,
+	ExecutorSupports,
+	RunOptions,
+	RunResult,
+} from "./executor.ts";
+export { BaseExecutor } from "./executor.ts";
+export type { ParentedTask } from "./ids.ts";
+export { assignTaskIds, randomTaskId, rootTaskId } from "./ids.ts";
+export type { LogFn, Logger } from "./logger.ts";
+export { silentLogger } from "./logger.ts";
+export { aggregateStageMetrics } from "./metrics.ts";
+export type { AdapterClass } from "./named-adapter.ts";
+export { createNamedAdapter } from "./named-adapter.ts";
+export type { NodeInfo, WorkerAllocation, WorkerMetadata } from "./node.ts";
+export type { StagePerfStats } from "./perf.ts";
+export { emptyPerfStats, flattenPerfStats, sumPerfStats } from "./perf.ts";
+export { Pipeline } from "./pipeline.ts";
+export type { PipelineStage } from "./plan.ts";
+export { resolveStages, sourceIndex } from "./plan.ts";
+export type { MachineResources, ResourcesInit } from "./resources.ts";
+export { Resources, resourceDefaults } from "./resources.ts";
+export type {
+	BackendStageOptions,
+	StageIO,
+	StageOutput,
+	StageRole,
+	StageSettings,
+} from "./stage.ts";
+export {
+	consumeStageMetrics,
+	hasCustomSetup,
+	isProcessingStage,
+	ProcessingStage,
+} from "./stage.ts";
+export type { RunSummary, StageSummary } from "./summary.ts";
+export { RunSummaryBuilder } from "./summary.ts";
+export type { TaskInit } from "./task.ts";
+export { EmptyTask, isTask, Task } from "./task.ts";
+export type { BatchTiming, Clock } from "./timer.ts";
+export { StageTimer } from "./timer.ts";

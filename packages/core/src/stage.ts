@@ -1,0 +1,180 @@
+import { CuratorError, ErrorCodes } from "./errors.ts";
+import type { NodeInfo, WorkerMetadata } from "./node.ts";
+import { Resources, type ResourcesInit } from "./resources.ts";
+import type { Task } from "./task.ts";
+
+/**
+ * Per-backend stage options. Empty here on purpose: each backend plugin adds
+ * its own key by module augmentation (for example `xenna`, `data`,
+ * `actorPool`), so core never names an engine.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by backend plugins
+export interface BackendStageOptions {}
+
+/** Explicit role of a stage in a pipeline. */
+export type StageRole = "source" | "sink";
+
+/** What one stage call may return for one input task. */
+export type StageOutput<Out> = Out | Out[] | null;
+
+/** Attributes a stage needs (`inputs()`) or produces (`outputs()`). */
+export interface StageIO {
+	/** Top-level task attributes. */
+	task?: readonly string[];
+	/** Fields of the task's data (columns, keys). */
+	data?: readonly string[];
+}
+
+/** Settings every stage has; `with()` changes them on a copy. */
+export interface StageSettings {
+	name?: string;
+	resources?: Resources | ResourcesInit;
+	batchSize?: number;
+	role?: StageRole;
+	backend?: BackendStageOptions;
+}
+
+const stageBrand = Symbol.for("curator.stage");
+const metricsKey = Symbol.for("curator.stage.metrics");
+
+/**
+ * A processing stage: turns input tasks into output tasks.
+ *
+ * Implement {@link ProcessingStage.process} (or override
+ * {@link ProcessingStage.processBatch}). Lifecycle: `setupOnNode` once per
+ * node, `setup` once per worker, `teardown` once per worker that ran `setup`.
+ * Every method may be async.
+ *
+ * State is the stage's own enumerable fields; they must be structured-clone
+ * serializable, because a worker rebuilds the stage from its class and its
+ * fields without running the constructor again.
+ */
+export abstract class ProcessingStage<In extends Task = Task, Out extends Task = Task> {
+	/** Name shown in logs, metrics and dashboards. Defaults to the class name. */
+	name: string;
+	/** Per-worker resource request. */
+	resources: Resources;
+	/** Input tasks per call. */
+	batchSize: number;
+	/** Explicit role; otherwise the pipeline's first stage is the source and its last the sink. */
+	role: StageRole | undefined;
+	/** Per-backend options, one key per backend. */
+	backend: BackendStageOptions;
+
+	constructor(settings: StageSettings = {}) {
+		this.name = settings.name ?? new.target.name;
+		this.resources = toResources(settings.resources);
+		this.batchSize = settings.batchSize ?? 1;
+		this.role = settings.role;
+		this.backend = settings.backend ?? {};
+	}
+
+	/** Processes one task: a task, several (fan-out) or `null` (filtered out). */
+	abstract process(task: In): StageOutput<Out> | Promise<StageOutput<Out>>;
+
+	/**
+	 * Processes a batch. Return one entry per input, in input order (positional
+	 * ids, `null` for a filtered slot); a flat list of another length is an
+	 * ambiguous batch and gets random ids.
+	 */
+	async processBatch(tasks: In[]): Promise<StageOutput<Out>[]> {
+		const results: StageOutput<Out>[] = [];
+		for (const task of tasks) results.push(await this.process(task));
+		return results;
+	}
+
+	/** Runs once per node before any worker of this stage starts there. */
+	setupOnNode(_nodeInfo: NodeInfo, _workerMetadata: WorkerMetadata): void | Promise<void> {}
+
+	/** Runs once per worker before its first batch. */
+	setup(_workerMetadata: WorkerMetadata): void | Promise<void> {}
+
+	/** Runs once per worker that ran `setup`, also after failures. */
+	teardown(): void | Promise<void> {}
+
+	/** Attributes required on input tasks. */
+	inputs(): StageIO {
+		return {};
+	}
+
+	/** Attributes present on output tasks. */
+	outputs(): StageIO {
+		return {};
+	}
+
+	/** Fixed number of workers, when the stage needs one; `undefined` lets the backend decide. */
+	numWorkers(): number | undefined {
+		return undefined;
+	}
+
+	/** A reconfigured copy (same class and fields, some settings changed). */
+	with(settings: StageSettings): this {
+		const copy = Object.create(Object.getPrototypeOf(this)) as this;
+		Object.assign(copy, this);
+		if (settings.name !== undefined) copy.name = settings.name;
+		if (settings.resources !== undefined) copy.resources = toResources(settings.resources);
+		if (settings.batchSize !== undefined) copy.batchSize = settings.batchSize;
+		if (settings.role !== undefined) copy.role = settings.role;
+		if (settings.backend !== undefined) copy.backend = { ...this.backend, ...settings.backend };
+		return copy;
+	}
+
+	/** Adds `value` to custom metric `name` for the current call. */
+	logMetric(name: string, value: number): void {
+		const metrics = metricsOf(this);
+		metrics[name] = (metrics[name] ?? 0) + value;
+	}
+
+	/** Runs `work` and adds its duration in seconds to custom metric `name`. */
+	async timeMetric<T>(name: string, work: () => T | Promise<T>): Promise<T> {
+		const start = performance.now();
+		try {
+			return await work();
+		} finally {
+			this.logMetric(name, (performance.now() - start) / 1000);
+		}
+	}
+}
+
+Object.defineProperty(ProcessingStage.prototype, stageBrand, { value: true });
+
+/** Whether `value` is a {@link ProcessingStage} (also from another copy of this package). */
+export function isProcessingStage(value: unknown): value is ProcessingStage {
+	return (
+		typeof value === "object" &&
+		value !== null &&
+		(value as Record<symbol, unknown>)[stageBrand] === true &&
+		typeof (value as ProcessingStage).process === "function"
+	);
+}
+
+/** Returns and clears the custom metrics a stage logged since the last call. */
+export function consumeStageMetrics(stage: ProcessingStage): Record<string, number> {
+	const metrics = metricsOf(stage);
+	Object.defineProperty(stage, metricsKey, { value: {}, writable: true, enumerable: false });
+	return metrics;
+}
+
+/** Whether the stage defines its own `setup` (it then needs long-lived workers). */
+export function hasCustomSetup(stage: ProcessingStage): boolean {
+	return stage.setup !== ProcessingStage.prototype.setup;
+}
+
+function metricsOf(stage: ProcessingStage): Record<string, number> {
+	const holder = stage as unknown as Record<symbol, Record<string, number> | undefined>;
+	let metrics = holder[metricsKey];
+	if (metrics === undefined) {
+		metrics = {};
+		Object.defineProperty(stage, metricsKey, { value: metrics, writable: true, enumerable: false });
+	}
+	return metrics;
+}
+
+function toResources(value: Resources | ResourcesInit | undefined): Resources {
+	if (value instanceof Resources) return value;
+	if (value === undefined) return new Resources();
+	if (typeof value !== "object" || value === null) {
+		throw new CuratorError(ErrorCodes.invalidResources, "invalid resources: expected an object");
+	}
+	return new Resources(value);
+}

@@ -1,0 +1,70 @@
+import type { StagePerfStats } from "./perf.ts";
+
+/** What a task is built from; `taskId` is never among them (the framework assigns it). */
+export interface TaskInit<T> {
+	datasetName: string;
+	data: T;
+	metadata?: Record<string, unknown>;
+	stagePerf?: StagePerfStats[];
+}
+
+/**
+ * A unit of work flowing between stages.
+ *
+ * Subclasses define {@link Task.numItems}; they may define
+ * {@link Task.deterministicId} (a content id that a source stage uses as the
+ * task id) and refine {@link Task.validate}. Fields must be structured-clone
+ * serializable so a task can travel to another process.
+ */
+export abstract class Task<T = unknown> {
+	/** Assigned by the framework only (see the task-id rules in `ids.ts`). */
+	taskId = "";
+	datasetName: string;
+	data: T;
+	metadata: Record<string, unknown>;
+	/** One record per stage the task went through, in pipeline order. */
+	stagePerf: StagePerfStats[];
+
+	constructor(init: TaskInit<T>) {
+		this.datasetName = init.datasetName;
+		this.data = init.data;
+		this.metadata = init.metadata ?? {};
+		this.stagePerf = init.stagePerf ?? [];
+	}
+
+	/** Number of items (rows, documents, files ...) this task carries. */
+	abstract get numItems(): number;
+
+	/** Whether the task is well-formed; stages may reject invalid input. */
+	validate(): boolean {
+		return true;
+	}
+
+	/** A content-derived id, used as task id when this task leaves a source stage. */
+	deterministicId?(): string | undefined;
+}
+
+/** The implicit root task of a pipeline run without initial tasks (id `"0"`). */
+export class EmptyTask extends Task<null> {
+	constructor() {
+		super({ datasetName: "empty", data: null });
+		this.taskId = "0";
+	}
+
+	override get numItems(): number {
+		return 0;
+	}
+}
+
+/** Whether `value` is a {@link Task}. */
+export function isTask(value: unknown): value is Task {
+	if (value instanceof Task) return true;
+	// Duck-typed so tasks from another copy of this package (or rebuilt in a worker) still count.
+	return (
+		typeof value === "object" &&
+		value !== null &&
+		typeof (value as Task).taskId === "string" &&
+		Array.isArray((value as Task).stagePerf) &&
+		"numItems" in value
+	);
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The two entry points of the README:
+#   tools/run.sh demo   installs, builds and runs the main job
+#   tools/run.sh test   installs, builds, lints, type-checks and runs every test
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+if [ "${CURATOR_IN_NODE_ENV:-}" != "1" ]; then
+	export CURATOR_IN_NODE_ENV=1
+	exec "$ROOT/tools/env/with-node.sh" "$ROOT/tools/run.sh" "$@"
+fi
+
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-false}"
+export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+
+install() {
+	local stamp="node_modules/.curator-install-stamp"
+	if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+		# npm ci rejects this lock file: the registry serves no builds for other platforms, so
+		# their optional packages cannot be locked. npm install still follows the lock file.
+		npm install --loglevel=error --no-audit --no-fund
+		touch "$stamp"
+	fi
+}
+
+build() {
+	npx nx run-many -t build --outputStyle=stream
+}
+
+case "${1:-}" in
+demo)
+	shift
+	install
+	build >&2
+	exec node examples/quickstart.ts "$@"
+	;;
+test)
+	shift
+	install
+	npx biome ci .
+	npx nx run-many -t build typecheck test --outputStyle=stream
+	;;
+*)
+	echo "usage: tools/run.sh demo|test" >&2
+	exit 2
+	;;
+esac
