@@ -26,6 +26,8 @@ export { emptyPerfStats, flattenPerfStats, sumPerfStats } from "./perf.ts";
 export { Pipeline } from "./pipeline.ts";
 export type { PipelineStage } from "./plan.ts";
 export { resolveStages, sourceIndex } from "./plan.ts";
+export type { ClassRef } from "./registry.ts";
+export { classRefOf, registeredClass, registerModule } from "./registry.ts";
 export type { MachineResources, ResourcesInit } from "./resources.ts";
 export { Resources, resourceDefaults } from "./resources.ts";
 export type {

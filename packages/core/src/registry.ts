@@ -1,0 +1,70 @@
+import { CuratorError, ErrorCodes } from "./errors.ts";
+
+/** Where a class lives: a module specifier or file URL and its export name. */
+export interface ClassRef {
+	module: string;
+	export: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any class may be registered
+type AnyClass = abstract new (...args: any[]) => unknown;
+
+const registryKey = Symbol.for("curator.registry");
+
+interface Registry {
+	byClass: WeakMap<AnyClass, ClassRef>;
+	byRef: Map<string, AnyClass>;
+}
+
+/** One registry per process, shared by every copy of this package. */
+function registry(): Registry {
+	const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
+	let found = holder[registryKey];
+	if (found === undefined) {
+		found = { byClass: new WeakMap(), byRef: new Map() };
+		holder[registryKey] = found;
+	}
+	return found;
+}
+
+/**
+ * Registers the stage and task classes of one module so they can travel to
+ * other processes: call it once per module with `import.meta.url` and the
+ * exported classes, under the names they are exported as.
+ *
+ * ```ts
+ * export class UpperStage extends ProcessingStage<LinesTask, LinesTask> { ... }
+ * registerModule(import.meta.url, { UpperStage, LinesTask });
+ * ```
+ */
+export function registerModule(moduleUrl: string, classes: Record<string, AnyClass>): void {
+	if (typeof moduleUrl !== "string" || moduleUrl.length === 0) {
+		throw new CuratorError(ErrorCodes.invalidStage, "registerModule needs the module's URL");
+	}
+	const { byClass, byRef } = registry();
+	for (const [exportName, cls] of Object.entries(classes)) {
+		if (typeof cls !== "function") {
+			throw new CuratorError(
+				ErrorCodes.invalidStage,
+				`registerModule: "${exportName}" of ${moduleUrl} is not a class`,
+			);
+		}
+		const ref = { module: moduleUrl, export: exportName };
+		byClass.set(cls, ref);
+		byRef.set(refKey(ref), cls);
+	}
+}
+
+/** The registered location of `cls`, if any. */
+export function classRefOf(cls: AnyClass): ClassRef | undefined {
+	return registry().byClass.get(cls);
+}
+
+/** The class registered at `ref` in this process, if its module was loaded. */
+export function registeredClass(ref: ClassRef): AnyClass | undefined {
+	return registry().byRef.get(refKey(ref));
+}
+
+function refKey(ref: ClassRef): string {
+	return `${ref.module}#${ref.export}`;
+}

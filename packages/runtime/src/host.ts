@@ -1,0 +1,189 @@
+import {
+	BaseStageAdapter,
+	CuratorError,
+	createNamedAdapter,
+	ErrorCodes,
+	type ProcessingStage,
+	StageError,
+	type Task,
+} from "@curator/core";
+import { decodeStage, decodeTasks, encodeTasks } from "./codec.ts";
+import {
+	DEFAULT_MAX_MESSAGE_BYTES,
+	type HostMessage,
+	type HostRequest,
+	requestProblem,
+	type StageCallStats,
+	type WireError,
+} from "./protocol.ts";
+
+/** How a host talks to its parent (IPC, a MessagePort, a socket ...). */
+export interface HostTransport {
+	send(message: HostMessage): void;
+	onMessage(handler: (message: unknown) => void): void;
+	/** Called after `shutdown`; ends the process or thread. */
+	close(): void;
+	/** Sets the process or thread title shown by `ps` and dashboards. */
+	setTitle?(title: string): void;
+}
+
+/** The adapter a worker host wraps each stage with. */
+export class HostStageAdapter extends BaseStageAdapter {}
+
+interface Hosted {
+	stage: ProcessingStage;
+	adapter: BaseStageAdapter;
+	isSource: boolean;
+}
+
+/**
+ * Serves worker-host requests: rebuilds stages from descriptors, runs their
+ * lifecycle through named adapters, and processes batches (through one or
+ * several stages in a row) on encoded tasks.
+ */
+export class WorkerHost {
+	readonly #transport: HostTransport;
+	readonly #maxBytes: number;
+	readonly #hosted = new Map<string, Hosted>();
+
+	constructor(transport: HostTransport, maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
+		this.#transport = transport;
+		this.#maxBytes = maxBytes;
+	}
+
+	/** Starts serving. */
+	listen(): void {
+		this.#transport.onMessage((message) => {
+			void this.#handle(message);
+		});
+	}
+
+	async #handle(message: unknown): Promise<void> {
+		const problem = requestProblem(message, this.#maxBytes);
+		const id = (message as { id?: unknown } | null)?.id;
+		if (problem !== undefined) {
+			const replyId = typeof id === "number" ? id : -1;
+			this.#send({
+				v: 1,
+				id: replyId,
+				type: "error",
+				error: { message: problem, code: ErrorCodes.protocol },
+			});
+			this.#log("warn", `rejected message: ${problem}`);
+			return;
+		}
+		const request = message as HostRequest;
+		try {
+			const reply = await this.#serve(request);
+			this.#send({ v: 1, id: request.id, type: "ok", ...reply });
+			if (request.type === "shutdown") this.#transport.close();
+		} catch (error) {
+			this.#send({ v: 1, id: request.id, type: "error", error: toWireError(error) });
+		}
+	}
+
+	async #serve(request: HostRequest): Promise<{ payload?: Uint8Array; stats?: StageCallStats[] }> {
+		switch (request.type) {
+			case "init": {
+				const stage = await decodeStage(request.stage);
+				const adapter = createNamedAdapter(stage, HostStageAdapter);
+				this.#hosted.set(request.key, { stage, adapter, isSource: request.isSource });
+				this.#transport.setTitle?.(`curator ${adapter.constructor.name}`);
+				return {};
+			}
+			case "setupOnNode":
+				await this.#get(request.key).adapter.setupOnNode(request.node, request.worker);
+				return {};
+			case "setup":
+				await this.#get(request.key).adapter.setup(request.worker);
+				return {};
+			case "process":
+				return this.#process(request.keys, request.payload);
+			case "teardown":
+				await this.#get(request.key).adapter.teardown();
+				return {};
+			case "shutdown":
+				return {};
+		}
+	}
+
+	async #process(
+		keys: string[],
+		payload: Uint8Array,
+	): Promise<{ payload: Uint8Array; stats: StageCallStats[] }> {
+		let tasks: Task[] = await decodeTasks(payload);
+		const stats: StageCallStats[] = [];
+		for (const [index, key] of keys.entries()) {
+			const hosted = this.#get(key);
+			const itemsIn = countItems(tasks);
+			const tasksIn = tasks.length;
+			const hints = {
+				isSource: hosted.isSource,
+				inputSizeBytes: index === 0 ? payload.byteLength : 0,
+			};
+			const result = await hosted.adapter.processBatchWithStats(tasks, hints);
+			tasks = result.tasks;
+			stats.push({
+				stage: hosted.stage.name,
+				tasksIn,
+				tasksOut: tasks.length,
+				itemsIn,
+				itemsOut: countItems(tasks),
+				perf: result.perf,
+			});
+			if (tasks.length === 0) break;
+		}
+		return { payload: encodeTasks(tasks), stats };
+	}
+
+	#get(key: string): Hosted {
+		const hosted = this.#hosted.get(key);
+		if (hosted === undefined) {
+			throw new CuratorError(
+				ErrorCodes.protocol,
+				`no stage "${key}" was initialised in this worker`,
+			);
+		}
+		return hosted;
+	}
+
+	#send(message: HostMessage): void {
+		this.#transport.send(message);
+	}
+
+	#log(level: "debug" | "info" | "warn" | "error", message: string): void {
+		this.#send({ v: 1, type: "log", level, message });
+	}
+}
+
+function countItems(tasks: readonly Task[]): number {
+	let sum = 0;
+	for (const task of tasks) sum += task.numItems;
+	return sum;
+}
+
+/** Flattens an error into what crosses the process boundary. */
+export function toWireError(error: unknown): WireError {
+	if (error instanceof StageError) {
+		const wire: WireError = {
+			message: messageOf(error.cause),
+			code: error.code,
+			stage: error.stage,
+		};
+		wire.taskIds = [...error.taskIds];
+		if (error.stack !== undefined) wire.stack = error.stack;
+		return wire;
+	}
+	if (error instanceof Error) {
+		const wire: WireError = { message: error.message };
+		const code = (error as { code?: unknown }).code;
+		if (typeof code === "string") wire.code = code;
+		if (error.stack !== undefined) wire.stack = error.stack;
+		return wire;
+	}
+	return { message: String(error) };
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}

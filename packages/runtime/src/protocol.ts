@@ -1,0 +1,80 @@
+import type { NodeInfo, StagePerfStats, WorkerMetadata } from "@curator/core";
+
+/** Version of the worker-host protocol; a host rejects any other. */
+export const PROTOCOL_VERSION = 1;
+
+/** Default largest payload a host accepts in one message (256 MiB). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
+/** What a worker host is asked to do. `key` names one stage hosted by the worker. */
+export type HostRequest =
+	| { v: 1; id: number; type: "init"; key: string; stage: Uint8Array; isSource: boolean }
+	| { v: 1; id: number; type: "setupOnNode"; key: string; node: NodeInfo; worker: WorkerMetadata }
+	| { v: 1; id: number; type: "setup"; key: string; worker: WorkerMetadata }
+	| { v: 1; id: number; type: "process"; keys: string[]; payload: Uint8Array }
+	| { v: 1; id: number; type: "teardown"; key: string }
+	| { v: 1; id: number; type: "shutdown" };
+
+/** A request before the transport adds `v` and `id`. */
+export type HostCommand = HostRequest extends infer R
+	? R extends HostRequest
+		? Omit<R, "v" | "id">
+		: never
+	: never;
+
+/** What one stage did within a `process` call. */
+export interface StageCallStats {
+	stage: string;
+	tasksIn: number;
+	tasksOut: number;
+	itemsIn: number;
+	itemsOut: number;
+	perf: StagePerfStats;
+}
+
+/** An error as it crosses the process boundary. */
+export interface WireError {
+	message: string;
+	code?: string;
+	stage?: string;
+	taskIds?: string[];
+	stack?: string;
+}
+
+/** What a worker host sends back: replies to requests, and log records at any time. */
+export type HostMessage =
+	| { v: 1; id: number; type: "ok"; payload?: Uint8Array; stats?: StageCallStats[] }
+	| { v: 1; id: number; type: "error"; error: WireError }
+	| {
+			v: 1;
+			type: "log";
+			level: "debug" | "info" | "warn" | "error";
+			message: string;
+			fields?: Record<string, unknown>;
+	  };
+
+const requestTypes = new Set(["init", "setupOnNode", "setup", "process", "teardown", "shutdown"]);
+
+/**
+ * Checks a received request; returns why it is rejected, or `undefined` when
+ * it is well-formed. Unknown types, other versions and oversized payloads are
+ * rejected, never executed.
+ */
+export function requestProblem(message: unknown, maxBytes: number): string | undefined {
+	if (typeof message !== "object" || message === null) return "message is not an object";
+	const m = message as Record<string, unknown>;
+	if (m.v !== PROTOCOL_VERSION) return `unsupported protocol version ${String(m.v)}`;
+	if (typeof m.id !== "number") return "message has no numeric id";
+	if (typeof m.type !== "string" || !requestTypes.has(m.type)) {
+		return `unknown message type ${JSON.stringify(m.type)}`;
+	}
+	for (const field of ["payload", "stage"] as const) {
+		const bytes = m[field];
+		if (bytes === undefined) continue;
+		if (!(bytes instanceof Uint8Array)) return `${field} must be bytes`;
+		if (bytes.byteLength > maxBytes) {
+			return `${field} of ${bytes.byteLength} bytes is over the limit of ${maxBytes}`;
+		}
+	}
+	return undefined;
+}

@@ -1,0 +1,216 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { CuratorError, ErrorCodes, type Logger, silentLogger } from "@curator/core";
+import type { HostCommand, HostMessage, StageCallStats, WireError } from "./protocol.ts";
+
+/** Where workers run: child processes (crash isolation) or worker threads. */
+export type Isolation = "process" | "thread";
+
+/** How a worker ended. */
+export interface WorkerExit {
+	code: number | null;
+	signal: string | null;
+	/** Readable cause, e.g. `signal SIGKILL` or `exit code 3`. */
+	cause: string;
+	/** Whether the exit followed a requested shutdown. */
+	expected: boolean;
+}
+
+/** Options of {@link WorkerHandle.spawn}. */
+export interface SpawnOptions {
+	workerId: string;
+	isolation: Isolation;
+	/** Thread name (threads); processes set their title from the stage class name. */
+	name?: string;
+	/** Extra environment variables (e.g. `CUDA_VISIBLE_DEVICES`). */
+	env?: Record<string, string>;
+	logger?: Logger;
+	maxMessageBytes?: number;
+}
+
+/** A request that failed inside the worker (the worker is still alive). */
+export class WorkerRequestError extends CuratorError {
+	readonly wire: WireError;
+	constructor(wire: WireError) {
+		super(ErrorCodes.stageFailed, wire.message);
+		this.wire = wire;
+	}
+}
+
+/** The worker died (or was killed) while requests were pending. */
+export class WorkerCrashError extends CuratorError {
+	readonly workerId: string;
+	readonly exit: WorkerExit;
+	constructor(workerId: string, exit: WorkerExit) {
+		super(ErrorCodes.workerFailed, `worker ${workerId} exited (${exit.cause})`);
+		this.workerId = workerId;
+		this.exit = exit;
+	}
+}
+
+/** Result of a successful request. */
+export interface HostReply {
+	payload?: Uint8Array;
+	stats?: StageCallStats[];
+}
+
+interface Pending {
+	resolve(reply: HostReply): void;
+	reject(error: Error): void;
+}
+
+const hostEntry = fileURLToPath(
+	new URL(
+		import.meta.url.endsWith(".ts") ? "./worker-host.ts" : "./worker-host.js",
+		import.meta.url,
+	),
+);
+
+/**
+ * The parent's handle on one worker host: sends requests, matches replies,
+ * forwards log records, and turns an unexpected exit into a
+ * {@link WorkerCrashError} for every pending request.
+ */
+export class WorkerHandle {
+	readonly workerId: string;
+	readonly isolation: Isolation;
+	/** Resolves when the worker has exited, however it ended. */
+	readonly exited: Promise<WorkerExit>;
+	#nextId = 1;
+	#pending = new Map<number, Pending>();
+	#exit: WorkerExit | undefined;
+	#stopping = false;
+	#child: ChildProcess | undefined;
+	#thread: Worker | undefined;
+	#logger: Logger;
+
+	private constructor(options: SpawnOptions) {
+		this.workerId = options.workerId;
+		this.isolation = options.isolation;
+		this.#logger = (options.logger ?? silentLogger).child({ workerId: options.workerId });
+		const env: Record<string, string> = { ...(options.env ?? {}) };
+		if (options.maxMessageBytes !== undefined) {
+			env.CURATOR_MAX_MESSAGE_BYTES = String(options.maxMessageBytes);
+		}
+		let onExit: (exit: WorkerExit) => void = () => {};
+		this.exited = new Promise((resolve) => {
+			onExit = resolve;
+		});
+		const finish = (code: number | null, signal: string | null, detail?: string) => {
+			if (this.#exit !== undefined) return;
+			const cause = detail ?? (signal !== null ? `signal ${signal}` : `exit code ${code}`);
+			this.#exit = { code, signal, cause, expected: this.#stopping };
+			const error = new WorkerCrashError(this.workerId, this.#exit);
+			for (const pending of this.#pending.values()) pending.reject(error);
+			this.#pending.clear();
+			onExit(this.#exit);
+		};
+		if (options.isolation === "process") {
+			const child = fork(hostEntry, [], {
+				serialization: "advanced",
+				env: { ...process.env, ...env },
+				execArgv: [],
+				stdio: ["ignore", "inherit", "inherit", "ipc"],
+			});
+			child.on("message", (message) => this.#receive(message as HostMessage));
+			child.on("exit", (code, signal) => finish(code, signal));
+			child.on("error", (error) => this.#logger.warn({ err: error.message }, "worker error"));
+			this.#child = child;
+		} else {
+			const thread = new Worker(hostEntry, {
+				name: options.name ?? options.workerId,
+				env: { ...process.env, ...env },
+				execArgv: [],
+			});
+			let crash: string | undefined;
+			thread.on("message", (message) => this.#receive(message as HostMessage));
+			thread.on("error", (error) => {
+				crash = `uncaught ${error.name}: ${error.message}`;
+			});
+			thread.on("exit", (code) => finish(code, null, crash));
+			this.#thread = thread;
+		}
+	}
+
+	/** Starts a worker host. */
+	static spawn(options: SpawnOptions): WorkerHandle {
+		return new WorkerHandle(options);
+	}
+
+	/** OS process id (threads share the parent's). */
+	get pid(): number | undefined {
+		return this.#child?.pid ?? (this.#thread === undefined ? undefined : process.pid);
+	}
+
+	/** How the worker ended, once it has. */
+	get exit(): WorkerExit | undefined {
+		return this.#exit;
+	}
+
+	/** Sends a request and resolves with its reply. */
+	request(command: HostCommand): Promise<HostReply> {
+		if (this.#exit !== undefined) {
+			return Promise.reject(new WorkerCrashError(this.workerId, this.#exit));
+		}
+		const id = this.#nextId++;
+		const message = { ...command, v: 1, id };
+		return new Promise<HostReply>((resolve, reject) => {
+			this.#pending.set(id, { resolve, reject });
+			if (this.#child !== undefined) {
+				this.#child.send(message);
+			} else {
+				const payload = "payload" in command ? command.payload : undefined;
+				this.#thread?.postMessage(message, transferList(payload));
+			}
+		});
+	}
+
+	/** Asks the worker to exit, and kills it if it does not within `graceMs`. */
+	async stop(graceMs = 5000): Promise<WorkerExit> {
+		if (this.#exit !== undefined) return this.#exit;
+		this.#stopping = true;
+		const timer = setTimeout(() => this.kill(), graceMs);
+		timer.unref();
+		this.request({ type: "shutdown" }).catch(() => {});
+		const exit = await this.exited;
+		clearTimeout(timer);
+		return exit;
+	}
+
+	/** Kills the worker at once (SIGKILL for a process). */
+	kill(): void {
+		if (this.#exit !== undefined) return;
+		this.#stopping = true;
+		if (this.#child !== undefined) this.#child.kill("SIGKILL");
+		else void this.#thread?.terminate();
+	}
+
+	#receive(message: HostMessage): void {
+		if (message.type === "log") {
+			this.#logger[message.level](message.fields ?? {}, message.message);
+			return;
+		}
+		const pending = this.#pending.get(message.id);
+		if (pending === undefined) {
+			this.#logger.warn({ id: message.id }, "reply to an unknown request");
+			return;
+		}
+		this.#pending.delete(message.id);
+		if (message.type === "ok") {
+			const reply: HostReply = {};
+			if (message.payload !== undefined) reply.payload = message.payload;
+			if (message.stats !== undefined) reply.stats = message.stats;
+			pending.resolve(reply);
+		} else {
+			pending.reject(new WorkerRequestError(message.error));
+		}
+	}
+}
+
+function transferList(payload: Uint8Array | undefined): ArrayBuffer[] {
+	if (payload === undefined) return [];
+	const { buffer } = payload;
+	const whole = payload.byteOffset === 0 && payload.byteLength === buffer.byteLength;
+	return whole && buffer instanceof ArrayBuffer ? [buffer] : [];
+}

@@ -1,0 +1,164 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+	decodeTasks,
+	encodeStage,
+	encodeTasks,
+	type Isolation,
+	WorkerCrashError,
+	WorkerHandle,
+	WorkerRequestError,
+} from "../src/index.ts";
+import { DangerStage, ShoutStage, WordsTask } from "./fixtures/stages.ts";
+
+const handles: WorkerHandle[] = [];
+afterEach(async () => {
+	for (const handle of handles.splice(0)) handle.kill();
+});
+
+function spawn(isolation: Isolation): WorkerHandle {
+	const handle = WorkerHandle.spawn({ workerId: "w0", isolation });
+	handles.push(handle);
+	return handle;
+}
+
+function words(...lists: string[][]): WordsTask[] {
+	return lists.map((data, i) => {
+		const task = new WordsTask({ datasetName: "d", data });
+		task.taskId = `0_${i}`;
+		return task;
+	});
+}
+
+const worker = { workerId: "w0", allocation: { cpus: 1, gpus: [] } };
+
+describe.each(["process", "thread"] as const)("worker host in a %s", (isolation) => {
+	it("runs the lifecycle and processes batches through a chain of stages", async () => {
+		const dir = await mkdtemp(join(tmpdir(), "curator-host-"));
+		try {
+			const journal = join(dir, "journal");
+			const shout = new ShoutStage();
+			shout.journal = journal;
+			const handle = spawn(isolation);
+			await handle.request({ type: "init", key: "a", stage: encodeStage(shout), isSource: false });
+			await handle.request({
+				type: "init",
+				key: "b",
+				stage: encodeStage(new DangerStage()),
+				isSource: false,
+			});
+			await handle.request({ type: "setupOnNode", key: "a", node: { nodeId: "n" }, worker });
+			await handle.request({ type: "setup", key: "a", worker });
+			await handle.request({ type: "setup", key: "b", worker });
+			const reply = await handle.request({
+				type: "process",
+				keys: ["a", "b"],
+				payload: encodeTasks(words(["hi", "yo"], ["x"])),
+			});
+			const out = await decodeTasks(reply.payload!);
+			expect(out.map((t) => [t.taskId, t.data])).toEqual([
+				["0_0_0_0", ["HI!", "YO!"]],
+				["0_1_0_0", ["X!"]],
+			]);
+			expect(out[0]?.stagePerf.map((p) => p.stageName)).toEqual(["ShoutStage", "DangerStage"]);
+			expect(reply.stats?.map((s) => [s.stage, s.tasksIn, s.tasksOut, s.itemsIn])).toEqual([
+				["ShoutStage", 2, 2, 3],
+				["DangerStage", 2, 2, 3],
+			]);
+			expect(reply.stats?.[0]?.perf.customMetrics).toEqual({ words: 3 });
+			await handle.request({ type: "teardown", key: "a" });
+			const exit = await handle.stop();
+			expect(exit.expected).toBe(true);
+			expect(await readFile(journal, "utf8")).toBe("setup w0\nteardown\n");
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
+	it("reports a stage error with the stage and task ids, and stays alive", async () => {
+		expect.assertions(3);
+		const handle = spawn(isolation);
+		await handle.request({
+			type: "init",
+			key: "d",
+			stage: encodeStage(new DangerStage()),
+			isSource: false,
+		});
+		try {
+			await handle.request({
+				type: "process",
+				keys: ["d"],
+				payload: encodeTasks(words(["ok"], ["bad"])),
+			});
+		} catch (error) {
+			expect(error).toBeInstanceOf(WorkerRequestError);
+			expect((error as WorkerRequestError).wire).toMatchObject({
+				stage: "DangerStage",
+				taskIds: ["0_0", "0_1"],
+				message: "bad word",
+			});
+		}
+		const reply = await handle.request({
+			type: "process",
+			keys: ["d"],
+			payload: encodeTasks(words(["fine"])),
+		});
+		expect((await decodeTasks(reply.payload!)).length).toBe(1);
+	});
+
+	it("turns a worker that exits mid-batch into a crash error with the exit cause", async () => {
+		expect.assertions(3);
+		const handle = spawn(isolation);
+		await handle.request({
+			type: "init",
+			key: "d",
+			stage: encodeStage(new DangerStage()),
+			isSource: false,
+		});
+		try {
+			await handle.request({ type: "process", keys: ["d"], payload: encodeTasks(words(["die"])) });
+		} catch (error) {
+			expect(error).toBeInstanceOf(WorkerCrashError);
+			expect((error as WorkerCrashError).exit).toMatchObject({
+				code: 7,
+				cause: "exit code 7",
+				expected: false,
+			});
+		}
+		await expect(handle.request({ type: "shutdown" })).rejects.toBeInstanceOf(WorkerCrashError);
+	});
+
+	it("rejects unknown messages, other versions and unknown stages without crashing", async () => {
+		const handle = spawn(isolation);
+		await expect(handle.request({ type: "explode" } as never)).rejects.toThrow(
+			/unknown message type "explode"/,
+		);
+		await expect(handle.request({ type: "teardown", key: "nope" })).rejects.toThrow(
+			/no stage "nope"/,
+		);
+		await expect(
+			handle.request({ type: "process", keys: ["x"], payload: "not bytes" } as never),
+		).rejects.toThrow(/payload must be bytes/);
+		expect((await handle.stop()).expected).toBe(true);
+	});
+});
+
+describe("worker host limits", () => {
+	it("rejects a payload over the size limit", async () => {
+		const handle = WorkerHandle.spawn({
+			workerId: "w1",
+			isolation: "process",
+			maxMessageBytes: 16,
+		});
+		handles.push(handle);
+		await expect(
+			handle.request({
+				type: "process",
+				keys: ["x"],
+				payload: encodeTasks(words(["a long enough payload"])),
+			}),
+		).rejects.toThrow(/over the limit of 16/);
+	});
+});
