@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, run } from "./helpers.ts";
 
-const packages = ["packages/core", "plugins/backend-local"];
+const packages = ["packages/core", "packages/runtime", "plugins/backend-local"];
 
 const script = `
 import { LocalExecutor } from "@curator/backend-local";
@@ -34,7 +34,11 @@ describe("installed from packed tarballs", () => {
 			});
 		}
 		const tarballs = (await readdir(dir)).filter((f) => f.endsWith(".tgz"));
-		expect(tarballs.sort()).toEqual(["curator-backend-local-0.1.0.tgz", "curator-core-0.1.0.tgz"]);
+		expect(tarballs.sort()).toEqual([
+			"curator-backend-local-0.1.0.tgz",
+			"curator-core-0.1.0.tgz",
+			"curator-runtime-0.1.0.tgz",
+		]);
 		await writeFile(
 			join(dir, "package.json"),
 			JSON.stringify({ name: "consumer", private: true, type: "module" }),

@@ -45,6 +45,8 @@ export class WorkerHost {
 	readonly #transport: HostTransport;
 	readonly #maxBytes: number;
 	readonly #hosted = new Map<string, Hosted>();
+	/** Batches run one at a time, so pipelined requests overlap transport with work only. */
+	#queue: Promise<unknown> = Promise.resolve();
 
 	constructor(transport: HostTransport, maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
 		this.#transport = transport;
@@ -97,8 +99,11 @@ export class WorkerHost {
 			case "setup":
 				await this.#get(request.key).adapter.setup(request.worker);
 				return {};
-			case "process":
-				return this.#process(request.keys, request.payload);
+			case "process": {
+				const run = this.#queue.then(() => this.#process(request.keys, request.payload));
+				this.#queue = run.catch(() => {});
+				return run;
+			}
 			case "teardown":
 				await this.#get(request.key).adapter.teardown();
 				return {};

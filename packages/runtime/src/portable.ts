@@ -11,12 +11,6 @@ import {
 const CLASS_TAG = "\u0000curator.class";
 const RESOURCES_TAG = "\u0000curator.resources";
 
-/** A class instance in portable form: where its class lives and its own fields. */
-interface TaggedInstance {
-	[CLASS_TAG]: ClassRef;
-	fields: Record<string, unknown>;
-}
-
 /**
  * Converts a value into structured-clone data that keeps class identity:
  * registered class instances become `{ref, fields}` records, `Resources`

@@ -27,6 +27,8 @@ export interface SpawnOptions {
 	env?: Record<string, string>;
 	logger?: Logger;
 	maxMessageBytes?: number;
+	/** Node flags of the worker (e.g. `--max-old-space-size=512`). */
+	execArgv?: string[];
 }
 
 /** A request that failed inside the worker (the worker is still alive). */
@@ -110,7 +112,7 @@ export class WorkerHandle {
 			const child = fork(hostEntry, [], {
 				serialization: "advanced",
 				env: { ...process.env, ...env },
-				execArgv: [],
+				execArgv: options.execArgv ?? [],
 				stdio: ["ignore", "inherit", "inherit", "ipc"],
 			});
 			child.on("message", (message) => this.#receive(message as HostMessage));
@@ -121,7 +123,7 @@ export class WorkerHandle {
 			const thread = new Worker(hostEntry, {
 				name: options.name ?? options.workerId,
 				env: { ...process.env, ...env },
-				execArgv: [],
+				execArgv: options.execArgv ?? [],
 			});
 			let crash: string | undefined;
 			thread.on("message", (message) => this.#receive(message as HostMessage));

@@ -10,9 +10,8 @@ import {
 	type Task,
 	type WorkerMetadata,
 } from "@curator/core";
+import { defaultLogger, detectMachine } from "@curator/runtime";
 import { LocalStageAdapter } from "./adapter.ts";
-import { defaultLogger } from "./logger.ts";
-import { detectMachine } from "./machine.ts";
 
 /** Settings of {@link LocalExecutor}. */
 export interface LocalExecutorConfig extends ExecutorConfig {

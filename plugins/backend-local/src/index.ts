@@ -1,4 +1,3 @@
 export { LocalStageAdapter } from "./adapter.ts";
 export type { LocalExecutorConfig } from "./executor.ts";
 export { LocalExecutor, localSupports } from "./executor.ts";
-export { detectMachine } from "./machine.ts";

@@ -1,0 +1,382 @@
+import {
+	CuratorError,
+	ErrorCodes,
+	type ExecutionContext,
+	type NodeInfo,
+	type ProcessingStage,
+	StageError,
+	type StageFailureContext,
+	type Task,
+	type WorkerMetadata,
+} from "@curator/core";
+import { decodeTasks, encodeStage, encodeTasks } from "./codec.ts";
+import type { StageCallStats } from "./protocol.ts";
+import {
+	type Isolation,
+	WorkerCrashError,
+	WorkerHandle,
+	WorkerRequestError,
+} from "./worker-handle.ts";
+
+/** Fault rules of one stage. */
+export interface FaultPolicy {
+	/** Attempts per batch when its worker dies (1 = no retry). */
+	numRunAttempts: number;
+	/** Attempts to set a worker up before the stage fails. */
+	numSetupAttempts: number;
+	/** Record failed tasks in the failure report and go on, instead of failing the run. */
+	ignoreFailures: boolean;
+}
+
+/** Options of a {@link StagePool}. */
+export interface StagePoolOptions {
+	/** The stages a worker hosts; a `process` call runs them in order (fusion). */
+	stages: ProcessingStage[];
+	isolation: Isolation;
+	node: NodeInfo;
+	context: ExecutionContext;
+	policy: FaultPolicy;
+	/** Environment of the i-th worker spawned (e.g. its `CUDA_VISIBLE_DEVICES`). */
+	workerEnv?: (slot: number) => Record<string, string>;
+	/** CPUs and GPU indexes given to the i-th worker. */
+	allocation?: (slot: number) => WorkerMetadata["allocation"];
+	/** Recycle a worker after this many batches. */
+	maxCallsPerWorker?: number;
+	/** Extra Node flags for workers (e.g. a heap limit). */
+	execArgv?: string[];
+	maxMessageBytes?: number;
+	/** Prefix of worker ids (defaults to the first stage's name). */
+	idPrefix?: string;
+}
+
+/** What one batch produced: its outputs, or nothing when its failure was recorded. */
+export interface BatchOutcome {
+	tasks: Task[];
+	stats: StageCallStats[];
+	failed: boolean;
+	/** The worker that ran the last attempt. */
+	workerId: string;
+}
+
+interface PoolWorker {
+	handle: WorkerHandle;
+	slot: number;
+	calls: number;
+	setUp: boolean;
+}
+
+/**
+ * A pool of worker hosts serving one stage (or a fused chain of stages):
+ * `setupOnNode` once per node before the other workers start, `setup` once per
+ * worker, batches to whichever worker is idle, a dead worker replaced and its
+ * batch retried within the {@link FaultPolicy}, `teardown` and reaping of
+ * every worker at the end, on failure and on abort.
+ */
+export class StagePool {
+	readonly #options: StagePoolOptions;
+	readonly #stageBytes: Uint8Array[];
+	readonly #label: string;
+	readonly #workers = new Set<PoolWorker>();
+	readonly #idle: PoolWorker[] = [];
+	readonly #waiting: ((worker: PoolWorker) => void)[] = [];
+	#nextSlot = 0;
+	#nodeSetUp = false;
+	#closed = false;
+	#target = 0;
+
+	constructor(options: StagePoolOptions) {
+		if (options.stages.length === 0)
+			throw new CuratorError(ErrorCodes.invalidConfig, "a pool needs a stage");
+		this.#options = options;
+		this.#stageBytes = options.stages.map((stage) => encodeStage(stage));
+		this.#label = options.stages.map((s) => s.name).join("+");
+		options.context.signal.addEventListener("abort", () => this.kill(), { once: true });
+	}
+
+	/** Workers alive (busy or idle). */
+	get size(): number {
+		return this.#workers.size;
+	}
+
+	/** Workers waiting for a batch. */
+	get idleCount(): number {
+		return this.#idle.length;
+	}
+
+	/** Starts workers until there are `count`; the first one runs `setupOnNode`. */
+	async grow(count: number): Promise<void> {
+		this.#target = Math.max(this.#target, count);
+		if (!this.#nodeSetUp && this.#workers.size < count) {
+			await this.#startWorker(true);
+		}
+		const missing = count - this.#workers.size;
+		await Promise.all(Array.from({ length: Math.max(0, missing) }, () => this.#startWorker(false)));
+	}
+
+	/** Stops one idle worker (after its teardown), if there is one. */
+	async shrink(): Promise<boolean> {
+		const worker = this.#idle.pop();
+		if (worker === undefined) return false;
+		this.#target = Math.max(0, this.#target - 1);
+		await this.#retire(worker);
+		return true;
+	}
+
+	/** Runs one batch on the next idle worker, retrying per the policy. */
+	async process(tasks: Task[]): Promise<BatchOutcome> {
+		const payload = encodeTasks(tasks);
+		const taskIds = tasks.map((task) => task.taskId);
+		const { numRunAttempts } = this.#options.policy;
+		for (let attempt = 1; ; attempt++) {
+			this.#options.context.throwIfAborted();
+			const worker = await this.#acquire();
+			try {
+				const reply = await worker.handle.request({
+					type: "process",
+					keys: this.#options.stages.map((_, i) => String(i)),
+					payload: this.#options.isolation === "thread" ? copyOf(payload) : payload,
+				});
+				const outputs = await decodeTasks(reply.payload ?? encodeTasks([]));
+				worker.calls += 1;
+				await this.#release(worker);
+				return {
+					tasks: outputs,
+					stats: reply.stats ?? [],
+					failed: false,
+					workerId: worker.handle.workerId,
+				};
+			} catch (error) {
+				if (error instanceof WorkerCrashError) {
+					await this.#onCrash(worker);
+					if (attempt < numRunAttempts) {
+						this.#options.context.emit({
+							type: "retry",
+							stage: this.#label,
+							taskIds,
+							attempt: attempt + 1,
+							reason: `worker ${worker.handle.workerId} ${error.exit.cause}`,
+						});
+						continue;
+					}
+					return this.#fail(taskIds, error, {
+						workerId: worker.handle.workerId,
+						attempts: attempt,
+						exitCause: error.exit.cause,
+					});
+				}
+				await this.#release(worker);
+				if (error instanceof WorkerRequestError) {
+					const stage = error.wire.stage ?? this.#label;
+					const ids = error.wire.taskIds ?? taskIds;
+					return this.#fail(ids, new Error(error.wire.message), {
+						stage,
+						workerId: worker.handle.workerId,
+						attempts: attempt,
+					});
+				}
+				throw error;
+			}
+		}
+	}
+
+	/** Tears down and stops every worker; kills those that do not stop. */
+	async close(): Promise<void> {
+		this.#closed = true;
+		await Promise.all([...this.#workers].map((worker) => this.#retire(worker)));
+	}
+
+	/** Kills every worker at once (abort, fatal error). */
+	kill(): void {
+		this.#closed = true;
+		for (const worker of this.#workers) worker.handle.kill();
+		for (const waiter of this.#waiting.splice(0)) waiter(undefined as never);
+	}
+
+	/** Resolves when every worker process or thread has exited. */
+	async reaped(): Promise<void> {
+		await Promise.all([...this.#workers].map((worker) => worker.handle.exited));
+	}
+
+	#fail(
+		taskIds: string[],
+		cause: unknown,
+		context: Omit<StageFailureContext, "stage" | "taskIds"> & { stage?: string },
+	): BatchOutcome {
+		const stage = context.stage ?? this.#label;
+		const error = new StageError({ ...context, stage, taskIds }, cause);
+		if (!this.#options.policy.ignoreFailures) throw error;
+		const failure = { stage, taskIds, error: error.message, attempts: context.attempts ?? 1 };
+		this.#options.context.recordFailure({
+			...failure,
+			...(context.workerId === undefined ? {} : { workerId: context.workerId }),
+			...(context.exitCause === undefined ? {} : { exitCause: context.exitCause }),
+		});
+		return { tasks: [], stats: [], failed: true, workerId: context.workerId ?? "" };
+	}
+
+	async #acquire(): Promise<PoolWorker> {
+		const ready = this.#idle.pop();
+		if (ready !== undefined) return ready;
+		if (this.#workers.size === 0) await this.grow(Math.max(1, this.#target));
+		const next = this.#idle.pop();
+		if (next !== undefined) return next;
+		const worker = await new Promise<PoolWorker>((resolve) => this.#waiting.push(resolve));
+		if (worker === undefined) {
+			this.#options.context.throwIfAborted();
+			throw new CuratorError(ErrorCodes.workerFailed, `${this.#label}: pool closed`);
+		}
+		return worker;
+	}
+
+	async #release(worker: PoolWorker): Promise<void> {
+		const max = this.#options.maxCallsPerWorker;
+		if (max !== undefined && worker.calls >= max && !this.#closed) {
+			await this.#retire(worker);
+			await this.#startWorker(false);
+			return;
+		}
+		this.#handOut(worker);
+	}
+
+	#handOut(worker: PoolWorker): void {
+		const waiter = this.#waiting.shift();
+		if (waiter !== undefined) waiter(worker);
+		else this.#idle.push(worker);
+	}
+
+	async #onCrash(worker: PoolWorker): Promise<void> {
+		const exit = await worker.handle.exited;
+		this.#workers.delete(worker);
+		this.#options.context.emit({
+			type: "worker:exit",
+			stage: this.#label,
+			workerId: worker.handle.workerId,
+			expected: false,
+			code: exit.code,
+			signal: exit.signal,
+		});
+		if (!this.#closed && this.#workers.size < this.#target) await this.#startWorker(false);
+	}
+
+	async #startWorker(runNodeSetup: boolean): Promise<void> {
+		const { numSetupAttempts } = this.#options.policy;
+		let lastError: unknown;
+		for (let attempt = 1; attempt <= numSetupAttempts; attempt++) {
+			this.#options.context.throwIfAborted();
+			const worker = this.#spawn();
+			try {
+				await this.#setUp(worker, runNodeSetup);
+				this.#handOut(worker);
+				return;
+			} catch (error) {
+				lastError = error;
+				worker.handle.kill();
+				await worker.handle.exited;
+				this.#workers.delete(worker);
+			}
+		}
+		const reason = lastError instanceof Error ? lastError.message : String(lastError);
+		throw new CuratorError(
+			ErrorCodes.workerFailed,
+			`stage "${this.#label}": worker setup failed after ${numSetupAttempts} attempt(s): ${reason}`,
+			{ cause: lastError },
+		);
+	}
+
+	#spawn(): PoolWorker {
+		const slot = this.#nextSlot++;
+		const { options } = { options: this.#options };
+		const workerId = `${options.idPrefix ?? this.#label}-${slot}`;
+		const spawnOptions = {
+			workerId,
+			isolation: options.isolation,
+			name: options.stages[0]?.constructor.name ?? workerId,
+			env: options.workerEnv?.(slot) ?? {},
+			logger: options.context.logger,
+			...(options.maxMessageBytes === undefined
+				? {}
+				: { maxMessageBytes: options.maxMessageBytes }),
+			...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
+		};
+		const worker: PoolWorker = {
+			handle: WorkerHandle.spawn(spawnOptions),
+			slot,
+			calls: 0,
+			setUp: false,
+		};
+		this.#workers.add(worker);
+		return worker;
+	}
+
+	async #setUp(worker: PoolWorker, runNodeSetup: boolean): Promise<void> {
+		const { handle, slot } = worker;
+		const metadata: WorkerMetadata = {
+			workerId: handle.workerId,
+			allocation: this.#options.allocation?.(slot) ?? { cpus: 1, gpus: [] },
+		};
+		const stages = this.#options.stages;
+		for (const [index, stage] of stages.entries()) {
+			const isSource = stage.role === "source";
+			await handle.request({
+				type: "init",
+				key: String(index),
+				stage: this.#stageBytes[index]!,
+				isSource,
+			});
+		}
+		if (runNodeSetup && !this.#nodeSetUp) {
+			for (const index of stages.keys()) {
+				await handle.request({
+					type: "setupOnNode",
+					key: String(index),
+					node: this.#options.node,
+					worker: metadata,
+				});
+			}
+			this.#nodeSetUp = true;
+		}
+		for (const index of stages.keys()) {
+			await handle.request({ type: "setup", key: String(index), worker: metadata });
+		}
+		worker.setUp = true;
+		this.#options.context.emit({
+			type: "worker:start",
+			stage: this.#label,
+			workerId: handle.workerId,
+			...(handle.pid === undefined ? {} : { pid: handle.pid }),
+		});
+	}
+
+	async #retire(worker: PoolWorker): Promise<void> {
+		const index = this.#idle.indexOf(worker);
+		if (index !== -1) this.#idle.splice(index, 1);
+		try {
+			if (worker.setUp && worker.handle.exit === undefined) {
+				for (const key of this.#options.stages.keys()) {
+					await worker.handle.request({ type: "teardown", key: String(key) });
+				}
+			}
+		} catch (error) {
+			this.#options.context.logger.warn(
+				{ workerId: worker.handle.workerId, err: String(error) },
+				"teardown failed",
+			);
+		} finally {
+			const exit = await worker.handle.stop();
+			this.#workers.delete(worker);
+			this.#options.context.emit({
+				type: "worker:exit",
+				stage: this.#label,
+				workerId: worker.handle.workerId,
+				expected: exit.expected,
+				code: exit.code,
+				signal: exit.signal,
+			});
+		}
+	}
+}
+
+/** Each attempt sends its own copy: a transferred buffer is gone after the first send. */
+function copyOf(payload: Uint8Array): Uint8Array {
+	return new Uint8Array(payload);
+}

@@ -1,0 +1,168 @@
+import { hostname } from "node:os";
+import {
+	BaseExecutor,
+	type ExecutionContext,
+	type ProcessingStage,
+	type Task,
+} from "@curator/core";
+import { type BatchOutcome, detectMachine, type FaultPolicy, StagePool } from "@curator/runtime";
+import { type ActorPoolConfig, actorPoolDefaults } from "./options.ts";
+import { planPool } from "./sizing.ts";
+
+/** Capabilities of the actor-pool backend. */
+export const actorPoolSupports = {
+	multiNode: false,
+	processIsolation: true,
+	abort: true,
+	retries: true,
+	streaming: false,
+} as const;
+
+/**
+ * Runs a pipeline stage by stage on a pool of workers per stage (the
+ * counterpart of NeMo Curator's Ray actor-pool executor, on one machine).
+ * Workers are child processes by default (a crash cannot take the caller
+ * down) or worker threads (`isolation: "thread"`). A dead worker is
+ * replaced and its batch retried up to `numRunAttempts`; every input task
+ * ends as an output, a filtered slot or a recorded failure.
+ */
+export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
+	constructor(config: ActorPoolConfig = {}) {
+		super(config, { backend: "actor-pool", supports: actorPoolSupports });
+		validateConfig(config, (message) => this.error("CURATOR_INVALID_CONFIG", message));
+	}
+
+	protected override async executeStages(
+		stages: ProcessingStage[],
+		initialTasks: Task[],
+		context: ExecutionContext,
+	): Promise<Task[]> {
+		const machine = this.config.machine ?? detectMachine();
+		for (const stage of stages) planPool(stage, machine, 1, this.config.maxWorkersPerStage);
+		let tasks = initialTasks;
+		for (const [index, stage] of stages.entries()) {
+			context.throwIfAborted();
+			const batches = chunk(tasks, stage.batchSize);
+			const plan = planPool(stage, machine, batches.length, this.config.maxWorkersPerStage);
+			context.emit({
+				type: "stage:start",
+				stage: stage.name,
+				index,
+				workers: batches.length === 0 ? 0 : plan.workers,
+			});
+			tasks = batches.length === 0 ? [] : await this.#runStage(stage, batches, plan, context);
+			context.emit({ type: "stage:end", stage: stage.name, index });
+		}
+		return tasks;
+	}
+
+	async #runStage(
+		stage: ProcessingStage,
+		batches: Task[][],
+		plan: ReturnType<typeof planPool>,
+		context: ExecutionContext,
+	): Promise<Task[]> {
+		const pool = new StagePool({
+			stages: [stage],
+			isolation: this.config.isolation ?? actorPoolDefaults.isolation,
+			node: { nodeId: hostname() },
+			context,
+			policy: this.#policy(stage),
+			workerEnv: plan.env,
+			allocation: plan.allocation,
+			...(this.config.maxCallsPerWorker === undefined
+				? {}
+				: { maxCallsPerWorker: this.config.maxCallsPerWorker }),
+			...(this.config.workerMaxHeapMb === undefined
+				? {}
+				: { execArgv: [`--max-old-space-size=${this.config.workerMaxHeapMb}`] }),
+		});
+		const log = context.logger.child({ stage: stage.name });
+		try {
+			await pool.grow(plan.workers);
+			log.info({ workers: pool.size, batches: batches.length }, "stage started");
+			const outcomes = await dispatch(pool, batches, pool.size * 2, (outcome, batch) => {
+				for (const stats of outcome.stats) {
+					context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
+				}
+				if (outcome.stats.length === 0 && !outcome.failed) return;
+				log.debug({ tasks: batch.length, workerId: outcome.workerId }, "batch done");
+			});
+			await pool.close();
+			log.info({ outputs: outcomes.reduce((n, o) => n + o.tasks.length, 0) }, "stage finished");
+			return outcomes.flatMap((outcome) => outcome.tasks);
+		} catch (error) {
+			pool.kill();
+			await pool.reaped();
+			throw error;
+		}
+	}
+
+	#policy(stage: ProcessingStage): FaultPolicy {
+		const own = stage.backend.actorPool ?? {};
+		return {
+			numRunAttempts:
+				own.numRunAttempts ?? this.config.numRunAttempts ?? actorPoolDefaults.numRunAttempts,
+			numSetupAttempts:
+				own.numSetupAttempts ?? this.config.numSetupAttempts ?? actorPoolDefaults.numSetupAttempts,
+			ignoreFailures:
+				own.ignoreFailures ?? this.config.ignoreFailures ?? actorPoolDefaults.ignoreFailures,
+		};
+	}
+}
+
+/**
+ * Sends batches to the pool with at most `inFlight` outstanding (two per
+ * worker keeps every worker busy while replies travel), and returns the
+ * outcomes in batch order so outputs are ordered as on backend-local.
+ */
+async function dispatch(
+	pool: StagePool,
+	batches: Task[][],
+	inFlight: number,
+	onDone: (outcome: BatchOutcome, batch: Task[]) => void,
+): Promise<BatchOutcome[]> {
+	const outcomes: BatchOutcome[] = new Array(batches.length);
+	let next = 0;
+	const lane = async (): Promise<void> => {
+		while (next < batches.length) {
+			const index = next++;
+			const batch = batches[index] as Task[];
+			const outcome = await pool.process(batch);
+			outcomes[index] = outcome;
+			onDone(outcome, batch);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.max(1, Math.min(inFlight, batches.length)) }, lane));
+	return outcomes;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+	const chunks: T[][] = [];
+	for (let start = 0; start < items.length; start += size)
+		chunks.push(items.slice(start, start + size));
+	return chunks;
+}
+
+function validateConfig(config: ActorPoolConfig, fail: (message: string) => Error): void {
+	const positive = [
+		"maxWorkersPerStage",
+		"numRunAttempts",
+		"numSetupAttempts",
+		"maxCallsPerWorker",
+		"workerMaxHeapMb",
+	] as const;
+	for (const key of positive) {
+		const value = config[key];
+		if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+			throw fail(`${key} must be a whole number >= 1, got ${String(value)}`);
+		}
+	}
+	if (
+		config.isolation !== undefined &&
+		config.isolation !== "process" &&
+		config.isolation !== "thread"
+	) {
+		throw fail(`isolation must be "process" or "thread", got ${JSON.stringify(config.isolation)}`);
+	}
+}

@@ -1,0 +1,6 @@
+export { ActorPoolStageAdapter } from "./adapter.ts";
+export { ActorPoolExecutor, actorPoolSupports } from "./executor.ts";
+export type { ActorPoolConfig, ActorPoolStageOptions } from "./options.ts";
+export { actorPoolDefaults } from "./options.ts";
+export type { PoolPlan } from "./sizing.ts";
+export { planPool } from "./sizing.ts";

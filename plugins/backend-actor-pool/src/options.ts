@@ -1,0 +1,40 @@
+import type { ExecutorConfig, MachineResources } from "@curator/core";
+import type { Isolation } from "@curator/runtime";
+
+/** Per-stage options of the actor-pool backend (`stage.with({ backend: { actorPool: {...} } })`). */
+export interface ActorPoolStageOptions {
+	/** Attempts per batch when its worker dies (1 = no retry). */
+	numRunAttempts?: number;
+	/** Attempts to set a worker up. */
+	numSetupAttempts?: number;
+	/** Record failed tasks and go on instead of failing the run. */
+	ignoreFailures?: boolean;
+}
+
+declare module "@curator/core" {
+	interface BackendStageOptions {
+		actorPool?: ActorPoolStageOptions;
+	}
+}
+
+/** Settings of {@link ActorPoolExecutor}. */
+export interface ActorPoolConfig extends ExecutorConfig, ActorPoolStageOptions {
+	/** Child processes (default, crash isolation) or worker threads. */
+	isolation?: Isolation;
+	/** Upper bound of workers per stage. */
+	maxWorkersPerStage?: number;
+	/** Heap limit of each worker in MiB (a worker over it dies and its batch is retried). */
+	workerMaxHeapMb?: number;
+	/** Recycle a worker after this many batches. */
+	maxCallsPerWorker?: number;
+	/** What the machine offers; detected when omitted. */
+	machine?: MachineResources;
+}
+
+/** Defaults of {@link ActorPoolConfig}. */
+export const actorPoolDefaults = {
+	isolation: "process",
+	numRunAttempts: 2,
+	numSetupAttempts: 2,
+	ignoreFailures: false,
+} as const;

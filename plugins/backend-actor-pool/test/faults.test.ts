@@ -1,0 +1,120 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LocalExecutor } from "@curator/backend-local";
+import { Pipeline, StageError, type Task } from "@curator/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ActorPoolExecutor } from "../src/index.ts";
+import { childPids } from "./fixtures/children.ts";
+import { CrashStage, MathStage, numbers, WaitForFileStage } from "./fixtures/stages.ts";
+
+const machine = { cpus: 2, gpus: 0 };
+let dir = "";
+beforeEach(async () => {
+	dir = await mkdtemp(join(tmpdir(), "curator-faults-"));
+});
+afterEach(async () => {
+	await rm(dir, { recursive: true, force: true });
+	expect(childPids()).toEqual([]);
+});
+
+const view = (tasks: Task[]) => tasks.map((t) => [t.taskId, t.data]);
+const input = () => numbers([1], [2], [3], [4], [5], [6]);
+
+function crashing(options: Partial<Pick<CrashStage, "everyAttempt" | "how">>): Pipeline {
+	const crash = new CrashStage({ batchSize: 2 });
+	crash.victim = 3;
+	crash.markerDir = dir;
+	Object.assign(crash, options);
+	return new Pipeline({ name: "crash", stages: [crash, new MathStage()] });
+}
+
+describe.each(["process", "thread"] as const)("worker faults (%s isolation)", (isolation) => {
+	it("a worker dying on the first attempt of one task is replaced and the batch retried", async () => {
+		const events: string[] = [];
+		const result = await crashing({}).run(new ActorPoolExecutor({ isolation, machine }), input(), {
+			onEvent: (e) => {
+				if (e.type === "retry") events.push(`retry ${e.taskIds.join(",")} attempt ${e.attempt}`);
+			},
+		});
+		const reference = await crashing({}).run(new LocalExecutor({ machine }), input());
+		expect(view(result.tasks)).toEqual(view(reference.tasks));
+		expect(events).toEqual(["retry 0_2,0_3 attempt 2"]);
+		expect(result.failures).toEqual([]);
+		expect(result.summary.stages[0]?.retries).toBe(1);
+	});
+
+	it("a worker dying on every attempt fails the run naming stage, tasks, worker and exit cause", async () => {
+		expect.assertions(5);
+		try {
+			await crashing({ everyAttempt: true }).run(
+				new ActorPoolExecutor({ isolation, machine, numRunAttempts: 3 }),
+				input(),
+			);
+		} catch (error) {
+			expect(error).toBeInstanceOf(StageError);
+			const e = error as StageError;
+			expect(e.stage).toBe("CrashStage");
+			expect(e.taskIds).toEqual(["0_2", "0_3"]);
+			expect(e.attempts).toBe(3);
+			expect(e.message).toMatch(
+				/stage "CrashStage" failed on tasks \[0_2, 0_3\], worker CrashStage-\d+, after 3 attempt\(s\), worker exit: exit code 9/,
+			);
+		}
+	});
+
+	it("with ignoreFailures the report lists exactly the failed tasks and the run goes on", async () => {
+		const result = await crashing({ everyAttempt: true }).run(
+			new ActorPoolExecutor({ isolation, machine, ignoreFailures: true }),
+			input(),
+		);
+		expect(result.failures).toHaveLength(1);
+		expect(result.failures[0]).toMatchObject({
+			stage: "CrashStage",
+			taskIds: ["0_2", "0_3"],
+			attempts: 2,
+			exitCause: "exit code 9",
+		});
+		expect(result.tasks.map((t) => t.taskId)).toEqual(["0_0_0_0", "0_1_0_0", "0_4_0_0", "0_5_0_0"]);
+		expect(result.summary.stages[0]?.failedTasks).toBe(2);
+	});
+});
+
+describe("process isolation only", () => {
+	it("survives a worker killed by SIGKILL", async () => {
+		const result = await crashing({ how: "sigkill" }).run(
+			new ActorPoolExecutor({ machine }),
+			input(),
+		);
+		expect(result.tasks).toHaveLength(6);
+	});
+
+	it("per-stage options override the executor's", async () => {
+		const pipeline = crashing({ everyAttempt: true });
+		const [crash] = pipeline.stages as CrashStage[];
+		const lenient = crash!.with({ backend: { actorPool: { ignoreFailures: true } } });
+		const result = await new Pipeline({ name: "p", stages: [lenient] }).run(
+			new ActorPoolExecutor({ machine }),
+			input(),
+		);
+		expect(result.failures.map((f) => f.taskIds)).toEqual([["0_2", "0_3"]]);
+	});
+});
+
+describe.each(["process", "thread"] as const)("abort (%s isolation)", (isolation) => {
+	it("an AbortSignal stops the run and reaps every worker", async () => {
+		const stage = new WaitForFileStage();
+		stage.startedFile = join(dir, "started");
+		const controller = new AbortController();
+		const run = new Pipeline({ name: "p", stages: [stage] }).run(
+			new ActorPoolExecutor({ isolation, machine }),
+			numbers([1], [2]),
+			{ signal: controller.signal },
+		);
+		while (!existsSync(stage.startedFile)) await sleep(20);
+		controller.abort("user");
+		await expect(run).rejects.toMatchObject({ code: "CURATOR_ABORTED" });
+	});
+});

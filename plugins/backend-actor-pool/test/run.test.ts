@@ -1,0 +1,94 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LocalExecutor } from "@curator/backend-local";
+import { Pipeline, type Task } from "@curator/core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ActorPoolExecutor } from "../src/index.ts";
+import { childPids } from "./fixtures/children.ts";
+import { FailingSetupStage, MathStage, numbers } from "./fixtures/stages.ts";
+
+const machine = { cpus: 2, gpus: 0 };
+let dir = "";
+beforeAll(async () => {
+	dir = await mkdtemp(join(tmpdir(), "curator-pool-"));
+});
+afterAll(async () => {
+	await rm(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+	expect(childPids()).toEqual([]);
+});
+
+const view = (tasks: Task[]) =>
+	tasks.map((t) => [t.taskId, t.data, t.stagePerf.map((p) => p.stageName)]);
+const input = () => numbers([1, 2], [13], [3, 4, 5, 6], [7], [8, 9]);
+
+describe.each(["process", "thread"] as const)("ActorPoolExecutor (%s isolation)", (isolation) => {
+	it("gives the same outputs and ids as backend-local", async () => {
+		const pipeline = new Pipeline({
+			name: "p",
+			stages: [new MathStage({ batchSize: 2 }), new MathStage()],
+		});
+		const local = await pipeline.run(new LocalExecutor({ machine }), input());
+		const pooled = await pipeline.run(new ActorPoolExecutor({ isolation, machine }), input());
+		expect(view(pooled.tasks)).toEqual(view(local.tasks));
+		expect(pooled.summary.stages.map((s) => [s.stage, s.tasksIn, s.tasksOut])).toEqual(
+			local.summary.stages.map((s) => [s.stage, s.tasksIn, s.tasksOut]),
+		);
+		expect(pooled.summary.stages[0]?.perf.customMetrics.squared).toBe(9);
+	});
+
+	it("runs setupOnNode once, setup once per worker and teardown for each", async () => {
+		const journal = join(dir, `journal-${isolation}`);
+		const stage = new MathStage();
+		stage.journal = journal;
+		const result = await new Pipeline({ name: "p", stages: [stage] }).run(
+			new ActorPoolExecutor({ isolation, machine }),
+			numbers([1], [2], [3], [4]),
+		);
+		expect(result.tasks).toHaveLength(4);
+		const lines = (await readFile(journal, "utf8")).trim().split("\n");
+		expect(lines.filter((l) => l === "setupOnNode")).toHaveLength(1);
+		expect(lines.filter((l) => l.startsWith("setup ")).sort()).toEqual([
+			"setup MathStage-0",
+			"setup MathStage-1",
+		]);
+		expect(lines.filter((l) => l === "teardown")).toHaveLength(2);
+		expect(result.summary.stages[0]?.workers).toBe(2);
+	});
+
+	it("fails clearly when setup keeps failing, leaving no worker", async () => {
+		const run = new Pipeline({ name: "p", stages: [new FailingSetupStage()] }).run(
+			new ActorPoolExecutor({ isolation, machine, numSetupAttempts: 2 }),
+			numbers([1]),
+		);
+		await expect(run).rejects.toThrow(
+			/stage "FailingSetupStage": worker setup failed after 2 attempt\(s\): no model here/,
+		);
+	});
+});
+
+describe("ActorPoolExecutor configuration", () => {
+	it.each([
+		[{ maxWorkersPerStage: 0 }, /maxWorkersPerStage must be a whole number >= 1/],
+		[{ numRunAttempts: 1.5 }, /numRunAttempts must be a whole number/],
+		[{ isolation: "fiber" }, /isolation must be "process" or "thread"/],
+	])("rejects %j", (config, message) => {
+		expect(() => new ActorPoolExecutor(config as never)).toThrow(message);
+	});
+
+	it("fails before any work when a GPU stage meets a machine without GPUs", async () => {
+		const journal = join(dir, "gpu-journal");
+		const gpuStage = new MathStage().with({ resources: { gpus: 1 } });
+		gpuStage.journal = journal;
+		const run = new Pipeline({ name: "p", stages: [new MathStage(), gpuStage] }).run(
+			new ActorPoolExecutor({ machine }),
+			numbers([1]),
+		);
+		await expect(run).rejects.toThrow(
+			/actor-pool: stage "MathStage#2" needs 1 GPU\(s\) per worker and this machine has no GPU/,
+		);
+		await expect(readFile(journal, "utf8")).rejects.toThrow(/ENOENT/);
+	});
+});
