@@ -1,0 +1,152 @@
+import { hash } from "node:crypto";
+import {
+	CuratorError,
+	ErrorCodes,
+	ProcessingStage,
+	registerModule,
+	type StageIO,
+	type StageOutput,
+	type StageSettings,
+} from "@curator/core";
+import type { DocumentBatch } from "./document-batch.ts";
+
+/** Where duplicates are looked for: across the whole run, or within each task. */
+export type DedupScope = "run" | "task";
+
+/** Options of {@link ExactDuplicateFilter}. */
+export interface ExactDuplicateFilterOptions extends StageSettings {
+	/** Column holding the text. Default `"text"`. */
+	textField?: string;
+	/** `"run"` (default): one copy per run. `"task"`: one copy per task (no shared state). */
+	scope?: DedupScope;
+}
+
+/** Batch size meaning "every task of the run in one call". */
+export const ALL_TASKS = Number.MAX_SAFE_INTEGER;
+
+const seenByStage = new WeakMap<ExactDuplicateFilter, Set<string>>();
+
+/**
+ * Exact duplicate removal: documents whose normalized text (lower case,
+ * runs of whitespace collapsed, trimmed) has the same hash are duplicates,
+ * and only the first is kept.
+ *
+ * Why the result is the same on every backend: with `scope: "run"` the stage
+ * asks for one worker (`numWorkers() = 1`) and, by default, one call with
+ * every task of the run (`batchSize = ALL_TASKS`, a barrier). Inside a call
+ * the tasks are visited in task-id order, never arrival order, and ids are
+ * deterministic, so the surviving copy is the same whatever backend, worker
+ * count or scheduling produced the tasks. A backend that still delivers the
+ * tasks in several calls (a streaming backend with a bounded queue) keeps
+ * removing every duplicate, because the one worker remembers the hashes it
+ * has seen: the number of documents kept is the same; only which copy of a
+ * duplicate group survives may then follow arrival order. `scope: "task"`
+ * needs no shared state and runs on any number of workers, but keeps one
+ * copy per task.
+ */
+export class ExactDuplicateFilter extends ProcessingStage<DocumentBatch, DocumentBatch> {
+	textField: string;
+	scope: DedupScope;
+
+	constructor(options: ExactDuplicateFilterOptions = {}) {
+		const scope = options.scope ?? "run";
+		if (scope !== "run" && scope !== "task") {
+			throw new CuratorError(
+				ErrorCodes.invalidStage,
+				`ExactDuplicateFilter: scope must be "run" or "task", got ${String(scope)}`,
+			);
+		}
+		super({ ...options, batchSize: options.batchSize ?? (scope === "run" ? ALL_TASKS : 1) });
+		this.textField = options.textField ?? "text";
+		this.scope = scope;
+	}
+
+	override inputs(): StageIO {
+		return { data: [this.textField] };
+	}
+
+	override numWorkers(): number | undefined {
+		return this.scope === "run" ? 1 : undefined;
+	}
+
+	override setup(): void {
+		seenByStage.set(this, new Set());
+	}
+
+	override teardown(): void {
+		seenByStage.delete(this);
+	}
+
+	override process(batch: DocumentBatch): DocumentBatch | null {
+		return dedupBatch(this, batch, this.scope === "run" ? seenSet(this) : new Set());
+	}
+
+	override async processBatch(tasks: DocumentBatch[]): Promise<StageOutput<DocumentBatch>[]> {
+		const results: StageOutput<DocumentBatch>[] = new Array(tasks.length).fill(null);
+		const order = tasks.map((_, index) => index);
+		order.sort((a, b) =>
+			compareTaskIds((tasks[a] as DocumentBatch).taskId, (tasks[b] as DocumentBatch).taskId),
+		);
+		for (const index of order) results[index] = this.process(tasks[index] as DocumentBatch);
+		return results;
+	}
+}
+
+registerModule(import.meta.url, { ExactDuplicateFilter });
+
+// Module functions, not #private methods: a stage rebuilt in a worker from its
+// prototype and fields has no private brand, so #members would throw there.
+function seenSet(stage: ExactDuplicateFilter): Set<string> {
+	let seen = seenByStage.get(stage);
+	if (seen === undefined) {
+		seen = new Set();
+		seenByStage.set(stage, seen);
+	}
+	return seen;
+}
+
+function dedupBatch(
+	stage: ExactDuplicateFilter,
+	batch: DocumentBatch,
+	seen: Set<string>,
+): DocumentBatch | null {
+	const texts = batch.texts(stage.textField);
+	const keep = new Uint8Array(texts.length);
+	let kept = 0;
+	for (let i = 0; i < texts.length; i++) {
+		const key = normalizedHash(texts[i] as string);
+		if (seen.has(key)) continue;
+		seen.add(key);
+		keep[i] = 1;
+		kept += 1;
+	}
+	stage.logMetric("duplicatesRemoved", texts.length - kept);
+	if (kept === 0) return null;
+	return batch.filter(keep);
+}
+
+/** Lower case, whitespace runs collapsed to one space, trimmed. */
+export function normalizeText(text: string): string {
+	return text.toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+/** Hash of the normalized text (MD5, base64: a dedup key, not a security measure). */
+export function normalizedHash(text: string): string {
+	return hash("md5", normalizeText(text), "base64");
+}
+
+/** Orders task ids segment by segment (`_`-separated), numeric segments by value. */
+export function compareTaskIds(a: string, b: string): number {
+	const left = a.split("_");
+	const right = b.split("_");
+	for (let i = 0; i < Math.min(left.length, right.length); i++) {
+		const x = left[i] as string;
+		const y = right[i] as string;
+		if (x === y) continue;
+		const nx = /^\d+$/.test(x) ? Number(x) : Number.NaN;
+		const ny = /^\d+$/.test(y) ? Number(y) : Number.NaN;
+		if (!Number.isNaN(nx) && !Number.isNaN(ny)) return nx - ny;
+		return x < y ? -1 : 1;
+	}
+	return left.length - right.length;
+}

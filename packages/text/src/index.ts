@@ -1,0 +1,56 @@
+export type { DedupScope, ExactDuplicateFilterOptions } from "./dedup.ts";
+export {
+	ALL_TASKS,
+	compareTaskIds,
+	ExactDuplicateFilter,
+	normalizedHash,
+	normalizeText,
+} from "./dedup.ts";
+export type {
+	Column,
+	DocumentColumns,
+	DocumentRow,
+	NumericColumn,
+} from "./document-batch.ts";
+export { DocumentBatch } from "./document-batch.ts";
+export { InputNotFoundError, MalformedRecordError } from "./errors.ts";
+export { FileGroupTask, fileGroupId } from "./file-group.ts";
+export type {
+	BuiltinFilterSpec,
+	CustomFilterSpec,
+	DocumentFilterDefinition,
+	FilterSpec,
+	MeanWordLengthSpec,
+	NonAlphaNumericSpec,
+	RepeatedLinesSpec,
+	TopNGramSpec,
+	UrlRatioSpec,
+	WordCountSpec,
+} from "./filters/registry.ts";
+export {
+	documentFilter,
+	documentFilterKinds,
+	registerDocumentFilter,
+} from "./filters/registry.ts";
+export type { ScoreFilterOptions } from "./filters/score-filter.ts";
+export { ScoreFilter } from "./filters/score-filter.ts";
+export {
+	meanWordLength,
+	nonAlphaNumericRatio,
+	repeatedLinesFraction,
+	topNGramFraction,
+	urlRatio,
+	wordCount,
+	words,
+} from "./filters/scores.ts";
+export type {
+	JsonlReaderCompositeOptions,
+	JsonlReaderOptions,
+	OnMalformed,
+} from "./jsonl-reader.ts";
+export { JsonlReader, JsonlReaderStage, jsonlReaderDefaults } from "./jsonl-reader.ts";
+export type { JsonlWriterOptions } from "./jsonl-writer.ts";
+export { JsonlWriter, serialize } from "./jsonl-writer.ts";
+export { readLineChunks } from "./lines.ts";
+export type { FileEntry, FilePartitioningOptions } from "./partitioning.ts";
+export { FilePartitioningStage, partitioningDefaults } from "./partitioning.ts";

@@ -1,0 +1,219 @@
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { LocalExecutor } from "@curator/backend-local";
+import { EmptyTask, Pipeline, StageError } from "@curator/core";
+import { describe, expect, it } from "vitest";
+import {
+	type DocumentBatch,
+	FileGroupTask,
+	FilePartitioningStage,
+	fileGroupId,
+	InputNotFoundError,
+	JsonlReader,
+	JsonlReaderStage,
+	JsonlWriter,
+	MalformedRecordError,
+} from "../src/index.ts";
+import { batchOf, rebuild, tempDir } from "./helpers.ts";
+
+const line = (id: string, text: string): string => JSON.stringify({ id, text });
+
+async function filesIn(dir: string, names: Record<string, string | Buffer>): Promise<string> {
+	for (const [name, body] of Object.entries(names)) {
+		await mkdir(join(dir, name, ".."), { recursive: true });
+		await writeFile(join(dir, name), body);
+	}
+	return dir;
+}
+
+function groups(tasks: FileGroupTask[], root: string): string[][] {
+	return tasks.map((task) => task.data.map((path) => path.slice(root.length + 1)));
+}
+
+describe("FilePartitioningStage", () => {
+	it("lists matching files recursively, sorted, one per group by default", async () => {
+		const dir = await filesIn(await tempDir(), {
+			"b.jsonl": "",
+			"a.jsonl.gz": "",
+			"notes.txt": "",
+			"sub/c.jsonl": "",
+		});
+		const out = await new FilePartitioningStage({ paths: dir }).process(new EmptyTask());
+		expect(groups(out, dir)).toEqual([["a.jsonl.gz"], ["b.jsonl"], ["sub/c.jsonl"]]);
+	});
+
+	it("groups by count or by size budget", async () => {
+		const dir = await filesIn(await tempDir(), {
+			"1.jsonl": "x".repeat(10),
+			"2.jsonl": "x".repeat(10),
+			"3.jsonl": "x".repeat(25),
+		});
+		const byCount = new FilePartitioningStage({ paths: dir, filesPerPartition: 2 });
+		expect(groups(await byCount.process(new EmptyTask()), dir)).toEqual([
+			["1.jsonl", "2.jsonl"],
+			["3.jsonl"],
+		]);
+		const bySize = new FilePartitioningStage({ paths: dir, blocksizeBytes: 20 });
+		const sized = await bySize.process(new EmptyTask());
+		expect(groups(sized, dir)).toEqual([["1.jsonl", "2.jsonl"], ["3.jsonl"]]);
+		expect(sized[0]?.metadata.totalBytes).toBe(20);
+	});
+
+	it("fails clearly on a missing path and on a folder without input files", async () => {
+		expect.assertions(4);
+		const dir = await filesIn(await tempDir(), { "readme.md": "" });
+		const missing = new FilePartitioningStage({ paths: join(dir, "nope") });
+		await expect(missing.process(new EmptyTask())).rejects.toThrow(
+			`input path does not exist: ${join(dir, "nope")}`,
+		);
+		await expect(missing.process(new EmptyTask())).rejects.toBeInstanceOf(InputNotFoundError);
+		const empty = new FilePartitioningStage({ paths: dir });
+		await expect(empty.process(new EmptyTask())).rejects.toThrow(
+			`no .jsonl or .jsonl.gz files in folder ${dir}`,
+		);
+		expect(() => new FilePartitioningStage({ paths: dir, filesPerPartition: 0 })).toThrow(
+			/filesPerPartition/,
+		);
+	});
+
+	it("gives file groups an id from their sorted paths", () => {
+		const a = new FileGroupTask({ datasetName: "d", data: ["/x/2", "/x/1"] });
+		const b = new FileGroupTask({ datasetName: "d", data: ["/x/1", "/x/2"] });
+		expect(a.deterministicId()).toBe(b.deterministicId());
+		expect(a.deterministicId()).toMatch(/^files-[0-9a-f]{16}$/);
+		expect(fileGroupId(["/x/1"])).not.toBe(a.deterministicId());
+	});
+});
+
+describe("JsonlReaderStage", () => {
+	it("reads plain and gzip files into one batch, ignoring blank lines and CRLF", async () => {
+		const dir = await filesIn(await tempDir(), {
+			"a.jsonl": `${line("1", "one")}\r\n\n${line("2", "two")}`,
+			"b.jsonl.gz": gzipSync(`${JSON.stringify({ id: "3", text: "three", lang: "en" })}\n`),
+		});
+		const task = new FileGroupTask({
+			datasetName: "d",
+			data: [join(dir, "a.jsonl"), join(dir, "b.jsonl.gz")],
+		});
+		const batch = (await new JsonlReaderStage().process(task)) as DocumentBatch;
+		expect(batch.data).toEqual({
+			id: ["1", "2", "3"],
+			text: ["one", "two", "three"],
+			lang: [null, null, "en"],
+		});
+	});
+
+	it("keeps only the requested fields, text always, and can add the source file", async () => {
+		const dir = await filesIn(await tempDir(), { "a.jsonl": `${line("1", "one")}\n` });
+		const task = new FileGroupTask({ datasetName: "d", data: [join(dir, "a.jsonl")] });
+		const reader = new JsonlReaderStage({ fields: ["url"], filenameField: "file" });
+		const batch = (await reader.process(task)) as DocumentBatch;
+		expect(batch.data).toEqual({ text: ["one"], url: [null] });
+		const withFile = new JsonlReaderStage({ filenameField: "file" });
+		expect(((await withFile.process(task)) as DocumentBatch).data.file).toEqual([
+			join(dir, "a.jsonl"),
+		]);
+	});
+
+	it("names file and line of a malformed record", async () => {
+		expect.assertions(4);
+		const dir = await filesIn(await tempDir(), {
+			"a.jsonl": `${line("1", "one")}\n{"id": "2", "text": \n${line("3", "x")}\n`,
+			"b.jsonl": `${line("1", "one")}\n\n[1, 2]\n`,
+			"c.jsonl": `{"id": "1", "text": 7}\n`,
+		});
+		const read = (name: string) =>
+			new JsonlReaderStage().process(
+				new FileGroupTask({ datasetName: "d", data: [join(dir, name)] }),
+			);
+		await expect(read("a.jsonl")).rejects.toThrow(
+			new RegExp(`^malformed JSONL in ${join(dir, "a.jsonl")} at line 2: `),
+		);
+		await expect(read("a.jsonl")).rejects.toBeInstanceOf(MalformedRecordError);
+		await expect(read("b.jsonl")).rejects.toThrow("at line 3: expected a JSON object");
+		await expect(read("c.jsonl")).rejects.toThrow('field "text" is missing or not a string');
+	});
+
+	it("skips and counts malformed lines with onError: skip", async () => {
+		const dir = await filesIn(await tempDir(), {
+			"a.jsonl": `${line("1", "one")}\nnot json\n${line("3", "three")}\n`,
+		});
+		const stage = new JsonlReaderStage({ onError: "skip" });
+		const task = new FileGroupTask({ datasetName: "d", data: [join(dir, "a.jsonl")] });
+		task.taskId = "t";
+		const [out] = await stage.processBatch([task]);
+		expect((out as DocumentBatch).data.id).toEqual(["1", "3"]);
+		const { consumeStageMetrics } = await import("@curator/core");
+		expect(consumeStageMetrics(stage)).toEqual({ records: 2, skippedLines: 1 });
+		expect(() => new JsonlReaderStage({ onError: "ignore" as "skip" })).toThrow(/onError/);
+	});
+});
+
+describe("JsonlWriter", () => {
+	it("writes one file per task, named after the task id, with no temp file left", async () => {
+		const dir = await tempDir();
+		const writer = new JsonlWriter({ path: join(dir, "out"), fields: ["text", "id"] });
+		const batch = batchOf(['say "hi"', "b"], "files-abc_0_0");
+		const written = await writer.process(batch);
+		expect(written).toBeInstanceOf(FileGroupTask);
+		expect(written.data).toEqual([join(dir, "out", "files-abc_0_0.jsonl")]);
+		expect(await readdir(join(dir, "out"))).toEqual(["files-abc_0_0.jsonl"]);
+		expect(await readFile(join(dir, "out", "files-abc_0_0.jsonl"), "utf8")).toBe(
+			'{"text":"say \\"hi\\"","id":"d0"}\n{"text":"b","id":"d1"}\n',
+		);
+	});
+
+	it("survives a rebuild from prototype and fields", async () => {
+		const dir = await tempDir();
+		const writer = rebuild(new JsonlWriter({ path: dir }));
+		await writer.process(batchOf(["x"], "t1"));
+		expect(await readFile(join(dir, "t1.jsonl"), "utf8")).toBe('{"id":"d0","text":"x"}\n');
+	});
+});
+
+describe("JsonlReader composite", () => {
+	it("reads a folder with content-derived task ids and writes it back", async () => {
+		const input = await filesIn(await tempDir(), {
+			"a.jsonl": `${line("1", "one")}\n${line("2", "two")}\n`,
+			"b.jsonl": `${line("3", "three")}\n`,
+		});
+		const output = await tempDir();
+		const pipeline = new Pipeline({
+			name: "copy",
+			stages: [new JsonlReader({ paths: input }), new JsonlWriter({ path: output })],
+		});
+		expect(pipeline.build().map((s) => [s.name, s.role])).toEqual([
+			["FilePartitioningStage", "source"],
+			["JsonlReaderStage", undefined],
+			["JsonlWriter", "sink"],
+		]);
+		const first = await pipeline.run(new LocalExecutor());
+		const second = await pipeline.run(new LocalExecutor());
+		const ids = first.tasks.map((t) => t.taskId);
+		expect(ids).toEqual(second.tasks.map((t) => t.taskId));
+		expect(ids).toEqual([
+			`${fileGroupId([join(input, "a.jsonl")])}_0_0`,
+			`${fileGroupId([join(input, "b.jsonl")])}_0_0`,
+		]);
+		const names = (await readdir(output)).sort();
+		// Each file is named after the writer's input task; the writer's outputs add `_0`.
+		expect(names).toEqual(ids.map((id) => `${id.replace(/_0$/, "")}.jsonl`).sort());
+		const all = await Promise.all(names.map((n) => readFile(join(output, n), "utf8")));
+		expect(all.join("").trim().split("\n").length).toBe(3);
+	});
+
+	it("fails the run with the stage, task and file line named", async () => {
+		expect.assertions(2);
+		const input = await filesIn(await tempDir(), { "a.jsonl": "{oops\n" });
+		const pipeline = new Pipeline({ name: "bad", stages: [new JsonlReader({ paths: input })] });
+		try {
+			await pipeline.run(new LocalExecutor());
+		} catch (error) {
+			expect(error).toBeInstanceOf(StageError);
+			expect((error as Error).message).toMatch(
+				/^stage "JsonlReaderStage" failed on tasks \[files-[0-9a-f]{16}\].*malformed JSONL in .*a\.jsonl at line 1/,
+			);
+		}
+	});
+});
