@@ -150,8 +150,10 @@ export function isProcessingStage(value: unknown): value is ProcessingStage {
 
 /** Returns and clears the custom metrics a stage logged since the last call. */
 export function consumeStageMetrics(stage: ProcessingStage): Record<string, number> {
-	const metrics = metricsOf(stage);
-	Object.defineProperty(stage, metricsKey, { value: {}, writable: true, enumerable: false });
+	const holder = stage as unknown as Record<symbol, Record<string, number> | undefined>;
+	const metrics = holder[metricsKey];
+	if (metrics === undefined) return {};
+	holder[metricsKey] = undefined;
 	return metrics;
 }
 
@@ -165,7 +167,13 @@ function metricsOf(stage: ProcessingStage): Record<string, number> {
 	let metrics = holder[metricsKey];
 	if (metrics === undefined) {
 		metrics = {};
-		Object.defineProperty(stage, metricsKey, { value: metrics, writable: true, enumerable: false });
+		if (Object.hasOwn(stage, metricsKey)) holder[metricsKey] = metrics;
+		else
+			Object.defineProperty(stage, metricsKey, {
+				value: metrics,
+				writable: true,
+				enumerable: false,
+			});
 	}
 	return metrics;
 }

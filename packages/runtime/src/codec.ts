@@ -9,7 +9,7 @@ import {
 	type ProcessingStage,
 	type Task,
 } from "@curator/core";
-import { fromPortable, rebuildInstance, toPortable } from "./portable.ts";
+import { classFor, fromPortable, rebuildInstance, toPortable } from "./portable.ts";
 
 /** A stage in a form that can be rebuilt in another process. */
 export interface StageDescriptor {
@@ -23,7 +23,13 @@ export interface StageDescriptor {
 	fields: unknown;
 }
 
-interface EncodedTasks {
+/**
+ * A batch of tasks in portable form: plain structured-clone data plus the
+ * modules whose classes it contains. Node transports (IPC with advanced
+ * serialization, worker threads) clone it natively; {@link encodeTasks} turns
+ * it into bytes for transports that need them.
+ */
+export interface PortableBatch {
 	modules: string[];
 	tasks: unknown[];
 }
@@ -76,38 +82,85 @@ export async function decodeStage(bytes: Uint8Array): Promise<ProcessingStage> {
 	return stage;
 }
 
-/** Encodes tasks (class, id, fields, perf history) in v8's compact binary format. */
-export function encodeTasks(tasks: readonly Task[]): Uint8Array {
-	const modules = new Set<string>();
-	const portable = tasks.map((task) => {
-		if (!isTask(task)) throw new CuratorError(ErrorCodes.invalidTask, "only tasks can be encoded");
-		try {
-			return toPortable(task, "task", modules);
-		} catch (error) {
-			if (!(error instanceof CuratorError)) throw error;
-			throw new CuratorError(ErrorCodes.notPortable, `task ${task.taskId}: ${error.message}`);
-		}
-	});
-	const encoded: EncodedTasks = { modules: [...modules], tasks: portable };
-	return serialize(encoded);
+/** One task in portable form; `plain` says its fields need no rebuilding. */
+interface PortableTask {
+	ref: ClassRef;
+	fields: Record<string, unknown>;
+	plain: boolean;
 }
 
-/** Decodes tasks encoded by {@link encodeTasks}, importing their classes' modules. */
+/** Tasks (class, id, fields, perf history) as a {@link PortableBatch}. */
+export function packTasks(tasks: readonly Task[]): PortableBatch {
+	const modules = new Set<string>();
+	const portable = tasks.map((task): PortableTask => {
+		if (!isTask(task)) throw new CuratorError(ErrorCodes.invalidTask, "only tasks can be encoded");
+		const ref = classRefOf(task.constructor as abstract new () => unknown);
+		if (ref === undefined) {
+			throw new CuratorError(
+				ErrorCodes.notPortable,
+				`task ${task.taskId} cannot travel to a worker: its class ${task.constructor.name} is not registered (registerModule)`,
+			);
+		}
+		modules.add(ref.module);
+		const fields: Record<string, unknown> = {};
+		let plain = true;
+		for (const key of Object.keys(task)) {
+			const value = (task as unknown as Record<string, unknown>)[key];
+			// The perf history is plain data written by the framework itself.
+			const converted = key === "stagePerf" ? value : convert(value, key, task, modules);
+			if (converted !== value) plain = false;
+			fields[key] = converted;
+		}
+		return { ref, fields, plain };
+	});
+	return { modules: [...modules], tasks: portable };
+}
+
+function convert(value: unknown, key: string, task: Task, modules: Set<string>): unknown {
+	try {
+		return toPortable(value, key, modules);
+	} catch (error) {
+		if (!(error instanceof CuratorError)) throw error;
+		throw new CuratorError(ErrorCodes.notPortable, `task ${task.taskId}: field ${error.message}`);
+	}
+}
+
+/** Rebuilds the tasks of a {@link PortableBatch}, importing their classes' modules. */
+export async function unpackTasks(batch: PortableBatch): Promise<Task[]> {
+	await importModules(batch.modules);
+	return (batch.tasks as PortableTask[]).map(({ ref, fields, plain }) => {
+		const task = Object.create(classFor(ref).prototype) as Record<string, unknown>;
+		for (const key in fields) task[key] = plain ? fields[key] : fromPortable(fields[key]);
+		return task as unknown as Task;
+	});
+}
+
+/** Encodes tasks as bytes (v8's compact binary format) for byte transports. */
+export function encodeTasks(tasks: readonly Task[]): Uint8Array {
+	return serialize(packTasks(tasks));
+}
+
+/** Decodes tasks encoded by {@link encodeTasks}. */
 export async function decodeTasks(bytes: Uint8Array): Promise<Task[]> {
-	const encoded = deserialize(bytes) as EncodedTasks;
-	await importModules(encoded.modules);
-	return encoded.tasks.map((task) => fromPortable(task) as Task);
+	return unpackTasks(deserialize(bytes) as PortableBatch);
+}
+
+/** Decodes a batch in either form. */
+export async function readBatch(batch: Uint8Array | PortableBatch): Promise<Task[]> {
+	return batch instanceof Uint8Array ? decodeTasks(batch) : unpackTasks(batch);
 }
 
 const loaded = new Map<string, Promise<unknown>>();
+const ready = new Set<string>();
 
 /** Imports modules once per process (the registrations run as a side effect). */
 export async function importModules(modules: readonly string[]): Promise<void> {
+	if (modules.every((module) => ready.has(module))) return;
 	await Promise.all(
 		modules.map((module) => {
 			let pending = loaded.get(module);
 			if (pending === undefined) {
-				pending = import(module);
+				pending = import(module).then(() => ready.add(module));
 				loaded.set(module, pending);
 			}
 			return pending;

@@ -7,8 +7,9 @@ import {
 	StageError,
 	type Task,
 } from "@curator/core";
-import { decodeStage, decodeTasks, encodeTasks } from "./codec.ts";
+import { decodeStage, encodeTasks, packTasks, readBatch } from "./codec.ts";
 import {
+	type BatchPayload,
 	DEFAULT_MAX_MESSAGE_BYTES,
 	type HostMessage,
 	type HostRequest,
@@ -84,7 +85,9 @@ export class WorkerHost {
 		}
 	}
 
-	async #serve(request: HostRequest): Promise<{ payload?: Uint8Array; stats?: StageCallStats[] }> {
+	async #serve(
+		request: HostRequest,
+	): Promise<{ payload?: BatchPayload; stats?: StageCallStats[] }> {
 		switch (request.type) {
 			case "init": {
 				const stage = await decodeStage(request.stage);
@@ -100,7 +103,8 @@ export class WorkerHost {
 				await this.#get(request.key).adapter.setup(request.worker);
 				return {};
 			case "process": {
-				const run = this.#queue.then(() => this.#process(request.keys, request.payload));
+				const { keys, payload, rebatch } = request;
+				const run = this.#queue.then(() => this.#process(keys, payload, rebatch === true));
 				this.#queue = run.catch(() => {});
 				return run;
 			}
@@ -112,33 +116,53 @@ export class WorkerHost {
 		}
 	}
 
+	/** Runs a batch through the stages `keys`; replies in the form the batch came in. */
 	async #process(
 		keys: string[],
-		payload: Uint8Array,
-	): Promise<{ payload: Uint8Array; stats: StageCallStats[] }> {
-		let tasks: Task[] = await decodeTasks(payload);
+		payload: BatchPayload,
+		rebatch: boolean,
+	): Promise<{ payload: BatchPayload; stats: StageCallStats[] }> {
+		const asBytes = payload instanceof Uint8Array;
+		let tasks: Task[] = await readBatch(payload);
 		const stats: StageCallStats[] = [];
 		for (const [index, key] of keys.entries()) {
 			const hosted = this.#get(key);
-			const itemsIn = countItems(tasks);
-			const tasksIn = tasks.length;
-			const hints = {
-				isSource: hosted.isSource,
-				inputSizeBytes: index === 0 ? payload.byteLength : 0,
-			};
-			const result = await hosted.adapter.processBatchWithStats(tasks, hints);
-			tasks = result.tasks;
-			stats.push({
-				stage: hosted.stage.name,
-				tasksIn,
-				tasksOut: tasks.length,
-				itemsIn,
-				itemsOut: countItems(tasks),
-				perf: result.perf,
-			});
+			const inputSizeBytes = index === 0 && payload instanceof Uint8Array ? payload.byteLength : 0;
+			if (!rebatch || index === 0) {
+				tasks = await this.#call(hosted, tasks, inputSizeBytes, stats);
+			} else {
+				const outputs: Task[] = [];
+				const size = hosted.stage.batchSize;
+				for (let start = 0; start < tasks.length; start += size) {
+					const batch = tasks.slice(start, start + size);
+					for (const task of await this.#call(hosted, batch, 0, stats)) outputs.push(task);
+				}
+				tasks = outputs;
+			}
 			if (tasks.length === 0) break;
 		}
-		return { payload: encodeTasks(tasks), stats };
+		return { payload: asBytes ? encodeTasks(tasks) : packTasks(tasks), stats };
+	}
+
+	/** One adapter call; appends its stats. */
+	async #call(
+		hosted: Hosted,
+		tasks: Task[],
+		inputSizeBytes: number,
+		stats: StageCallStats[],
+	): Promise<Task[]> {
+		const itemsIn = countItems(tasks);
+		const hints = { isSource: hosted.isSource, inputSizeBytes };
+		const result = await hosted.adapter.processBatchWithStats(tasks, hints);
+		stats.push({
+			stage: hosted.stage.name,
+			tasksIn: tasks.length,
+			tasksOut: result.tasks.length,
+			itemsIn,
+			itemsOut: countItems(result.tasks),
+			perf: result.perf,
+		});
+		return result.tasks;
 	}
 
 	#get(key: string): Hosted {

@@ -1,4 +1,4 @@
-export type { StageDescriptor } from "./codec.ts";
+export type { PortableBatch, StageDescriptor } from "./codec.ts";
 export {
 	decodeStage,
 	decodeTasks,
@@ -6,6 +6,9 @@ export {
 	encodeStage,
 	encodeTasks,
 	importModules,
+	packTasks,
+	readBatch,
+	unpackTasks,
 } from "./codec.ts";
 export type { HostTransport } from "./host.ts";
 export { HostStageAdapter, toWireError, WorkerHost } from "./host.ts";
@@ -13,6 +16,7 @@ export { defaultLogger } from "./logger.ts";
 export { detectMachine } from "./machine.ts";
 export { fromPortable, rebuildInstance, toPortable } from "./portable.ts";
 export type {
+	BatchPayload,
 	HostCommand,
 	HostMessage,
 	HostRequest,
@@ -20,6 +24,26 @@ export type {
 	WireError,
 } from "./protocol.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES, PROTOCOL_VERSION, requestProblem } from "./protocol.ts";
+// render
+export type { Align } from "./render/format.ts";
+export {
+	formatCount,
+	formatMetric,
+	formatRate,
+	formatSeconds,
+	formatTable,
+} from "./render/format.ts";
+export type { StageProgress } from "./render/progress.ts";
+export { ProgressTracker } from "./render/progress.ts";
+export type {
+	LogLevel,
+	RenderMode,
+	RenderStream,
+	RunRendererOptions,
+} from "./render/renderer.ts";
+export { logLevels, RunRenderer, rendererDefaults } from "./render/renderer.ts";
+export type { RunReport, StageReport } from "./render/summary.ts";
+export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
 export type { BatchOutcome, FaultPolicy, StagePoolOptions } from "./stage-pool.ts";
 export { StagePool } from "./stage-pool.ts";
 export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";

@@ -16,6 +16,9 @@ const RESOURCES_TAG = "\u0000curator.resources";
  * registered class instances become `{ref, fields}` records, `Resources`
  * becomes plain data. Functions, symbols and instances of unregistered
  * classes cannot travel; the error names the path of the offending field.
+ *
+ * Copy on write: a value that needs no conversion anywhere inside is
+ * returned as is (same reference), which callers use to skip the way back.
  */
 export function toPortable(value: unknown, path: string, modules?: Set<string>): unknown {
 	switch (typeof value) {
@@ -29,12 +32,11 @@ export function toPortable(value: unknown, path: string, modules?: Set<string>):
 			return value;
 	}
 	if (value === null) return value;
-	if (Array.isArray(value))
-		return value.map((item, i) => toPortable(item, `${path}[${i}]`, modules));
+	if (Array.isArray(value)) return arrayToPortable(value, path, modules);
 	if (isCloneableBuiltin(value)) return value;
 	const proto = Object.getPrototypeOf(value);
 	if (proto === Object.prototype || proto === null) {
-		return mapFields(value as Record<string, unknown>, path, modules);
+		return fieldsToPortable(value as Record<string, unknown>, path, modules, false);
 	}
 	if (value instanceof Resources) return { [RESOURCES_TAG]: value.toJSON() };
 	const ctor = (value as object).constructor as abstract new () => unknown;
@@ -46,27 +48,53 @@ export function toPortable(value: unknown, path: string, modules?: Set<string>):
 		);
 	}
 	modules?.add(ref.module);
-	return { [CLASS_TAG]: ref, fields: mapFields(value as Record<string, unknown>, path, modules) };
+	const fields = fieldsToPortable(value as Record<string, unknown>, path, modules, true);
+	return { [CLASS_TAG]: ref, fields };
 }
 
 /** Rebuilds what {@link toPortable} produced; the classes' modules must be loaded. */
 export function fromPortable(value: unknown): unknown {
 	if (typeof value !== "object" || value === null || isCloneableBuiltin(value)) return value;
-	if (Array.isArray(value)) return value.map(fromPortable);
+	if (Array.isArray(value)) {
+		let out: unknown[] | undefined;
+		for (let i = 0; i < value.length; i++) {
+			const item = value[i];
+			const rebuilt = typeof item === "object" && item !== null ? fromPortable(item) : item;
+			if (rebuilt !== item) {
+				out ??= value.slice();
+				out[i] = rebuilt;
+			}
+		}
+		return out ?? value;
+	}
 	const record = value as Record<string, unknown>;
 	const resources = record[RESOURCES_TAG];
 	if (resources !== undefined) return new Resources(resources as Record<string, number>);
 	const ref = record[CLASS_TAG] as ClassRef | undefined;
-	if (ref === undefined) {
-		const out: Record<string, unknown> = {};
-		for (const [key, field] of Object.entries(record)) out[key] = fromPortable(field);
-		return out;
+	if (ref !== undefined) return rebuildInstance(ref, record.fields as Record<string, unknown>);
+	for (const key in record) {
+		const field = record[key];
+		if (typeof field === "object" && field !== null) record[key] = fromPortable(field);
 	}
-	return rebuildInstance(ref, record.fields as Record<string, unknown>);
+	return record;
 }
 
 /** Creates an instance of the registered class `ref` from portable fields, without its constructor. */
 export function rebuildInstance(ref: ClassRef, fields: Record<string, unknown>): unknown {
+	const cls = classFor(ref);
+	const instance = Object.create(cls.prototype) as Record<string, unknown>;
+	for (const key in fields) instance[key] = fromPortable(fields[key]);
+	return instance;
+}
+
+let lastRef: ClassRef | undefined;
+let lastClass: (abstract new () => unknown) | undefined;
+
+/** The registered class of `ref` (the last one is cached: batches repeat the same class). */
+export function classFor(ref: ClassRef): abstract new () => unknown {
+	if (lastRef !== undefined && lastRef.module === ref.module && lastRef.export === ref.export) {
+		return lastClass as abstract new () => unknown;
+	}
 	const cls = registeredClass(ref);
 	if (cls === undefined) {
 		throw new CuratorError(
@@ -74,22 +102,51 @@ export function rebuildInstance(ref: ClassRef, fields: Record<string, unknown>):
 			`class ${ref.export} of ${ref.module} is not registered in this process (does the module call registerModule?)`,
 		);
 	}
-	const instance = Object.create(cls.prototype) as Record<string, unknown>;
-	for (const [key, field] of Object.entries(fields)) {
-		instance[key] = fromPortable(field);
-	}
-	return instance;
+	lastRef = ref;
+	lastClass = cls as abstract new () => unknown;
+	return lastClass;
 }
 
-function mapFields(
+function arrayToPortable(
+	value: unknown[],
+	path: string,
+	modules: Set<string> | undefined,
+): unknown[] {
+	let out: unknown[] | undefined;
+	for (let i = 0; i < value.length; i++) {
+		const item = value[i];
+		const type = typeof item;
+		if (item === null || (type !== "object" && type !== "function" && type !== "symbol")) continue;
+		const converted = toPortable(item, `${path}[${i}]`, modules);
+		if (converted !== item) {
+			out ??= value.slice();
+			out[i] = converted;
+		}
+	}
+	return out ?? value;
+}
+
+function fieldsToPortable(
 	value: Record<string, unknown>,
 	path: string,
 	modules: Set<string> | undefined,
+	alwaysCopy: boolean,
 ): Record<string, unknown> {
-	const out: Record<string, unknown> = {};
-	for (const key of Object.keys(value))
-		out[key] = toPortable(value[key], `${path}.${key}`, modules);
-	return out;
+	let out: Record<string, unknown> | undefined = alwaysCopy ? {} : undefined;
+	for (const key of Object.keys(value)) {
+		const field = value[key];
+		const type = typeof field;
+		const converted =
+			field === null || (type !== "object" && type !== "function" && type !== "symbol")
+				? field
+				: toPortable(field, `${path}.${key}`, modules);
+		if (out !== undefined) out[key] = converted;
+		else if (converted !== field) {
+			out = { ...value };
+			out[key] = converted;
+		}
+	}
+	return out ?? value;
 }
 
 function isCloneableBuiltin(value: object): boolean {

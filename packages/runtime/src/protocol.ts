@@ -1,4 +1,8 @@
 import type { NodeInfo, StagePerfStats, WorkerMetadata } from "@curator/core";
+import type { PortableBatch } from "./codec.ts";
+
+/** Tasks on the wire: bytes (any transport) or a portable batch (Node transports clone it natively). */
+export type BatchPayload = Uint8Array | PortableBatch;
 
 /** Version of the worker-host protocol; a host rejects any other. */
 export const PROTOCOL_VERSION = 1;
@@ -11,7 +15,19 @@ export type HostRequest =
 	| { v: 1; id: number; type: "init"; key: string; stage: Uint8Array; isSource: boolean }
 	| { v: 1; id: number; type: "setupOnNode"; key: string; node: NodeInfo; worker: WorkerMetadata }
 	| { v: 1; id: number; type: "setup"; key: string; worker: WorkerMetadata }
-	| { v: 1; id: number; type: "process"; keys: string[]; payload: Uint8Array }
+	| {
+			v: 1;
+			id: number;
+			type: "process";
+			keys: string[];
+			payload: BatchPayload;
+			/**
+			 * When true, every stage after the first receives the previous stage's
+			 * outputs in batches of its own `batchSize` (one stats entry per batch);
+			 * when absent, the whole output goes on as one batch.
+			 */
+			rebatch?: boolean;
+	  }
 	| { v: 1; id: number; type: "teardown"; key: string }
 	| { v: 1; id: number; type: "shutdown" };
 
@@ -43,7 +59,7 @@ export interface WireError {
 
 /** What a worker host sends back: replies to requests, and log records at any time. */
 export type HostMessage =
-	| { v: 1; id: number; type: "ok"; payload?: Uint8Array; stats?: StageCallStats[] }
+	| { v: 1; id: number; type: "ok"; payload?: BatchPayload; stats?: StageCallStats[] }
 	| { v: 1; id: number; type: "error"; error: WireError }
 	| {
 			v: 1;
@@ -71,10 +87,17 @@ export function requestProblem(message: unknown, maxBytes: number): string | und
 	for (const field of ["payload", "stage"] as const) {
 		const bytes = m[field];
 		if (bytes === undefined) continue;
+		if (field === "payload" && isPortableBatch(bytes)) continue;
 		if (!(bytes instanceof Uint8Array)) return `${field} must be bytes`;
 		if (bytes.byteLength > maxBytes) {
 			return `${field} of ${bytes.byteLength} bytes is over the limit of ${maxBytes}`;
 		}
 	}
 	return undefined;
+}
+
+function isPortableBatch(value: unknown): boolean {
+	if (typeof value !== "object" || value === null) return false;
+	const batch = value as Partial<PortableBatch>;
+	return Array.isArray(batch.modules) && Array.isArray(batch.tasks);
 }

@@ -9,7 +9,7 @@ import {
 	type Task,
 	type WorkerMetadata,
 } from "@curator/core";
-import { decodeTasks, encodeStage, encodeTasks } from "./codec.ts";
+import { encodeStage, packTasks, readBatch } from "./codec.ts";
 import type { StageCallStats } from "./protocol.ts";
 import {
 	type Isolation,
@@ -42,6 +42,11 @@ export interface StagePoolOptions {
 	allocation?: (slot: number) => WorkerMetadata["allocation"];
 	/** Recycle a worker after this many batches. */
 	maxCallsPerWorker?: number;
+	/**
+	 * Batches sent to one worker at a time (default 1). With 2, the next batch
+	 * waits in the worker while the current one runs, hiding the round trip.
+	 */
+	slotsPerWorker?: number;
 	/** Extra Node flags for workers (e.g. a heap limit). */
 	execArgv?: string[];
 	maxMessageBytes?: number;
@@ -63,6 +68,8 @@ interface PoolWorker {
 	slot: number;
 	calls: number;
 	setUp: boolean;
+	/** Batches sent and not yet answered. */
+	busy: number;
 }
 
 /**
@@ -98,7 +105,7 @@ export class StagePool {
 		return this.#workers.size;
 	}
 
-	/** Workers waiting for a batch. */
+	/** Free batch slots over all workers. */
 	get idleCount(): number {
 		return this.#idle.length;
 	}
@@ -115,7 +122,7 @@ export class StagePool {
 
 	/** Stops one idle worker (after its teardown), if there is one. */
 	async shrink(): Promise<boolean> {
-		const worker = this.#idle.pop();
+		const worker = this.#idle.find((candidate) => candidate.busy === 0);
 		if (worker === undefined) return false;
 		this.#target = Math.max(0, this.#target - 1);
 		await this.#retire(worker);
@@ -124,7 +131,7 @@ export class StagePool {
 
 	/** Runs one batch on the next idle worker, retrying per the policy. */
 	async process(tasks: Task[]): Promise<BatchOutcome> {
-		const payload = encodeTasks(tasks);
+		const payload = packTasks(tasks);
 		const taskIds = tasks.map((task) => task.taskId);
 		const { numRunAttempts } = this.#options.policy;
 		for (let attempt = 1; ; attempt++) {
@@ -134,9 +141,9 @@ export class StagePool {
 				const reply = await worker.handle.request({
 					type: "process",
 					keys: this.#options.stages.map((_, i) => String(i)),
-					payload: this.#options.isolation === "thread" ? copyOf(payload) : payload,
+					payload,
 				});
-				const outputs = await decodeTasks(reply.payload ?? encodeTasks([]));
+				const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
 				worker.calls += 1;
 				await this.#release(worker);
 				return {
@@ -147,7 +154,10 @@ export class StagePool {
 				};
 			} catch (error) {
 				if (error instanceof WorkerCrashError) {
+					worker.busy -= 1;
 					await this.#onCrash(worker);
+					// A batch queued behind the one that killed the worker loses no attempt.
+					if (!error.culprit) attempt -= 1;
 					if (attempt < numRunAttempts) {
 						this.#options.context.emit({
 							type: "retry",
@@ -215,22 +225,26 @@ export class StagePool {
 	}
 
 	async #acquire(): Promise<PoolWorker> {
-		const ready = this.#idle.pop();
-		if (ready !== undefined) return ready;
-		if (this.#workers.size === 0) await this.grow(Math.max(1, this.#target));
-		const next = this.#idle.pop();
-		if (next !== undefined) return next;
-		const worker = await new Promise<PoolWorker>((resolve) => this.#waiting.push(resolve));
+		let worker = this.#idle.shift();
+		if (worker === undefined && this.#workers.size === 0) {
+			await this.grow(Math.max(1, this.#target));
+			worker = this.#idle.shift();
+		}
+		worker ??= await new Promise<PoolWorker>((resolve) => this.#waiting.push(resolve));
 		if (worker === undefined) {
 			this.#options.context.throwIfAborted();
 			throw new CuratorError(ErrorCodes.workerFailed, `${this.#label}: pool closed`);
 		}
+		worker.busy += 1;
 		return worker;
 	}
 
 	async #release(worker: PoolWorker): Promise<void> {
+		worker.busy -= 1;
 		const max = this.#options.maxCallsPerWorker;
 		if (max !== undefined && worker.calls >= max && !this.#closed) {
+			if (worker.busy > 0) return;
+			this.#dropSlots(worker);
 			await this.#retire(worker);
 			await this.#startWorker(false);
 			return;
@@ -244,9 +258,16 @@ export class StagePool {
 		else this.#idle.push(worker);
 	}
 
+	#dropSlots(worker: PoolWorker): void {
+		for (let i = this.#idle.indexOf(worker); i !== -1; i = this.#idle.indexOf(worker)) {
+			this.#idle.splice(i, 1);
+		}
+	}
+
 	async #onCrash(worker: PoolWorker): Promise<void> {
 		const exit = await worker.handle.exited;
-		this.#workers.delete(worker);
+		this.#dropSlots(worker);
+		if (!this.#workers.delete(worker)) return;
 		this.#options.context.emit({
 			type: "worker:exit",
 			stage: this.#label,
@@ -266,7 +287,8 @@ export class StagePool {
 			const worker = this.#spawn();
 			try {
 				await this.#setUp(worker, runNodeSetup);
-				this.#handOut(worker);
+				for (let slot = 0; slot < (this.#options.slotsPerWorker ?? 1); slot++)
+					this.#handOut(worker);
 				return;
 			} catch (error) {
 				lastError = error;
@@ -303,6 +325,7 @@ export class StagePool {
 			slot,
 			calls: 0,
 			setUp: false,
+			busy: 0,
 		};
 		this.#workers.add(worker);
 		return worker;
@@ -348,8 +371,7 @@ export class StagePool {
 	}
 
 	async #retire(worker: PoolWorker): Promise<void> {
-		const index = this.#idle.indexOf(worker);
-		if (index !== -1) this.#idle.splice(index, 1);
+		this.#dropSlots(worker);
 		try {
 			if (worker.setUp && worker.handle.exit === undefined) {
 				for (const key of this.#options.stages.keys()) {
@@ -374,9 +396,4 @@ export class StagePool {
 			});
 		}
 	}
-}
-
-/** Each attempt sends its own copy: a transferred buffer is gone after the first send. */
-function copyOf(payload: Uint8Array): Uint8Array {
-	return new Uint8Array(payload);
 }

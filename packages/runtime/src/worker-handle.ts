@@ -2,7 +2,13 @@ import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CuratorError, ErrorCodes, type Logger, silentLogger } from "@curator/core";
-import type { HostCommand, HostMessage, StageCallStats, WireError } from "./protocol.ts";
+import type {
+	BatchPayload,
+	HostCommand,
+	HostMessage,
+	StageCallStats,
+	WireError,
+} from "./protocol.ts";
 
 /** Where workers run: child processes (crash isolation) or worker threads. */
 export type Isolation = "process" | "thread";
@@ -44,16 +50,19 @@ export class WorkerRequestError extends CuratorError {
 export class WorkerCrashError extends CuratorError {
 	readonly workerId: string;
 	readonly exit: WorkerExit;
-	constructor(workerId: string, exit: WorkerExit) {
+	/** Whether this request was the one being served (the oldest pending) when the worker died. */
+	readonly culprit: boolean;
+	constructor(workerId: string, exit: WorkerExit, culprit = true) {
 		super(ErrorCodes.workerFailed, `worker ${workerId} exited (${exit.cause})`);
 		this.workerId = workerId;
 		this.exit = exit;
+		this.culprit = culprit;
 	}
 }
 
 /** Result of a successful request. */
 export interface HostReply {
-	payload?: Uint8Array;
+	payload?: BatchPayload;
 	stats?: StageCallStats[];
 }
 
@@ -103,8 +112,11 @@ export class WorkerHandle {
 			if (this.#exit !== undefined) return;
 			const cause = detail ?? (signal !== null ? `signal ${signal}` : `exit code ${code}`);
 			this.#exit = { code, signal, cause, expected: this.#stopping };
-			const error = new WorkerCrashError(this.workerId, this.#exit);
-			for (const pending of this.#pending.values()) pending.reject(error);
+			let oldest = true;
+			for (const pending of this.#pending.values()) {
+				pending.reject(new WorkerCrashError(this.workerId, this.#exit, oldest));
+				oldest = false;
+			}
 			this.#pending.clear();
 			onExit(this.#exit);
 		};
@@ -210,8 +222,8 @@ export class WorkerHandle {
 	}
 }
 
-function transferList(payload: Uint8Array | undefined): ArrayBuffer[] {
-	if (payload === undefined) return [];
+function transferList(payload: unknown): ArrayBuffer[] {
+	if (!(payload instanceof Uint8Array)) return [];
 	const { buffer } = payload;
 	const whole = payload.byteOffset === 0 && payload.byteLength === buffer.byteLength;
 	return whole && buffer instanceof ArrayBuffer ? [buffer] : [];

@@ -34,8 +34,8 @@ function processTransport(): HostTransport {
 	};
 }
 
-function transferable(payload: Uint8Array | undefined): ArrayBuffer[] {
-	if (payload === undefined) return [];
+function transferable(payload: unknown): ArrayBuffer[] {
+	if (!(payload instanceof Uint8Array)) return [];
 	const { buffer } = payload;
 	const whole = payload.byteOffset === 0 && payload.byteLength === buffer.byteLength;
 	return whole && buffer instanceof ArrayBuffer ? [buffer] : [];

@@ -1,6 +1,13 @@
 import { Resources } from "@curator/core";
 import { describe, expect, it } from "vitest";
-import { decodeStage, decodeTasks, encodeStage, encodeTasks } from "../src/index.ts";
+import {
+	decodeStage,
+	decodeTasks,
+	encodeStage,
+	encodeTasks,
+	packTasks,
+	unpackTasks,
+} from "../src/index.ts";
 import { Options, ShoutStage, UnregisteredStage, WordsTask } from "./fixtures/stages.ts";
 
 describe("stage and task codec", () => {
@@ -32,6 +39,44 @@ describe("stage and task codec", () => {
 			metadata: { source: "x" },
 		});
 		expect(copy?.numItems).toBe(1);
+	});
+
+	it("rebuilds registered class instances nested in task data, in both batch forms", async () => {
+		const task = new WordsTask({
+			datasetName: "d",
+			data: ["a"],
+			metadata: { opts: [new Options()] },
+		});
+		task.taskId = "0_2";
+		const packed = packTasks([task]);
+		expect((task.metadata.opts as Options[])[0]).toBeInstanceOf(Options);
+		for (const copy of [
+			(await unpackTasks(structuredClone(packed)))[0],
+			(await decodeTasks(encodeTasks([task])))[0],
+		]) {
+			expect(copy?.taskId).toBe("0_2");
+			expect((copy?.metadata.opts as Options[])[0]).toBeInstanceOf(Options);
+		}
+	});
+
+	it("keeps plain task data as is when packing (no copy needed)", () => {
+		const data = ["x", "y"];
+		const task = new WordsTask({ datasetName: "d", data });
+		const [packed] = packTasks([task]).tasks as { fields: { data: unknown }; plain: boolean }[];
+		expect(packed?.plain).toBe(true);
+		expect(packed?.fields.data).toBe(data);
+	});
+
+	it("rejects a task of an unregistered class and a task holding a function", () => {
+		class Loose extends WordsTask {}
+		expect(() => packTasks([new Loose({ datasetName: "d", data: [] })])).toThrow(
+			/class Loose is not registered/,
+		);
+		const task = new WordsTask({ datasetName: "d", data: [], metadata: { cb: () => 1 } });
+		task.taskId = "0_9";
+		expect(() => packTasks([task])).toThrow(
+			/task 0_9: field metadata\.cb cannot travel.*a function/,
+		);
 	});
 
 	it("rejects an unregistered stage class, naming the stage", () => {

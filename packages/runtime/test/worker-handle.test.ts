@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-	decodeTasks,
 	encodeStage,
 	encodeTasks,
 	type Isolation,
+	readBatch,
 	WorkerCrashError,
 	WorkerHandle,
 	WorkerRequestError,
@@ -57,7 +57,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 				keys: ["a", "b"],
 				payload: encodeTasks(words(["hi", "yo"], ["x"])),
 			});
-			const out = await decodeTasks(reply.payload!);
+			const out = await readBatch(reply.payload!);
 			expect(out.map((t) => [t.taskId, t.data])).toEqual([
 				["0_0_0_0", ["HI!", "YO!"]],
 				["0_1_0_0", ["X!"]],
@@ -105,7 +105,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 			keys: ["d"],
 			payload: encodeTasks(words(["fine"])),
 		});
-		expect((await decodeTasks(reply.payload!)).length).toBe(1);
+		expect((await readBatch(reply.payload!)).length).toBe(1);
 	});
 
 	it("turns a worker that exits mid-batch into a crash error with the exit cause", async () => {

@@ -70,6 +70,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			policy: this.#policy(stage),
 			workerEnv: plan.env,
 			allocation: plan.allocation,
+			slotsPerWorker: this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker,
 			...(this.config.maxCallsPerWorker === undefined
 				? {}
 				: { maxCallsPerWorker: this.config.maxCallsPerWorker }),
@@ -81,7 +82,8 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		try {
 			await pool.grow(plan.workers);
 			log.info({ workers: pool.size, batches: batches.length }, "stage started");
-			const outcomes = await dispatch(pool, batches, pool.size * 2, (outcome, batch) => {
+			const inFlight = pool.size * (this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker);
+			const outcomes = await dispatch(pool, batches, inFlight, (outcome, batch) => {
 				for (const stats of outcome.stats) {
 					context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
 				}
@@ -112,9 +114,9 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 }
 
 /**
- * Sends batches to the pool with at most `inFlight` outstanding (two per
- * worker keeps every worker busy while replies travel), and returns the
- * outcomes in batch order so outputs are ordered as on backend-local.
+ * Sends batches to the pool with at most `inFlight` outstanding (one per
+ * worker slot), and returns the outcomes in batch order so outputs are
+ * ordered as on backend-local.
  */
 async function dispatch(
 	pool: StagePool,

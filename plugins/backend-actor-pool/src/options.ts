@@ -27,6 +27,11 @@ export interface ActorPoolConfig extends ExecutorConfig, ActorPoolStageOptions {
 	workerMaxHeapMb?: number;
 	/** Recycle a worker after this many batches. */
 	maxCallsPerWorker?: number;
+	/**
+	 * Batches outstanding per worker (default 2): the next one waits inside the
+	 * worker while the current one runs, so no worker idles during a round trip.
+	 */
+	slotsPerWorker?: number;
 	/** What the machine offers; detected when omitted. */
 	machine?: MachineResources;
 }
@@ -37,4 +42,5 @@ export const actorPoolDefaults = {
 	numRunAttempts: 2,
 	numSetupAttempts: 2,
 	ignoreFailures: false,
+	slotsPerWorker: 2,
 } as const;
