@@ -55,7 +55,7 @@ describe("stage and task codec", () => {
 			(await decodeTasks(encodeTasks([task])))[0],
 		]) {
 			expect(copy?.taskId).toBe("0_2");
-			expect((copy?.metadata.opts as Options[])[0]).toBeInstanceOf(Options);
+			expect((copy!.metadata.opts as Options[])[0]).toBeInstanceOf(Options);
 		}
 	});
 
