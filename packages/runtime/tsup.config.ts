@@ -1,4 +1,7 @@
 import { defineConfig } from "tsup";
 import { tsupBase } from "../../tools/build/tsup.base.ts";
 
-export default defineConfig({ ...tsupBase, entry: ["src/index.ts", "src/worker-host.ts"] });
+export default defineConfig({
+	...tsupBase,
+	entry: ["src/index.ts", "src/worker-host.ts", "src/zmq-transport.ts"],
+});

@@ -1,7 +1,10 @@
 /**
- * Entry point of a worker: a child process (IPC) or a worker thread
- * (`parentPort`). It serves the worker-host protocol until `shutdown`, and
- * exits when its parent goes away, so a worker never outlives its parent.
+ * Entry point of a worker: a child process (IPC), a worker thread
+ * (`parentPort`), or a process started by another language's runtime and
+ * reached over ZeroMQ (`--zmq <endpoint>`, session key in
+ * `CURATOR_SESSION_KEY`). It serves the worker-host protocol until
+ * `shutdown`, and exits when its parent goes away, so a worker never
+ * outlives its parent.
  */
 import { parentPort } from "node:worker_threads";
 import { type HostTransport, WorkerHost } from "./host.ts";
@@ -41,7 +44,32 @@ function transferable(payload: unknown): ArrayBuffer[] {
 	return whole && buffer instanceof ArrayBuffer ? [buffer] : [];
 }
 
-if (parentPort !== null) {
+function zmqEndpoint(): string | undefined {
+	const index = process.argv.indexOf("--zmq");
+	return index === -1 ? undefined : process.argv[index + 1];
+}
+
+/** Exits when the process that started us is gone (we were re-parented). */
+function exitWithParent(): void {
+	const parent = process.ppid;
+	setInterval(() => {
+		if (process.ppid !== parent) process.exit(0);
+	}, 1000).unref();
+}
+
+const endpoint = zmqEndpoint();
+if (endpoint !== undefined) {
+	// Loaded by URL so the ZeroMQ addon is only loaded by workers that use it.
+	const own = import.meta.url.endsWith(".ts") ? "./zmq-transport.ts" : "./zmq-transport.js";
+	const { connectZmqTransport } = (await import(
+		new URL(own, import.meta.url).href
+	)) as typeof import("./zmq-transport.ts");
+	exitWithParent();
+	const transport = await connectZmqTransport(endpoint, process.env.CURATOR_SESSION_KEY ?? "");
+	new WorkerHost(transport, maxBytes).listen();
+	// The socket's receive loop keeps the process alive.
+	setInterval(() => {}, 1 << 30);
+} else if (parentPort !== null) {
 	new WorkerHost(threadTransport(parentPort), maxBytes).listen();
 } else if (typeof process.send === "function") {
 	new WorkerHost(processTransport(), maxBytes).listen();

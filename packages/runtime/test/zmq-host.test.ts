@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Packr } from "msgpackr";
+import { afterEach, describe, expect, it } from "vitest";
+import { Dealer } from "zeromq";
+import { decodeTasks, encodeStage, encodeTasks } from "../src/index.ts";
+import { ShoutStage, WordsTask } from "./fixtures/stages.ts";
+
+const hostEntry = fileURLToPath(new URL("../src/worker-host.ts", import.meta.url));
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+const session = "s3cret-session";
+const cleanups: (() => void)[] = [];
+
+afterEach(() => {
+	for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** Plays the part of a Python stage actor: binds, starts a Node worker host, talks msgpack frames. */
+async function startHost(): Promise<{ socket: Dealer; child: ChildProcess }> {
+	const socket = new Dealer({ linger: 0 });
+	await socket.bind("tcp://127.0.0.1:*");
+	const child = spawn(process.execPath, [hostEntry, "--zmq", socket.lastEndpoint as string], {
+		env: { ...process.env, CURATOR_SESSION_KEY: session },
+		stdio: ["ignore", "inherit", "inherit"],
+	});
+	cleanups.push(() => {
+		child.kill("SIGKILL");
+		socket.close();
+	});
+	return { socket, child };
+}
+
+async function call(socket: Dealer, envelope: Record<string, unknown>, body?: Uint8Array) {
+	const frames: Uint8Array[] = [packr.pack({ v: 1, session, ...envelope })];
+	if (body !== undefined) frames.push(body);
+	await socket.send(frames);
+	for (;;) {
+		const [head, payload] = await socket.receive();
+		const reply = packr.unpack(head as Buffer) as Record<string, unknown>;
+		if (reply.type !== "log") return { reply, payload };
+	}
+}
+
+describe("worker host over ZeroMQ", () => {
+	it("serves init, setup and process with opaque byte payloads", async () => {
+		const { socket } = await startHost();
+		const init = await call(
+			socket,
+			{ id: 1, type: "init", key: "0", isSource: false },
+			encodeStage(new ShoutStage()),
+		);
+		expect(init.reply).toMatchObject({ type: "ok", id: 1, session });
+		const worker = { workerId: "actor-1", allocation: { cpus: 1, gpus: [] } };
+		expect((await call(socket, { id: 2, type: "setup", key: "0", worker })).reply.type).toBe("ok");
+		const task = new WordsTask({ datasetName: "d", data: ["hey"] });
+		task.taskId = "0_0";
+		const { reply, payload } = await call(
+			socket,
+			{ id: 3, type: "process", keys: ["0"] },
+			encodeTasks([task]),
+		);
+		expect(reply).toMatchObject({ type: "ok", id: 3 });
+		expect((reply.stats as { stage: string }[])[0]?.stage).toBe("ShoutStage");
+		const [out] = await decodeTasks(new Uint8Array(payload as Buffer));
+		expect([out?.taskId, out?.data]).toEqual(["0_0_0", ["HEY!"]]);
+	});
+
+	it("rejects a wrong session key and unknown types, and keeps serving", async () => {
+		const { socket } = await startHost();
+		const wrong = packr.pack({ v: 1, session: "guess", id: 7, type: "shutdown" });
+		await socket.send([wrong]);
+		const [head] = await socket.receive();
+		expect(packr.unpack(head as Buffer)).toMatchObject({
+			type: "error",
+			id: 7,
+			error: { message: "wrong session key" },
+		});
+		expect((await call(socket, { id: 8, type: "launch" })).reply).toMatchObject({
+			type: "error",
+			error: { message: 'unknown message type "launch"' },
+		});
+		await socket.send([Buffer.from([0xc1])]);
+		expect((await call(socket, { id: 9, type: "teardown", key: "none" })).reply.type).toBe("error");
+	});
+
+	it("exits on shutdown", async () => {
+		const { socket, child } = await startHost();
+		const exited = new Promise<number | null>((resolve) =>
+			child.on("exit", (code) => resolve(code)),
+		);
+		expect((await call(socket, { id: 1, type: "shutdown" })).reply.type).toBe("ok");
+		expect(await exited).toBe(0);
+	});
+});
