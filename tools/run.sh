@@ -33,7 +33,9 @@ demo)
 	shift
 	install
 	build >&2
-	exec node examples/quickstart.ts "$@"
+	# The demo pipeline on the embedded sample (default backend), written to ./curator-out;
+	# extra arguments go to `curator run`, e.g. `tools/run.sh demo --backend actor-pool --json`.
+	exec node packages/cli/dist/bin.js run demo "$@"
 	;;
 test)
 	shift

@@ -1,0 +1,148 @@
+import { parseArgs } from "node:util";
+import { type BackendName, backendNames } from "./backends.ts";
+import { UsageError } from "./errors.ts";
+
+/** Log levels accepted by `--log-level`. */
+export const cliLogLevels = ["debug", "info", "warn", "error", "silent"] as const;
+
+/** One of {@link cliLogLevels}. */
+export type CliLogLevel = (typeof cliLogLevels)[number];
+
+/** Values of `--progress`. */
+export const progressModes = ["auto", "bars", "lines", "none"] as const;
+
+/** One of {@link progressModes}. */
+export type ProgressMode = (typeof progressModes)[number];
+
+/** A parsed command line. */
+export type Command =
+	| { command: "help"; topic?: string }
+	| { command: "version" }
+	| { command: "backends"; json: boolean }
+	| { command: "describe"; pipeline: string; flags: RunFlags }
+	| { command: "run"; pipeline: string; flags: RunFlags };
+
+/** Flags of `run` and `describe`. */
+export interface RunFlags {
+	backend: BackendName;
+	input: string | undefined;
+	output: string | undefined;
+	workers: number | undefined;
+	batchSize: number | undefined;
+	logLevel: CliLogLevel;
+	json: boolean;
+	progress: ProgressMode;
+}
+
+/** Defaults of {@link RunFlags}. */
+export const flagDefaults = {
+	backend: "local",
+	output: "./curator-out",
+	logLevel: "warn",
+	progress: "auto",
+} as const;
+
+const options = {
+	backend: { type: "string" },
+	input: { type: "string" },
+	output: { type: "string" },
+	workers: { type: "string" },
+	"batch-size": { type: "string" },
+	"log-level": { type: "string" },
+	json: { type: "boolean" },
+	progress: { type: "string" },
+	help: { type: "boolean", short: "h" },
+	version: { type: "boolean", short: "v" },
+} as const;
+
+/** Parses `argv` (without node and script); throws {@link UsageError} on anything wrong. */
+export function parseCommand(argv: readonly string[]): Command {
+	let parsed: ReturnType<typeof parse>;
+	try {
+		parsed = parse(argv);
+	} catch (error) {
+		throw new UsageError(describeParseError(error));
+	}
+	const { values, positionals } = parsed;
+	const [name, target, ...extra] = positionals;
+	if (values.version) return { command: "version" };
+	if (values.help || name === undefined || name === "help") {
+		return name === undefined || name === "help"
+			? withTopic(name === "help" ? target : undefined)
+			: { command: "help", topic: name };
+	}
+	if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+	switch (name) {
+		case "backends":
+			if (target !== undefined) throw new UsageError(`unexpected argument "${target}"`);
+			return { command: "backends", json: values.json ?? false };
+		case "run":
+		case "describe":
+			if (target === undefined) {
+				throw new UsageError(`"curator ${name}" needs a pipeline file or example name`);
+			}
+			return { command: name, pipeline: target, flags: runFlags(values) };
+		default:
+			throw new UsageError(`unknown command "${name}" (commands: run, describe, backends)`);
+	}
+}
+
+function parse(argv: readonly string[]) {
+	return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+}
+
+function withTopic(topic: string | undefined): Command {
+	return topic === undefined ? { command: "help" } : { command: "help", topic };
+}
+
+function runFlags(values: ReturnType<typeof parse>["values"]): RunFlags {
+	return {
+		backend: oneOf("--backend", values.backend ?? flagDefaults.backend, backendNames, "backend"),
+		input: nonEmpty("--input", values.input),
+		output: nonEmpty("--output", values.output),
+		workers: wholeNumber("--workers", values.workers),
+		batchSize: wholeNumber("--batch-size", values["batch-size"]),
+		logLevel: oneOf("--log-level", values["log-level"] ?? flagDefaults.logLevel, cliLogLevels),
+		json: values.json ?? false,
+		progress: oneOf("--progress", values.progress ?? flagDefaults.progress, progressModes),
+	};
+}
+
+function oneOf<T extends string>(
+	flag: string,
+	value: string,
+	allowed: readonly T[],
+	what = `value for ${flag}`,
+): T {
+	if ((allowed as readonly string[]).includes(value)) return value as T;
+	throw new UsageError(`unknown ${what} "${value}" (one of: ${allowed.join(", ")})`);
+}
+
+function nonEmpty(flag: string, value: string | undefined): string | undefined {
+	if (value !== undefined && value.trim().length === 0) {
+		throw new UsageError(`${flag} needs a path`);
+	}
+	return value;
+}
+
+function wholeNumber(flag: string, value: string | undefined): number | undefined {
+	if (value === undefined) return undefined;
+	const number = Number(value);
+	if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < 1) {
+		throw new UsageError(`${flag} must be a whole number >= 1, got "${value}"`);
+	}
+	return number;
+}
+
+function describeParseError(error: unknown): string {
+	const message = error instanceof Error ? error.message : String(error);
+	const code = (error as { code?: string }).code;
+	const option = /'([^']+)'/.exec(message)?.[1];
+	if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) {
+		return `unknown option "${option}"`;
+	}
+	if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option !== undefined) {
+		return `option "${option.split(" ")[0]}" ${/argument missing/.test(message) ? "needs a value" : "takes no value"}`;
+	}
+	return message.split("\n")[0] ?? message;
+}

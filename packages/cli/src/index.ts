@@ -1,0 +1,35 @@
+export type { CliLogLevel, Command, ProgressMode, RunFlags } from "./args.ts";
+export { cliLogLevels, flagDefaults, parseCommand, progressModes } from "./args.ts";
+export type {
+	BackendName,
+	BackendPlugin,
+	BackendRunOptions,
+	BackendStatus,
+	ExecutorClass,
+} from "./backends.ts";
+export {
+	backendNames,
+	backendPlugins,
+	listBackends,
+	loadBackend,
+	probeBackend,
+	probePlugin,
+} from "./backends.ts";
+export type { ExitCode } from "./errors.ts";
+export { BackendUnavailableError, ExitCodes, UsageError } from "./errors.ts";
+export type { PipelineOptions } from "./examples/demo.ts";
+export { createDemoPipeline, demoFilters, sampleDir } from "./examples/demo.ts";
+export type { LoadedPipeline, PipelineFactory } from "./load-pipeline.ts";
+export { examples, instantiate, loadPipeline } from "./load-pipeline.ts";
+export { processIO, runCli } from "./main.ts";
+export type { CliIO } from "./run.ts";
+export { preparePipeline, runCommand } from "./run.ts";
+export { SAMPLE_COUNT, SAMPLE_FILES } from "./sample/embedded.ts";
+export type { SampleCategory, SampleDocument, WriteDocumentsOptions } from "./sample/generate.ts";
+export {
+	generateDocuments,
+	SAMPLE_SEED,
+	sampleCategories,
+	writeDocuments,
+} from "./sample/generate.ts";
+export { SeededRandom } from "./sample/random.ts";

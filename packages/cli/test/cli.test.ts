@@ -1,0 +1,180 @@
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli, fixtures, tempDir } from "./helpers.ts";
+import { expected } from "./sample.test.ts";
+
+const line = (id: string, text: string): string => `${JSON.stringify({ id, text })}\n`;
+
+describe("curator run demo (local backend, in process)", () => {
+	it("gives the documented count after every stage and writes the documents", async () => {
+		const out = await tempDir();
+		const { code, stdout, stderr } = await cli([
+			"run",
+			"demo",
+			"--output",
+			out,
+			"--json",
+			"--progress",
+			"none",
+		]);
+		expect(stderr).toBe("");
+		expect(code).toBe(0);
+		const report = JSON.parse(stdout);
+		const itemsOut = Object.fromEntries(
+			report.stages.map((s: { stage: string; itemsOut: number }) => [s.stage, s.itemsOut]),
+		);
+		expect(itemsOut).toMatchObject(expected.itemsOut);
+		const files = await readdir(out);
+		expect(files.length).toBe(expected.outputFiles);
+		const rows = (await Promise.all(files.map((f) => readFile(join(out, f), "utf8"))))
+			.join("")
+			.trim()
+			.split("\n");
+		expect(rows.length).toBe(expected.written);
+	});
+
+	it("prints the summary table and the output folder without --json", async () => {
+		const out = await tempDir();
+		const { code, stdout } = await cli(["run", "demo", "--output", out, "--progress", "none"]);
+		expect(code).toBe(0);
+		expect(stdout).toMatch(/^pipeline "demo" on local: done in [\d.]+ s, 4 items out\n/);
+		expect(stdout).toMatch(
+			/\nExactDuplicateFilter\s+4\s+4\s+2,610\s+2,351\s+1\s.*duplicatesRemoved=259\n/,
+		);
+		expect(stdout.endsWith(`output: ${out}\n`)).toBe(true);
+	});
+
+	it("applies --batch-size and --input through createPipeline", async () => {
+		const input = await tempDir();
+		await writeFile(join(input, "a.jsonl"), line("1", "short text"));
+		const out = await tempDir();
+		const { code, stdout } = await cli([
+			"run",
+			join(fixtures, "copy-pipeline.ts"),
+			"--input",
+			input,
+			"--output",
+			out,
+			"--json",
+			"--progress",
+			"none",
+		]);
+		expect(code).toBe(0);
+		expect(JSON.parse(stdout)).toMatchObject({ pipeline: "copy", ok: true, outputItems: 1 });
+		expect((await cli(["describe", "demo", "--batch-size", "3"])).stdout).toMatch(
+			/WordCountFilter batchSize=3/,
+		);
+	});
+});
+
+describe("curator describe and backends", () => {
+	it("describes the demo pipeline", async () => {
+		const { code, stdout } = await cli(["describe", "demo"]);
+		expect(code).toBe(0);
+		expect(stdout.split("\n")[0]).toBe('Pipeline "demo" (10 stages)');
+		const json = JSON.parse((await cli(["describe", "demo", "--json"])).stdout);
+		expect(json.stages.map((s: { name: string }) => s.name)).toEqual([
+			"FilePartitioningStage",
+			...Object.keys(expected.itemsOut),
+			"JsonlWriter",
+		]);
+		expect(json.stages.at(-2)).toMatchObject({ class: "ExactDuplicateFilter", numWorkers: 1 });
+	});
+
+	it("lists the backends, local installed", async () => {
+		const { code, stdout } = await cli(["backends", "--json"]);
+		expect(code).toBe(0);
+		const list = JSON.parse(stdout);
+		expect(list.map((b: { name: string }) => b.name)).toEqual([
+			"local",
+			"actor-pool",
+			"data",
+			"xenna",
+		]);
+		expect(list[0]).toEqual({ name: "local", package: "@curator/backend-local", installed: true });
+		expect((await cli(["backends"])).stdout).toMatch(/^backend\s+package\s+status\n/);
+	});
+
+	it("prints help and version", async () => {
+		expect((await cli(["--help"])).stdout).toContain("curator run <pipeline file | example>");
+		expect((await cli(["--version"])).stdout).toBe("0.1.0\n");
+	});
+});
+
+describe("bad input: one line on stderr, exit 2 for usage and 1 for a failed run", () => {
+	const noStack = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);
+
+	it.each([
+		[["run", "demo", "--workers", "x"], 'curator: --workers must be a whole number >= 1, got "x"'],
+		[["run", "demo", "--backend", "nope"], 'curator: unknown backend "nope"'],
+		[
+			["run", "demo", "--input", "/no/such/path"],
+			"curator: input path does not exist: /no/such/path",
+		],
+		[
+			["run", "missing.ts"],
+			"curator: pipeline file not found: missing.ts (built-in examples: demo)",
+		],
+		[
+			["run", join(fixtures, "not-a-pipeline.ts")],
+			"exports neither createPipeline(options) nor a default Pipeline",
+		],
+		[["run", join(fixtures, "throws-on-load.ts")], "fixture failed to load"],
+		[
+			["run", join(fixtures, "static-pipeline.ts"), "--input", "."],
+			"exports a ready Pipeline, so --input cannot be applied",
+		],
+	])("%j exits 2", async (argv, message) => {
+		const { code, stdout, stderr } = await cli(argv);
+		expect(code).toBe(2);
+		expect(stdout).toBe("");
+		expect(stderr.split("\n")[0]).toContain(message);
+		noStack(stderr);
+	});
+
+	it("fails the run with exit 1 on malformed JSONL, naming file and line", async () => {
+		const input = await tempDir();
+		await writeFile(join(input, "a.jsonl"), `${line("1", "ok")}{"id": 2, "text": oops}\n`);
+		const args = [
+			"run",
+			join(fixtures, "copy-pipeline.ts"),
+			"--input",
+			input,
+			"--output",
+			await tempDir(),
+		];
+		const { code, stderr } = await cli([...args, "--progress", "none"]);
+		expect(code).toBe(1);
+		const lines = stderr.trim().split("\n");
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toMatch(
+			new RegExp(
+				`^curator: run failed: stage "JsonlReaderStage" failed on tasks \\[files-\\w+\\].*malformed JSONL in ${join(input, "a.jsonl")} at line 2`,
+			),
+		);
+		const debug = await cli([...args, "--progress", "none", "--log-level", "debug"]);
+		expect(debug.code).toBe(1);
+		expect(debug.stderr).toMatch(/\n\s+at /);
+		expect(debug.stderr).toContain("caused by:");
+	});
+
+	it("fails the run with exit 1 on an empty input folder, and still prints the JSON report", async () => {
+		const input = await tempDir();
+		await mkdir(join(input, "empty"));
+		const { code, stdout, stderr } = await cli([
+			"run",
+			join(fixtures, "copy-pipeline.ts"),
+			"--input",
+			join(input, "empty"),
+			"--json",
+			"--progress",
+			"none",
+		]);
+		expect(code).toBe(1);
+		expect(stderr).toMatch(
+			/^curator: run failed: .*no \.jsonl or \.jsonl\.gz files in folder .*empty\n$/,
+		);
+		expect(JSON.parse(stdout)).toMatchObject({ ok: false, pipeline: "copy" });
+	});
+});

@@ -1,0 +1,76 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { reapAll, runCurator } from "./cli-helpers.ts";
+import { repoRoot } from "./helpers.ts";
+
+interface BackendEntry {
+	name: string;
+	package: string;
+	installed: boolean;
+	reason?: string;
+}
+
+const expected = JSON.parse(
+	await readFile(join(repoRoot, "packages/cli/sample/expected.json"), "utf8"),
+) as { itemsOut: Record<string, number>; written: number; outputFiles: number };
+
+const listed = await runCurator(["backends", "--json"]);
+const backends = JSON.parse(listed.stdout) as BackendEntry[];
+const dirs: string[] = [];
+
+async function outputOf(dir: string): Promise<Map<string, string>> {
+	const files = (await readdir(dir)).sort();
+	return new Map(
+		await Promise.all(files.map(async (f) => [f, await readFile(join(dir, f), "utf8")] as const)),
+	);
+}
+
+afterEach(reapAll);
+afterAll(async () => {
+	for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe("curator run demo on every backend", () => {
+	it("lists the four backends, local installed", () => {
+		expect(listed.code).toBe(0);
+		expect(backends.map((b) => b.name)).toEqual(["local", "actor-pool", "data", "xenna"]);
+		expect(backends[0]?.installed).toBe(true);
+	});
+
+	let reference: Map<string, string> | undefined;
+
+	// One case per backend; a backend whose plugin is not installed yet is skipped visibly.
+	for (const backend of backends) {
+		const label = backend.installed ? "" : ` (skipped: ${backend.package} is not installed)`;
+		it.skipIf(!backend.installed)(
+			`${backend.name}: the documented count after every stage, same files as local${label}`,
+			async () => {
+				const out = await mkdtemp(join(tmpdir(), `curator-e2e-${backend.name}-`));
+				dirs.push(out);
+				const args = ["run", "demo", "--backend", backend.name, "--output", out, "--json"];
+				const workers = backend.name === "local" ? [] : ["--workers", "2"];
+				const result = await runCurator([...args, ...workers, "--progress", "none"]);
+				expect(result.stderr).toBe("");
+				expect(result.code).toBe(0);
+				expect(result.leftovers).toEqual([]);
+				const report = JSON.parse(result.stdout) as {
+					ok: boolean;
+					backend: string;
+					stages: { stage: string; itemsOut: number }[];
+				};
+				expect(report.ok).toBe(true);
+				expect(report.backend).toBe(backend.name);
+				const itemsOut = Object.fromEntries(report.stages.map((s) => [s.stage, s.itemsOut]));
+				expect(itemsOut).toMatchObject(expected.itemsOut);
+				const files = await outputOf(out);
+				expect(files.size).toBe(expected.outputFiles);
+				const rows = [...files.values()].join("").trim().split("\n");
+				expect(rows.length).toBe(expected.written);
+				if (backend.name === "local") reference = files;
+				else expect(files).toEqual(reference);
+			},
+		);
+	}
+});

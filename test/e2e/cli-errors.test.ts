@@ -1,0 +1,108 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+	cliFixtures,
+	finished,
+	reapAll,
+	runCurator,
+	startCli,
+	stderrContains,
+} from "./cli-helpers.ts";
+
+let dir = "";
+beforeAll(async () => {
+	dir = await mkdtemp(join(tmpdir(), "curator-e2e-errors-"));
+	await mkdir(join(dir, "empty"));
+	await writeFile(join(dir, "bad.jsonl"), '{"id": "1", "text": "fine"}\n{"id": 2, "text": nope}\n');
+});
+afterEach(reapAll);
+afterAll(async () => {
+	await rm(dir, { recursive: true, force: true });
+});
+
+const copy = join(cliFixtures, "copy-pipeline.ts");
+const stackLine = /\n\s+at /;
+
+describe("curator with bad input: one clear line, no stack trace", () => {
+	it.each([
+		[
+			"a bad flag value",
+			["run", "demo", "--batch-size", "0"],
+			2,
+			"curator: --batch-size must be a whole number >= 1",
+		],
+		["an unknown flag", ["run", "demo", "--fast"], 2, 'curator: unknown option "--fast"'],
+		[
+			"an unknown backend",
+			["run", "demo", "--backend", "spark"],
+			2,
+			'curator: unknown backend "spark"',
+		],
+		[
+			"a missing input path",
+			["run", "demo", "--input", "/nonexistent/input"],
+			2,
+			"curator: input path does not exist: /nonexistent/input",
+		],
+		["an unknown command", ["start"], 2, 'curator: unknown command "start"'],
+	])("%s exits %i", async (_case, args, code, message) => {
+		const result = await runCurator(args as string[]);
+		expect(result.code).toBe(code);
+		expect(result.stdout).toBe("");
+		expect(result.stderr.split("\n")[0]).toContain(message);
+		expect(result.stderr).not.toMatch(stackLine);
+		expect(result.leftovers).toEqual([]);
+	});
+
+	it("an empty input folder fails the run: exit 1", async () => {
+		const result = await runCurator([
+			"run",
+			copy,
+			"--input",
+			join(dir, "empty"),
+			"--progress",
+			"none",
+		]);
+		expect(result.code).toBe(1);
+		expect(result.stderr).toMatch(
+			/^curator: run failed: .*no \.jsonl or \.jsonl\.gz files in folder .*empty\n$/,
+		);
+	});
+
+	it("malformed JSONL fails the run: exit 1, file and line named; the stack only with debug", async () => {
+		const args = [
+			"run",
+			copy,
+			"--input",
+			join(dir, "bad.jsonl"),
+			"--output",
+			join(dir, "out"),
+			"--progress",
+			"none",
+		];
+		const result = await runCurator(args);
+		expect(result.code).toBe(1);
+		expect(result.stderr).toMatch(
+			/^curator: run failed: .*malformed JSONL in .*bad\.jsonl at line 2: .*\n$/,
+		);
+		const debug = await runCurator([...args, "--log-level", "debug"]);
+		expect(debug.code).toBe(1);
+		expect(debug.stderr).toMatch(stackLine);
+	});
+});
+
+describe("curator and SIGINT", () => {
+	it("aborts the run, reports it and exits 130 with no process left", async () => {
+		const child = startCli(["run", join(cliFixtures, "slow-pipeline.ts"), "--progress", "lines"]);
+		const done = finished(child);
+		await stderrContains(child, "SlowStage: started");
+		child.kill("SIGINT");
+		const result = await done;
+		expect(result.code).toBe(130);
+		expect(result.stderr).toContain("interrupted: stopping the run and its workers");
+		expect(result.stderr).toMatch(/curator: interrupted: run aborted: SIGINT\n$/);
+		expect(result.leftovers).toEqual([]);
+	});
+});
