@@ -1,4 +1,5 @@
 import type { StagePerfStats } from "./perf.ts";
+import { registerModule } from "./registry.ts";
 
 /** What a task is built from; `taskId` is never among them (the framework assigns it). */
 export interface TaskInit<T> {
@@ -55,6 +56,9 @@ export class EmptyTask extends Task<null> {
 		return 0;
 	}
 }
+
+// The root task travels to workers too (a source stage's input on multi-process backends).
+registerModule(import.meta.url, { EmptyTask });
 
 /** Whether `value` is a {@link Task}. */
 export function isTask(value: unknown): value is Task {
