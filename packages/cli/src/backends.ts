@@ -48,7 +48,8 @@ export const backendPlugins: Readonly<Record<BackendName, BackendPlugin>> = {
 		packageName: "@curator/backend-data",
 		exportName: "DataExecutor",
 		acceptsWorkers: true,
-		config: ({ logger, workers }) => withWorkers({ logger }, "maxWorkersPerStage", workers),
+		// All stages run at once on shared workers: the bound is on live workers overall.
+		config: ({ logger, workers }) => withWorkers({ logger }, "maxWorkers", workers),
 	},
 	xenna: {
 		packageName: "@curator/backend-xenna-bridge",

@@ -17,6 +17,9 @@ describe("backend plugins", () => {
 			logger: console,
 			maxWorkersPerStage: 2,
 		});
+		expect(backendPlugins.data.config({ workers: 2, logger: console as never })).toMatchObject({
+			maxWorkers: 2,
+		});
 		expect(backendPlugins.local.config({ workers: 2, logger: console as never })).toEqual({
 			logger: console,
 		});

@@ -1,0 +1,2 @@
+// Every benchmark module registers itself on import; add one line per new benchmark.
+import "./demo-1m.ts";
