@@ -76,7 +76,7 @@ describe("peak RSS of a process tree", () => {
 	it("measures a child tree that holds memory: a child and a grandchild", async () => {
 		// The grandchild holds ~64 MiB and the child waits for it, so the tree's peak exceeds it.
 		const grandchild =
-			"const b = Buffer.alloc(64 * 2 ** 20, 1); setTimeout(() => process.stdout.write(String(b[0]) + \"\\n\"), 1500);";
+			'const b = Buffer.alloc(64 * 2 ** 20, 1); setTimeout(() => process.stdout.write(String(b[0]) + "\\n"), 1500);';
 		const child = `const { execFileSync } = require("node:child_process"); process.stdout.write(execFileSync(process.execPath, ["-e", ${JSON.stringify(grandchild)}]));`;
 		const measure = await measureCommand(process.execPath, ["-e", child], { sampleMs: 20 });
 		expect(measure.code).toBe(0);
