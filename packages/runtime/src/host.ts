@@ -7,7 +7,14 @@ import {
 	StageError,
 	type Task,
 } from "@curator/core";
-import { decodeStage, encodeTasks, packTasks, readBatch } from "./codec.ts";
+import {
+	decodeStage,
+	decodeTasks,
+	encodeTasks,
+	type PortableBatch,
+	packTasks,
+	readBatch,
+} from "./codec.ts";
 import {
 	type BatchPayload,
 	DEFAULT_MAX_MESSAGE_BYTES,
@@ -85,9 +92,7 @@ export class WorkerHost {
 		}
 	}
 
-	async #serve(
-		request: HostRequest,
-	): Promise<{ payload?: BatchPayload; stats?: StageCallStats[] }> {
+	async #serve(request: HostRequest): Promise<Reply> {
 		switch (request.type) {
 			case "init": {
 				const stage = await decodeStage(request.stage);
@@ -103,8 +108,9 @@ export class WorkerHost {
 				await this.#get(request.key).adapter.setup(request.worker);
 				return {};
 			case "process": {
-				const { keys, payload, rebatch } = request;
-				const run = this.#queue.then(() => this.#process(keys, payload, rebatch === true));
+				const input = "payloads" in request ? request.payloads : request.payload;
+				const options = { rebatch: request.rebatch === true, split: request.split === true };
+				const run = this.#queue.then(() => this.#process(request.keys, input, options));
 				this.#queue = run.catch(() => {});
 				return run;
 			}
@@ -116,18 +122,22 @@ export class WorkerHost {
 		}
 	}
 
-	/** Runs a batch through the stages `keys`; replies in the form the batch came in. */
+	/**
+	 * Runs a batch through the stages `keys`; replies in the form the batch
+	 * came in, or one encoded task per output with `split`.
+	 */
 	async #process(
 		keys: string[],
-		payload: BatchPayload,
-		rebatch: boolean,
-	): Promise<{ payload: BatchPayload; stats: StageCallStats[] }> {
-		const asBytes = payload instanceof Uint8Array;
-		let tasks: Task[] = await readBatch(payload);
+		input: BatchPayload | Uint8Array[],
+		{ rebatch, split }: { rebatch: boolean; split: boolean },
+	): Promise<Reply> {
+		const asBytes = !isPortable(input);
+		let tasks: Task[] = await readInput(input);
 		const stats: StageCallStats[] = [];
+		const inputBytes = byteLengthOf(input);
 		for (const [index, key] of keys.entries()) {
 			const hosted = this.#get(key);
-			const inputSizeBytes = index === 0 && payload instanceof Uint8Array ? payload.byteLength : 0;
+			const inputSizeBytes = index === 0 ? inputBytes : 0;
 			if (!rebatch || index === 0) {
 				tasks = await this.#call(hosted, tasks, inputSizeBytes, stats);
 			} else {
@@ -140,6 +150,11 @@ export class WorkerHost {
 				tasks = outputs;
 			}
 			if (tasks.length === 0) break;
+		}
+		if (split) {
+			const payloads = tasks.map((task) => encodeTasks([task]));
+			const refs = tasks.map((task) => ({ taskId: task.taskId, numItems: task.numItems }));
+			return { payloads, tasks: refs, stats };
 		}
 		return { payload: asBytes ? encodeTasks(tasks) : packTasks(tasks), stats };
 	}
@@ -183,6 +198,26 @@ export class WorkerHost {
 	#log(level: "debug" | "info" | "warn" | "error", message: string): void {
 		this.#send({ v: 1, type: "log", level, message });
 	}
+}
+
+/** What a successful request replies with (besides `v`, `id` and `type`). */
+type Reply = Omit<Extract<HostMessage, { type: "ok" }>, "v" | "id" | "type">;
+
+function isPortable(input: BatchPayload | Uint8Array[]): input is PortableBatch {
+	return !(input instanceof Uint8Array) && !Array.isArray(input);
+}
+
+/** Tasks of a payload, or of several encoded payloads taken as one batch in order. */
+async function readInput(input: BatchPayload | Uint8Array[]): Promise<Task[]> {
+	if (!Array.isArray(input)) return readBatch(input);
+	const parts = await Promise.all(input.map((bytes) => decodeTasks(bytes)));
+	return parts.flat();
+}
+
+function byteLengthOf(input: BatchPayload | Uint8Array[]): number {
+	if (input instanceof Uint8Array) return input.byteLength;
+	if (Array.isArray(input)) return input.reduce((sum, bytes) => sum + bytes.byteLength, 0);
+	return 0;
 }
 
 function countItems(tasks: readonly Task[]): number {

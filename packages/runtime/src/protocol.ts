@@ -15,19 +15,30 @@ export type HostRequest =
 	| { v: 1; id: number; type: "init"; key: string; stage: Uint8Array; isSource: boolean }
 	| { v: 1; id: number; type: "setupOnNode"; key: string; node: NodeInfo; worker: WorkerMetadata }
 	| { v: 1; id: number; type: "setup"; key: string; worker: WorkerMetadata }
-	| {
+	| ({
 			v: 1;
 			id: number;
 			type: "process";
 			keys: string[];
-			payload: BatchPayload;
 			/**
 			 * When true, every stage after the first receives the previous stage's
 			 * outputs in batches of its own `batchSize` (one stats entry per batch);
 			 * when absent, the whole output goes on as one batch.
 			 */
 			rebatch?: boolean;
-	  }
+			/**
+			 * When true, the reply carries one encoded payload per output task in
+			 * `payloads`, with their ids and item counts in `tasks`, so a caller
+			 * that cannot decode tasks (another language) can still route them.
+			 */
+			split?: boolean;
+	  } & (
+			| { payload: BatchPayload }
+			| {
+					/** Encoded batches (e.g. one task each), processed as one batch, in order. */
+					payloads: Uint8Array[];
+			  }
+	  ))
 	| { v: 1; id: number; type: "teardown"; key: string }
 	| { v: 1; id: number; type: "shutdown" };
 
@@ -57,9 +68,24 @@ export interface WireError {
 	stack?: string;
 }
 
+/** Id and item count of one output task of a `split` reply. */
+export interface TaskRef {
+	taskId: string;
+	numItems: number;
+}
+
 /** What a worker host sends back: replies to requests, and log records at any time. */
 export type HostMessage =
-	| { v: 1; id: number; type: "ok"; payload?: BatchPayload; stats?: StageCallStats[] }
+	| {
+			v: 1;
+			id: number;
+			type: "ok";
+			payload?: BatchPayload;
+			/** `split` replies: one encoded task per entry, described by `tasks`. */
+			payloads?: Uint8Array[];
+			tasks?: TaskRef[];
+			stats?: StageCallStats[];
+	  }
 	| { v: 1; id: number; type: "error"; error: WireError }
 	| {
 			v: 1;
@@ -84,6 +110,10 @@ export function requestProblem(message: unknown, maxBytes: number): string | und
 	if (typeof m.type !== "string" || !requestTypes.has(m.type)) {
 		return `unknown message type ${JSON.stringify(m.type)}`;
 	}
+	if (m.type === "process") {
+		const problem = payloadsProblem(m, maxBytes);
+		if (problem !== undefined) return problem;
+	}
 	for (const field of ["payload", "stage"] as const) {
 		const bytes = m[field];
 		if (bytes === undefined) continue;
@@ -93,6 +123,18 @@ export function requestProblem(message: unknown, maxBytes: number): string | und
 			return `${field} of ${bytes.byteLength} bytes is over the limit of ${maxBytes}`;
 		}
 	}
+	return undefined;
+}
+
+function payloadsProblem(m: Record<string, unknown>, maxBytes: number): string | undefined {
+	const { payload, payloads } = m;
+	if (payloads === undefined) return payload === undefined ? "process needs a payload" : undefined;
+	if (payload !== undefined) return "process takes payload or payloads, not both";
+	if (!Array.isArray(payloads) || !payloads.every((p) => p instanceof Uint8Array)) {
+		return "payloads must be a list of bytes";
+	}
+	const total = payloads.reduce((sum: number, p: Uint8Array) => sum + p.byteLength, 0);
+	if (total > maxBytes) return `payloads of ${total} bytes are over the limit of ${maxBytes}`;
 	return undefined;
 }
 

@@ -10,8 +10,10 @@ import { type HostMessage, PROTOCOL_VERSION } from "./protocol.ts";
  * Each message is one multipart ZeroMQ message: frame 0 is a msgpack
  * envelope `{v, session, type, id, ...}`; frame 1, when present, is the one
  * opaque byte field of the message (`stage` of `init`, `payload` of
- * `process` and of `ok`). A message whose session key differs is rejected
- * and logged, never executed.
+ * `process` and of `ok`). An envelope with `parts: n` is followed instead
+ * by n frames that form its `payloads` list (`process` with several encoded
+ * batches, `split` replies). A message whose session key differs is
+ * rejected and logged, never executed.
  */
 export async function connectZmqTransport(
 	endpoint: string,
@@ -21,9 +23,14 @@ export async function connectZmqTransport(
 	const socket = new Dealer({ linger: 0 });
 	socket.connect(endpoint);
 	const send = (message: HostMessage): void => {
-		const { payload, ...envelope } = message as HostMessage & { payload?: unknown };
-		const frames: Uint8Array[] = [packr.pack({ ...envelope, session })];
-		if (payload instanceof Uint8Array) frames.push(payload);
+		const { payload, payloads, ...envelope } = message as HostMessage & {
+			payload?: unknown;
+			payloads?: Uint8Array[];
+		};
+		const parts = Array.isArray(payloads) ? { parts: payloads.length } : {};
+		const frames: Uint8Array[] = [packr.pack({ ...envelope, ...parts, session })];
+		if (Array.isArray(payloads)) frames.push(...payloads);
+		else if (payload instanceof Uint8Array) frames.push(payload);
 		void socket.send(frames).catch(() => {});
 	};
 	return {
@@ -75,7 +82,7 @@ export async function connectZmqTransport(
 }
 
 function decode(packr: Packr, frames: Buffer[]): Record<string, unknown> | undefined {
-	const [head, body] = frames;
+	const [head, body, ...rest] = frames;
 	if (head === undefined) return undefined;
 	let envelope: unknown;
 	try {
@@ -86,6 +93,14 @@ function decode(packr: Packr, frames: Buffer[]): Record<string, unknown> | undef
 	if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope))
 		return undefined;
 	const message = envelope as Record<string, unknown>;
+	if ("parts" in message) {
+		const parts = frames.slice(1);
+		if (message.parts !== parts.length) return undefined;
+		delete message.parts;
+		message.payloads = parts.map((frame) => new Uint8Array(frame));
+		return message;
+	}
+	if (rest.length > 0) return undefined;
 	if (body !== undefined)
 		message[message.type === "init" ? "stage" : "payload"] = new Uint8Array(body);
 	return message;

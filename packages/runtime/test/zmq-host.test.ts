@@ -30,14 +30,19 @@ async function startHost(): Promise<{ socket: Dealer; child: ChildProcess }> {
 	return { socket, child };
 }
 
-async function call(socket: Dealer, envelope: Record<string, unknown>, body?: Uint8Array) {
+async function call(
+	socket: Dealer,
+	envelope: Record<string, unknown>,
+	body?: Uint8Array | Uint8Array[],
+) {
 	const frames: Uint8Array[] = [packr.pack({ v: 1, session, ...envelope })];
-	if (body !== undefined) frames.push(body);
+	if (Array.isArray(body)) frames.push(...body);
+	else if (body !== undefined) frames.push(body);
 	await socket.send(frames);
 	for (;;) {
-		const [head, payload] = await socket.receive();
+		const [head, payload, ...more] = await socket.receive();
 		const reply = packr.unpack(head as Buffer) as Record<string, unknown>;
-		if (reply.type !== "log") return { reply, payload };
+		if (reply.type !== "log") return { reply, payload, frames: [payload, ...more] };
 	}
 }
 
@@ -63,6 +68,50 @@ describe("worker host over ZeroMQ", () => {
 		expect((reply.stats as { stage: string }[])[0]?.stage).toBe("ShoutStage");
 		const [out] = await decodeTasks(new Uint8Array(payload as Buffer));
 		expect([out?.taskId, out?.data]).toEqual(["0_0_0", ["HEY!"]]);
+	});
+
+	it("takes several payload frames as one batch and splits the reply per task", async () => {
+		const { socket } = await startHost();
+		await call(
+			socket,
+			{ id: 1, type: "init", key: "0", isSource: false },
+			encodeStage(new ShoutStage()),
+		);
+		const worker = { workerId: "actor-1", allocation: { cpus: 1, gpus: [] } };
+		await call(socket, { id: 2, type: "setup", key: "0", worker });
+		const parts = ["a", "b"].map((word, index) => {
+			const task = new WordsTask({ datasetName: "d", data: [word, word] });
+			task.taskId = `0_${index}`;
+			return encodeTasks([task]);
+		});
+		const { reply, frames } = await call(
+			socket,
+			{ id: 3, type: "process", keys: ["0"], split: true, parts: 2 },
+			parts,
+		);
+		expect(reply).toMatchObject({
+			type: "ok",
+			parts: 2,
+			tasks: [
+				{ taskId: "0_0_0", numItems: 2 },
+				{ taskId: "0_1_0", numItems: 2 },
+			],
+		});
+		expect((reply.stats as { tasksIn: number }[])[0]?.tasksIn).toBe(2);
+		const decoded = await Promise.all(
+			frames.map(async (frame) => (await decodeTasks(new Uint8Array(frame as Buffer)))[0]?.data),
+		);
+		expect(decoded).toEqual([
+			["A!", "A!"],
+			["B!", "B!"],
+		]);
+		// A frame count that differs from `parts` is malformed: dropped, never run.
+		await socket.send([
+			packr.pack({ v: 1, session, id: 4, type: "process", keys: ["0"], parts: 3 }),
+			...parts,
+		]);
+		const next = await call(socket, { id: 5, type: "teardown", key: "0" });
+		expect(next.reply).toMatchObject({ type: "ok", id: 5 });
 	});
 
 	it("rejects a wrong session key and unknown types, and keeps serving", async () => {
