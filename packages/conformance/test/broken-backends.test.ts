@@ -1,0 +1,108 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts";
+
+// The kit runs (in a nested vitest) on backend-local and on five broken
+// executors (test/fixtures/broken-executors.ts); each bug must fail exactly
+// the kit cases that guard against it, and nothing else.
+const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+const casesPerBackend = 39;
+let tests: ReportedTest[] = [];
+
+beforeAll(async () => {
+	tests = await runNestedVitest(fixtures, 240_000);
+}, 250_000);
+
+const failed = (suite: string) => testsOf(tests, suite, "failed");
+
+describe("the kit against deliberately broken executors", () => {
+	it("runs every case on each backend", () => {
+		for (const suite of ["control: backend-local", "broken: skipTeardown"]) {
+			expect(tests.filter((t) => t.ancestorTitles[0] === suite)).toHaveLength(casesPerBackend);
+		}
+	});
+
+	it("passes backend-local, skipping the cases it does not support, by name", () => {
+		expect(failed("control: backend-local")).toEqual([]);
+		expect(testsOf(tests, "control: backend-local", "skipped")).toEqual([
+			"process isolation > a worker that dies mid-batch fails the run with the stage name and task ids (skipped: supports.processIsolation is false)",
+			"process isolation > a batch whose worker died is retried and the run completes (skipped: supports.processIsolation is false)",
+			"streaming > a later stage processes tasks while an earlier stage is still busy (skipped: supports.streaming is false)",
+		]);
+	});
+
+	it("(a) catches an executor that skips teardown", () => {
+		expect(failed("broken: skipTeardown")).toEqual([
+			"lifecycle > teardown runs once for every worker that ran setup",
+			"lifecycle > teardown runs for every worker that ran setup, also when a stage fails",
+		]);
+	});
+
+	it("(b) catches an executor that loses filtered-slot alignment of task ids", () => {
+		expect(failed("broken: misalignFilteredSlots")).toEqual([
+			"factory > two executors run side by side without interfering",
+			"filtering > filtered slots keep the other slots' ids aligned within a batch",
+			"batching > batchSize 3: batches hold at most 3 tasks",
+			"batching > batchSize larger than the input: the run does not wait for a full batch",
+			"stage kinds > a processBatch() stage with fan-out and filtered slots gives the reference outputs",
+			"determinism > outputs and task ids equal the reference run",
+		]);
+	});
+
+	it("(c) catches an executor that drops the perf stats of one stage", () => {
+		expect(failed("broken: dropStagePerf")).toEqual([
+			"composite > decomposes into its stages with per-stage overrides applied",
+			"perf > every output carries one StagePerfStats per stage, in pipeline order",
+			"perf > a perf record counts its batch's input tasks and items",
+			"custom metrics > travel on the output tasks (aggregateStageMetrics)",
+		]);
+	});
+
+	it("(d) catches an executor that swallows a stage error", () => {
+		expect(failed("broken: swallowStageError")).toEqual([
+			"lifecycle > teardown runs for every worker that ran setup, also when a stage fails",
+			"stage errors > process() stage as the source: the run rejects with the stage name and the task ids",
+			"stage errors > processBatch() stage after a fan-out: the run rejects with the stage name and the task ids",
+			"stage errors > sink stage after a filter: the run rejects with the stage name and the task ids",
+		]);
+	});
+
+	it("(e) catches an executor that leaves a worker process running after an abort", () => {
+		expect(failed("broken: leakWorkerOnAbort")).toEqual([
+			"abort > a cancelled run leaves no worker process behind",
+		]);
+	});
+
+	it("(f) catches an executor that claims streaming but runs stage after stage", () => {
+		expect(failed("broken: claimStreaming")).toEqual([
+			"streaming > a later stage processes tasks while an earlier stage is still busy",
+		]);
+	});
+
+	it("has every case of the kit documented in the README's table", async () => {
+		const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+		const control = tests.filter((t) => t.ancestorTitles[0] === "control: backend-local");
+		const titles = control.map((t) => t.title.replace(/ \(skipped: .*\)$/, ""));
+		expect(titles.filter((title) => !readme.includes(`| ${title} |`))).toEqual([]);
+	});
+
+	it("says what went wrong in each failure", () => {
+		const message = (suite: string, title: string) =>
+			tests
+				.find((t) => t.ancestorTitles[0] === suite && t.title.startsWith(title))
+				?.failureMessages.join("\n");
+		expect(message("broken: skipTeardown", "teardown runs once")).toContain(
+			"LifecycleA: teardown calls, by worker that ran setup",
+		);
+		expect(message("broken: misalignFilteredSlots", "filtered slots")).toContain(
+			"outputs, sorted by task id, against the reference run",
+		);
+		expect(message("broken: swallowStageError", "process() stage as the source")).toContain(
+			"expected number of assertions to be 5, but got 0",
+		);
+		expect(message("broken: leakWorkerOnAbort", "a cancelled run")).toMatch(
+			/workers still running after the run settled[\s\S]*sleep 600/,
+		);
+	});
+});

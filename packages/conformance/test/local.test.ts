@@ -1,0 +1,5 @@
+import { LocalExecutor } from "@curator/backend-local";
+import { describeBackendConformance } from "../src/index.ts";
+
+// The kit's own reference run: the in-process backend passes every case it supports.
+describeBackendConformance("backend-local", () => new LocalExecutor());

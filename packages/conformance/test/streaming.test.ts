@@ -1,0 +1,24 @@
+import { describe } from "vitest";
+import {
+	registerBatchingCases,
+	registerDeterminismCases,
+	registerFilteringCases,
+	registerLifecycleCases,
+	registerStageErrorCases,
+	registerStreamingCases,
+} from "../src/index.ts";
+import { PipelinedExecutor } from "./fixtures/pipelined-executor.ts";
+
+// A streaming executor (all stages at once, partial batches) passes the
+// streaming case, which backend-local skips and a stage-by-stage executor
+// cannot pass (see broken-backends.test.ts); and its partial batches still
+// give the reference ids. Also shows how to run a subset of the kit.
+const factory = () => new PipelinedExecutor();
+describe("a streaming executor (subset of the kit)", () => {
+	registerStreamingCases(factory);
+	registerBatchingCases(factory);
+	registerFilteringCases(factory);
+	registerDeterminismCases(factory);
+	registerLifecycleCases(factory);
+	registerStageErrorCases(factory);
+});
