@@ -94,8 +94,13 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			log.info({ outputs: outcomes.reduce((n, o) => n + o.tasks.length, 0) }, "stage finished");
 			return outcomes.flatMap((outcome) => outcome.tasks);
 		} catch (error) {
-			pool.kill();
-			await pool.reaped();
+			if (context.signal.aborted) {
+				pool.kill();
+				await pool.reaped();
+			} else {
+				// Every worker that ran setup is torn down, also after a failure.
+				await pool.close();
+			}
 			throw error;
 		}
 	}
@@ -126,16 +131,26 @@ async function dispatch(
 ): Promise<BatchOutcome[]> {
 	const outcomes: BatchOutcome[] = new Array(batches.length);
 	let next = 0;
+	let failed = false;
 	const lane = async (): Promise<void> => {
-		while (next < batches.length) {
+		while (!failed && next < batches.length) {
 			const index = next++;
 			const batch = batches[index] as Task[];
-			const outcome = await pool.process(batch);
-			outcomes[index] = outcome;
-			onDone(outcome, batch);
+			try {
+				const outcome = await pool.process(batch);
+				outcomes[index] = outcome;
+				onDone(outcome, batch);
+			} catch (error) {
+				failed = true;
+				throw error;
+			}
 		}
 	};
-	await Promise.all(Array.from({ length: Math.max(1, Math.min(inFlight, batches.length)) }, lane));
+	const lanes = Array.from({ length: Math.max(1, Math.min(inFlight, batches.length)) }, lane);
+	// Wait for every lane, so no batch is still running when the pool is closed.
+	const settled = await Promise.allSettled(lanes);
+	const rejected = settled.find((result) => result.status === "rejected");
+	if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
 	return outcomes;
 }
 
