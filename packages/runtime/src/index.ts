@@ -44,7 +44,7 @@ export type {
 export { logLevels, RunRenderer, rendererDefaults } from "./render/renderer.ts";
 export type { RunReport, StageReport } from "./render/summary.ts";
 export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
-export type { BatchOutcome, FaultPolicy, StagePoolOptions } from "./stage-pool.ts";
+export type { BatchOutcome, FaultPolicy, ProcessOptions, StagePoolOptions } from "./stage-pool.ts";
 export { StagePool } from "./stage-pool.ts";
 export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";
 export { WorkerCrashError, WorkerHandle, WorkerRequestError } from "./worker-handle.ts";

@@ -54,6 +54,18 @@ export interface StagePoolOptions {
 	idPrefix?: string;
 }
 
+/** Per-call options of {@link StagePool.process}. */
+export interface ProcessOptions {
+	/** Positions (in `stages`) of the stages to run, in order; default: all of them. */
+	stages?: readonly number[];
+	/** Stages after the first get the previous one's outputs in batches of their own `batchSize`. */
+	rebatch?: boolean;
+	/** Overrides the pool's `numRunAttempts` for this batch. */
+	numRunAttempts?: number;
+	/** Overrides the pool's `ignoreFailures` for this batch. */
+	ignoreFailures?: boolean;
+}
+
 /** What one batch produced: its outputs, or nothing when its failure was recorded. */
 export interface BatchOutcome {
 	tasks: Task[];
@@ -129,19 +141,34 @@ export class StagePool {
 		return true;
 	}
 
-	/** Runs one batch on the next idle worker, retrying per the policy. */
-	async process(tasks: Task[]): Promise<BatchOutcome> {
+	/**
+	 * Runs one batch on the next idle worker, retrying per the policy. With
+	 * `options.stages`, only those of the pool's stages run, in that order
+	 * (several operators can share one pool); failures and retries are then
+	 * reported under their names joined with `+`.
+	 */
+	async process(tasks: Task[], options: ProcessOptions = {}): Promise<BatchOutcome> {
 		const payload = packTasks(tasks);
 		const taskIds = tasks.map((task) => task.taskId);
-		const { numRunAttempts } = this.#options.policy;
+		const chain = options.stages ?? [...this.#options.stages.keys()];
+		const label =
+			options.stages === undefined
+				? this.#label
+				: chain.map((i) => this.#options.stages[i]?.name ?? String(i)).join("+");
+		const numRunAttempts = options.numRunAttempts ?? this.#options.policy.numRunAttempts;
+		const call = {
+			label,
+			ignoreFailures: options.ignoreFailures ?? this.#options.policy.ignoreFailures,
+		};
 		for (let attempt = 1; ; attempt++) {
 			this.#options.context.throwIfAborted();
 			const worker = await this.#acquire();
 			try {
 				const reply = await worker.handle.request({
 					type: "process",
-					keys: this.#options.stages.map((_, i) => String(i)),
+					keys: chain.map(String),
 					payload,
+					...(options.rebatch === true ? { rebatch: true } : {}),
 				});
 				const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
 				worker.calls += 1;
@@ -161,14 +188,14 @@ export class StagePool {
 					if (attempt < numRunAttempts) {
 						this.#options.context.emit({
 							type: "retry",
-							stage: this.#label,
+							stage: label,
 							taskIds,
 							attempt: attempt + 1,
 							reason: `worker ${worker.handle.workerId} ${error.exit.cause}`,
 						});
 						continue;
 					}
-					return this.#fail(taskIds, error, {
+					return this.#fail(taskIds, error, call, {
 						workerId: worker.handle.workerId,
 						attempts: attempt,
 						exitCause: error.exit.cause,
@@ -176,9 +203,9 @@ export class StagePool {
 				}
 				await this.#release(worker);
 				if (error instanceof WorkerRequestError) {
-					const stage = error.wire.stage ?? this.#label;
+					const stage = error.wire.stage ?? label;
 					const ids = error.wire.taskIds ?? taskIds;
-					return this.#fail(ids, new Error(error.wire.message), {
+					return this.#fail(ids, new Error(error.wire.message), call, {
 						stage,
 						workerId: worker.handle.workerId,
 						attempts: attempt,
@@ -210,11 +237,12 @@ export class StagePool {
 	#fail(
 		taskIds: string[],
 		cause: unknown,
+		call: { label: string; ignoreFailures: boolean },
 		context: Omit<StageFailureContext, "stage" | "taskIds"> & { stage?: string },
 	): BatchOutcome {
-		const stage = context.stage ?? this.#label;
+		const stage = context.stage ?? call.label;
 		const error = new StageError({ ...context, stage, taskIds }, cause);
-		if (!this.#options.policy.ignoreFailures) throw error;
+		if (!call.ignoreFailures) throw error;
 		const failure = { stage, taskIds, error: error.message, attempts: context.attempts ?? 1 };
 		this.#options.context.recordFailure({
 			...failure,
@@ -225,7 +253,11 @@ export class StagePool {
 	}
 
 	async #acquire(): Promise<PoolWorker> {
+		// A closed pool starts nothing new (a batch retried after close or kill ends here).
+		if (this.#closed) throw this.#closedError();
 		let worker = this.#idle.shift();
+		// Slots of a worker whose batch quota is already spoken for stay unused.
+		while (worker !== undefined && this.#quotaSpent(worker)) worker = this.#idle.shift();
 		if (worker === undefined && this.#workers.size === 0) {
 			await this.grow(Math.max(1, this.#target));
 			worker = this.#idle.shift();
@@ -233,16 +265,21 @@ export class StagePool {
 		worker ??= await new Promise<PoolWorker>((resolve) => this.#waiting.push(resolve));
 		if (worker === undefined) {
 			this.#options.context.throwIfAborted();
-			throw new CuratorError(ErrorCodes.workerFailed, `${this.#label}: pool closed`);
+			throw this.#closedError();
 		}
 		worker.busy += 1;
 		return worker;
 	}
 
+	/** Whether the batches done and running on `worker` reach `maxCallsPerWorker`. */
+	#quotaSpent(worker: PoolWorker): boolean {
+		const max = this.#options.maxCallsPerWorker;
+		return max !== undefined && worker.calls + worker.busy >= max;
+	}
+
 	async #release(worker: PoolWorker): Promise<void> {
 		worker.busy -= 1;
-		const max = this.#options.maxCallsPerWorker;
-		if (max !== undefined && worker.calls >= max && !this.#closed) {
+		if (this.#quotaSpent(worker) && !this.#closed) {
 			if (worker.busy > 0) return;
 			this.#dropSlots(worker);
 			await this.#retire(worker);
@@ -284,6 +321,7 @@ export class StagePool {
 		let lastError: unknown;
 		for (let attempt = 1; attempt <= numSetupAttempts; attempt++) {
 			this.#options.context.throwIfAborted();
+			if (this.#closed) throw this.#closedError();
 			const worker = this.#spawn();
 			try {
 				await this.#setUp(worker, runNodeSetup);
@@ -303,6 +341,10 @@ export class StagePool {
 			`stage "${this.#label}": worker setup failed after ${numSetupAttempts} attempt(s): ${reason}`,
 			{ cause: lastError },
 		);
+	}
+
+	#closedError(): CuratorError {
+		return new CuratorError(ErrorCodes.workerFailed, `${this.#label}: pool closed`);
 	}
 
 	#spawn(): PoolWorker {
