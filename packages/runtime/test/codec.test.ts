@@ -104,3 +104,12 @@ describe("stage and task codec", () => {
 		);
 	});
 });
+
+describe("the root task", () => {
+	it("travels like any task", async () => {
+		const { EmptyTask } = await import("@curator/core");
+		const [copy] = await decodeTasks(encodeTasks([new EmptyTask()]));
+		expect(copy).toBeInstanceOf(EmptyTask);
+		expect(copy?.taskId).toBe("0");
+	});
+});
