@@ -2,7 +2,12 @@ import { CuratorError, ErrorCodes, StageError } from "./errors.ts";
 import { assignTaskIds } from "./ids.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
 import type { StagePerfStats } from "./perf.ts";
-import { consumeStageMetrics, type ProcessingStage, type StageOutput } from "./stage.ts";
+import {
+	consumeStageMetrics,
+	type ProcessingStage,
+	type StageIO,
+	type StageOutput,
+} from "./stage.ts";
 import type { Task } from "./task.ts";
 import { type Clock, StageTimer } from "./timer.ts";
 
@@ -62,7 +67,8 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 	/** Like {@link processBatch}, also returning the batch's perf record. */
 	async processBatchWithStats(tasks: In[], hints: BatchHints = {}): Promise<BatchResult<Out>> {
 		const taskIds = tasks.map((task) => task.taskId);
-		for (const task of tasks) this.#validateInput(task);
+		const required = this.stage.inputs();
+		for (const task of tasks) this.#validateInput(task, required);
 		const numItems = tasks.reduce((sum, task) => sum + safeNumItems(task), 0);
 		let results: StageOutput<Out>[];
 		let timing: Awaited<ReturnType<StageTimer["time"]>>[1];
@@ -101,14 +107,16 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 		return this.stage.processBatch(tasks);
 	}
 
-	#validateInput(task: In): void {
-		const required = this.stage.inputs();
-		const missing = [
-			...(required.task ?? []).filter((attr) => !(attr in task)),
-			...(required.data ?? [])
-				.filter((field) => !hasDataField(task, field))
-				.map((f) => `data.${f}`),
-		];
+	#validateInput(task: In, required: StageIO): void {
+		const needsFields = (required.task?.length ?? 0) + (required.data?.length ?? 0) > 0;
+		const missing = needsFields
+			? [
+					...(required.task ?? []).filter((attr) => !(attr in task)),
+					...(required.data ?? [])
+						.filter((field) => !hasDataField(task, field))
+						.map((f) => `data.${f}`),
+				]
+			: [];
 		if (missing.length > 0 || !task.validate()) {
 			const what = missing.length > 0 ? `missing ${missing.join(", ")}` : "validate() failed";
 			throw this.#stageError(

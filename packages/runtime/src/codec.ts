@@ -31,6 +31,8 @@ export interface StageDescriptor {
  */
 export interface PortableBatch {
 	modules: string[];
+	/** The task classes of the batch, referenced by index from each task. */
+	classes: ClassRef[];
 	tasks: unknown[];
 }
 
@@ -82,26 +84,30 @@ export async function decodeStage(bytes: Uint8Array): Promise<ProcessingStage> {
 	return stage;
 }
 
-/** One task in portable form; `plain` says its fields need no rebuilding. */
-interface PortableTask {
-	ref: ClassRef;
-	fields: Record<string, unknown>;
-	plain: boolean;
-}
+/** One task in portable form: its class's index in the batch, whether its fields are plain, its fields. */
+type PortableTask = [classIndex: number, plain: boolean, fields: Record<string, unknown>];
 
 /** Tasks (class, id, fields, perf history) as a {@link PortableBatch}. */
 export function packTasks(tasks: readonly Task[]): PortableBatch {
 	const modules = new Set<string>();
+	const classes: ClassRef[] = [];
+	const classIndex = new Map<unknown, number>();
 	const portable = tasks.map((task): PortableTask => {
 		if (!isTask(task)) throw new CuratorError(ErrorCodes.invalidTask, "only tasks can be encoded");
-		const ref = classRefOf(task.constructor as abstract new () => unknown);
-		if (ref === undefined) {
-			throw new CuratorError(
-				ErrorCodes.notPortable,
-				`task ${task.taskId} cannot travel to a worker: its class ${task.constructor.name} is not registered (registerModule)`,
-			);
+		const ctor = task.constructor;
+		let index = classIndex.get(ctor);
+		if (index === undefined) {
+			const ref = classRefOf(ctor as abstract new () => unknown);
+			if (ref === undefined) {
+				throw new CuratorError(
+					ErrorCodes.notPortable,
+					`task ${task.taskId} cannot travel to a worker: its class ${ctor.name} is not registered (registerModule)`,
+				);
+			}
+			modules.add(ref.module);
+			index = classes.push(ref) - 1;
+			classIndex.set(ctor, index);
 		}
-		modules.add(ref.module);
 		const fields: Record<string, unknown> = {};
 		let plain = true;
 		for (const key of Object.keys(task)) {
@@ -111,9 +117,9 @@ export function packTasks(tasks: readonly Task[]): PortableBatch {
 			if (converted !== value) plain = false;
 			fields[key] = converted;
 		}
-		return { ref, fields, plain };
+		return [index, plain, fields];
 	});
-	return { modules: [...modules], tasks: portable };
+	return { modules: [...modules], classes, tasks: portable };
 }
 
 function convert(value: unknown, key: string, task: Task, modules: Set<string>): unknown {
@@ -128,8 +134,9 @@ function convert(value: unknown, key: string, task: Task, modules: Set<string>):
 /** Rebuilds the tasks of a {@link PortableBatch}, importing their classes' modules. */
 export async function unpackTasks(batch: PortableBatch): Promise<Task[]> {
 	await importModules(batch.modules);
-	return (batch.tasks as PortableTask[]).map(({ ref, fields, plain }) => {
-		const task = Object.create(classFor(ref).prototype) as Record<string, unknown>;
+	const prototypes = batch.classes.map((ref) => classFor(ref).prototype as object);
+	return (batch.tasks as PortableTask[]).map(([index, plain, fields]) => {
+		const task = Object.create(prototypes[index] as object) as Record<string, unknown>;
 		for (const key in fields) task[key] = plain ? fields[key] : fromPortable(fields[key]);
 		return task as unknown as Task;
 	});

@@ -141,5 +141,5 @@ function payloadsProblem(m: Record<string, unknown>, maxBytes: number): string |
 function isPortableBatch(value: unknown): boolean {
 	if (typeof value !== "object" || value === null) return false;
 	const batch = value as Partial<PortableBatch>;
-	return Array.isArray(batch.modules) && Array.isArray(batch.tasks);
+	return Array.isArray(batch.modules) && Array.isArray(batch.classes) && Array.isArray(batch.tasks);
 }

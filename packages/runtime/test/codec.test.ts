@@ -62,9 +62,9 @@ describe("stage and task codec", () => {
 	it("keeps plain task data as is when packing (no copy needed)", () => {
 		const data = ["x", "y"];
 		const task = new WordsTask({ datasetName: "d", data });
-		const [packed] = packTasks([task]).tasks as { fields: { data: unknown }; plain: boolean }[];
-		expect(packed?.plain).toBe(true);
-		expect(packed?.fields.data).toBe(data);
+		const [packed] = packTasks([task]).tasks as [number, boolean, { data: unknown }][];
+		expect(packed?.[1]).toBe(true);
+		expect(packed?.[2].data).toBe(data);
 	});
 
 	it("rejects a task of an unregistered class and a task holding a function", () => {

@@ -1,2 +1,3 @@
 // Every benchmark module registers itself on import; add one line per new benchmark.
 import "./demo-1m.ts";
+import "./actor-pool.ts";

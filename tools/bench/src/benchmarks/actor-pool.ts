@@ -1,0 +1,119 @@
+import { fileURLToPath } from "node:url";
+import { ActorPoolExecutor } from "@curator/backend-actor-pool";
+import { LocalExecutor } from "@curator/backend-local";
+import { type BaseExecutor, Pipeline, type ProcessingStage } from "@curator/core";
+import { Piscina } from "piscina";
+import { registerBenchmark } from "../harness.ts";
+import { CpuStage, calibrate, EmptyStage, NumberTask } from "../stages/cpu.ts";
+
+function tasks(count: number): NumberTask[] {
+	return Array.from(
+		{ length: count },
+		(_, i) => new NumberTask({ datasetName: "bench", data: i + 1 }),
+	);
+}
+
+async function timeRun(
+	executor: BaseExecutor,
+	stage: ProcessingStage,
+	count: number,
+): Promise<number> {
+	const input = tasks(count);
+	const start = performance.now();
+	const { tasks: out } = await new Pipeline({ name: "bench", stages: [stage] }).run(
+		executor,
+		input,
+	);
+	if (out.length !== count) throw new Error(`expected ${count} outputs, got ${out.length}`);
+	return (performance.now() - start) / 1000;
+}
+
+registerBenchmark({
+	name: "actor-pool-cpu",
+	description: "CPU-bound stage (~2 ms per task): backend-local vs actor-pool with 2 workers",
+	flags: {
+		tasks: { default: "2000", description: "number of tasks" },
+		"work-ms": { default: "2", description: "CPU work per task in ms" },
+		"batch-size": { default: "10", description: "tasks per batch" },
+	},
+	async run(flags, log) {
+		const count = Number(flags.tasks);
+		const batchSize = Number(flags["batch-size"]);
+		const stage = new CpuStage({ batchSize });
+		stage.iterations = calibrate(Number(flags["work-ms"]));
+		log(`calibrated ${stage.iterations} iterations for ${flags["work-ms"]} ms`);
+		const rows = [];
+		const localS = await timeRun(new LocalExecutor(), stage, count);
+		rows.push({
+			backend: "local",
+			workers: 1,
+			seconds: localS,
+			tasksPerS: count / localS,
+			speedup: 1,
+		});
+		for (const isolation of ["process", "thread"] as const) {
+			const executor = new ActorPoolExecutor({ isolation, maxWorkersPerStage: 2 });
+			const s = await timeRun(executor, stage, count);
+			rows.push({
+				backend: `actor-pool (${isolation})`,
+				workers: 2,
+				seconds: s,
+				tasksPerS: count / s,
+				speedup: localS / s,
+			});
+		}
+		return { rows, notes: { tasks: count, batchSize, target: "speedup >= 1.8 on 2 cores" } };
+	},
+});
+
+registerBenchmark({
+	name: "actor-pool-dispatch",
+	description:
+		"dispatch overhead: an empty stage on small tasks, actor-pool vs piscina (2 workers each)",
+	flags: {
+		tasks: { default: "100000", description: "number of tasks" },
+		"batch-sizes": { default: "1,100", description: "comma-separated batch sizes" },
+	},
+	async run(flags, log) {
+		const count = Number(flags.tasks);
+		const rows = [];
+		for (const batchSize of (flags["batch-sizes"] ?? "1").split(",").map(Number)) {
+			const piscinaS = await timePiscina(count, batchSize);
+			const piscinaRate = count / piscinaS;
+			rows.push({ runner: "piscina (threads)", batchSize, tasksPerS: piscinaRate, ratio: 1 });
+			for (const isolation of ["thread", "process"] as const) {
+				log(`actor-pool ${isolation}, batch size ${batchSize}`);
+				const executor = new ActorPoolExecutor({ isolation, maxWorkersPerStage: 2 });
+				const s = await timeRun(executor, new EmptyStage({ batchSize }), count);
+				rows.push({
+					runner: `actor-pool (${isolation})`,
+					batchSize,
+					tasksPerS: count / s,
+					ratio: count / s / piscinaRate,
+				});
+			}
+		}
+		return { rows, notes: { tasks: count, target: "actor-pool / piscina >= 1.0" } };
+	},
+});
+
+/**
+ * Piscina running the same empty work on batches of the same size, all
+ * submitted at once. Like the executor's run, the time includes starting the
+ * pool's two threads.
+ */
+async function timePiscina(count: number, batchSize: number): Promise<number> {
+	const filename = fileURLToPath(new URL("../stages/piscina-worker.mjs", import.meta.url));
+	const input = tasks(count).map((task) => ({ datasetName: task.datasetName, data: task.data }));
+	const start = performance.now();
+	const pool = new Piscina({ filename, minThreads: 2, maxThreads: 2 });
+	try {
+		const runs: Promise<unknown[]>[] = [];
+		for (let i = 0; i < count; i += batchSize) runs.push(pool.run(input.slice(i, i + batchSize)));
+		const done = (await Promise.all(runs)).reduce((n, batch) => n + batch.length, 0);
+		if (done !== count) throw new Error(`piscina returned ${done} of ${count}`);
+		return (performance.now() - start) / 1000;
+	} finally {
+		await pool.destroy();
+	}
+}
