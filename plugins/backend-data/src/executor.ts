@@ -1,0 +1,83 @@
+import { hostname } from "node:os";
+import {
+	BaseExecutor,
+	ErrorCodes,
+	type ExecutionContext,
+	type ProcessingStage,
+	resolveStages,
+	type Task,
+} from "@curator/core";
+import { detectMachine } from "@curator/runtime";
+import { Dataflow } from "./dataflow.ts";
+import type { DataRunMetrics } from "./metrics.ts";
+import { configProblem, type DataConfig } from "./options.ts";
+import { describePlan, type ExecutionPlan, planExecution } from "./plan.ts";
+
+/** Capabilities of the data backend. */
+export const dataSupports = {
+	multiNode: false,
+	processIsolation: true,
+	abort: true,
+	retries: true,
+	streaming: true,
+} as const;
+
+/**
+ * Runs a pipeline as a streaming dataflow on one machine (the counterpart of
+ * NeMo Curator's Ray Data executor): every stage runs at once, operators are
+ * connected by bounded queues, and a producer is paused while its consumer's
+ * queue is full, so memory stays bounded however large the input. Stateless
+ * stages run as pooled tasks on shared workers (adjacent ones fused into one
+ * call); stages with `setup` run as actor pools scaled with queue depth; all
+ * within `maxWorkers`. Faults are handled as on actor-pool, by the shared
+ * runtime: retries, `ignoreFailures` with a failure report, and reaping.
+ */
+export class DataExecutor extends BaseExecutor<DataConfig> {
+	#flow: Dataflow | undefined;
+
+	constructor(config: DataConfig = {}) {
+		super(config, { backend: "data", supports: dataSupports });
+		const problem = configProblem(config);
+		if (problem !== undefined) throw this.error(ErrorCodes.invalidConfig, problem);
+	}
+
+	/**
+	 * The execution plan for `stages` (as a pipeline would resolve them): the
+	 * operators, which stages are fused, tasks vs actors, and pool sizes.
+	 */
+	plan(stages: readonly unknown[]): ExecutionPlan {
+		return this.#plan(resolveStages(stages));
+	}
+
+	/** Metrics of the latest run (live while it runs), or `undefined` before the first. */
+	get metrics(): DataRunMetrics | undefined {
+		return this.#flow?.metrics();
+	}
+
+	protected override async executeStages(
+		stages: ProcessingStage[],
+		initialTasks: Task[],
+		context: ExecutionContext,
+	): Promise<Task[]> {
+		const plan = this.#plan(stages);
+		const text = describePlan(plan);
+		context.logger.info({ plan }, text);
+		for (const warning of plan.warnings) context.logger.warn(warning);
+		context.emit({ type: "log", level: "info", message: text, fields: { plan } });
+		const flow = new Dataflow({
+			plan,
+			stages,
+			initialTasks,
+			context,
+			config: this.config,
+			node: { nodeId: hostname() },
+		});
+		this.#flow = flow;
+		return flow.run();
+	}
+
+	#plan(stages: ProcessingStage[]): ExecutionPlan {
+		const machine = this.config.machine ?? detectMachine();
+		return planExecution(stages, { config: this.config, machine });
+	}
+}

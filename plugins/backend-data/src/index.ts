@@ -1,0 +1,11 @@
+export { DataStageAdapter } from "./adapter.ts";
+export type { Admission, Occupancy, QueueBound } from "./backpressure.ts";
+export { admit, taskBytes } from "./backpressure.ts";
+export { DataExecutor, dataSupports } from "./executor.ts";
+export type { DataRunMetrics, OperatorMetrics } from "./metrics.ts";
+export type { DataConfig, DataStageOptions } from "./options.ts";
+export { dataDefaults } from "./options.ts";
+export type { ExecutionPlan, OperatorKind, OperatorPlan, PlanSettings, PoolPlan } from "./plan.ts";
+export { describePlan, planExecution } from "./plan.ts";
+export type { PoolLoad, ScaleAction } from "./scaling.ts";
+export { committedWorkers, scaleActions } from "./scaling.ts";

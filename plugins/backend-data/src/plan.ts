@@ -1,0 +1,295 @@
+import {
+	CuratorError,
+	ErrorCodes,
+	hasCustomSetup,
+	type MachineResources,
+	type ProcessingStage,
+} from "@curator/core";
+import {
+	type DataConfig,
+	type DataStageOptions,
+	dataDefaults,
+	stageOptionsProblem,
+} from "./options.ts";
+
+/** How an operator runs: pooled tasks on the shared workers, or an actor pool of its own. */
+export type OperatorKind = "tasks" | "actors";
+
+/** One operator of the dataflow: one stage, or several fused stateless stages. */
+export interface OperatorPlan {
+	/** Its stages' names joined with `+` (the name retries and metrics use). */
+	name: string;
+	stages: string[];
+	/** Positions of its stages in the pipeline. */
+	stageIndexes: number[];
+	kind: OperatorKind;
+	/** Position of its pool in {@link ExecutionPlan.pools}. */
+	pool: number;
+	/** Positions of its stages among the stages its pool hosts. */
+	poolStages: number[];
+	/** Tasks per call: the `batchSize` of its first stage. */
+	batchSize: number;
+	/** Whether it holds the pipeline's source stage. */
+	source: boolean;
+	/** Bound of its input queue; `null` for the first operator (its input is the run's initial tasks). */
+	queue: { maxBatches: number; maxTasks: number; maxBytes: number } | null;
+	numRunAttempts: number;
+	ignoreFailures: boolean;
+}
+
+/** A pool of workers: the shared one for pooled tasks, or one actor pool per stage with setup. */
+export interface PoolPlan {
+	/** `tasks` for the shared pool, else the actor stage's name. */
+	name: string;
+	kind: OperatorKind;
+	/** Stages every worker of the pool hosts. */
+	stages: string[];
+	stageIndexes: number[];
+	minWorkers: number;
+	maxWorkers: number;
+	cpusPerWorker: number;
+	gpusPerWorker: number;
+	numSetupAttempts: number;
+}
+
+/** What the executor will run: operators, pools and the worker bound. */
+export interface ExecutionPlan {
+	/** Upper bound of live workers over all pools. */
+	maxWorkers: number;
+	operators: OperatorPlan[];
+	pools: PoolPlan[];
+	warnings: string[];
+}
+
+/** What {@link planExecution} needs besides the stages. */
+export interface PlanSettings {
+	config: DataConfig;
+	machine: MachineResources;
+}
+
+/**
+ * Plans a run: checks each stage's options and resources (before any work
+ * starts), decides tasks vs actors, fuses adjacent stateless stages, and sizes
+ * the pools within `maxWorkers` (every pool keeps at least one worker).
+ */
+export function planExecution(stages: ProcessingStage[], settings: PlanSettings): ExecutionPlan {
+	const { config, machine } = settings;
+	for (const stage of stages) checkStage(stage, machine);
+	const total = config.maxWorkers ?? Math.max(1, Math.floor(machine.cpus));
+	const kinds = stages.map((stage) => kindOf(stage));
+	const groups = fuse(stages, kinds, config);
+	const pools = planPools(stages, kinds, total, settings);
+	const operators = groups.map((group, index) =>
+		planOperator(stages, group, kinds, pools, config, index === 0 ? undefined : groups[index - 1]),
+	);
+	const floor = pools.reduce((sum, pool) => sum + pool.minWorkers, 0);
+	const warnings: string[] = [];
+	if (floor > total) {
+		warnings.push(
+			`the pipeline needs ${floor} pools of at least one worker; running ${floor} workers although maxWorkers is ${total}`,
+		);
+	}
+	return { maxWorkers: Math.max(total, floor), operators, pools, warnings };
+}
+
+/** The plan as readable lines (logged at the start of a run). */
+export function describePlan(plan: ExecutionPlan): string {
+	const lines = [
+		`data: ${plan.operators.length} operator(s) on ${plan.pools.length} pool(s), at most ${plan.maxWorkers} worker(s)`,
+	];
+	for (const op of plan.operators) {
+		const fused = op.stages.length > 1 ? ` fused(${op.stages.join(", ")})` : "";
+		const queue =
+			op.queue === null
+				? "initial tasks"
+				: `queue <= ${op.queue.maxTasks} tasks / ${op.queue.maxBytes} bytes`;
+		const pool = plan.pools[op.pool]?.name ?? "?";
+		lines.push(`  ${op.name}: ${op.kind} on ${pool}${fused}, batch ${op.batchSize}, ${queue}`);
+	}
+	for (const pool of plan.pools) {
+		lines.push(
+			`  pool ${pool.name} (${pool.kind}): ${pool.minWorkers}..${pool.maxWorkers} worker(s), hosts ${pool.stages.join(", ")}`,
+		);
+	}
+	for (const warning of plan.warnings) lines.push(`  warning: ${warning}`);
+	return lines.join("\n");
+}
+
+/** GPU indexes of the worker in `slot` of a pool (whole GPUs side by side, fractions shared). */
+export function gpuDevices(pool: PoolPlan, slot: number): number[] {
+	const gpus = pool.gpusPerWorker;
+	if (gpus === 0) return [];
+	const place = slot % pool.maxWorkers;
+	if (gpus >= 1) return Array.from({ length: gpus }, (_, i) => place * gpus + i);
+	return [Math.floor(place * gpus)];
+}
+
+function dataOf(stage: ProcessingStage): DataStageOptions {
+	return stage.backend.data ?? {};
+}
+
+function kindOf(stage: ProcessingStage): OperatorKind {
+	if (stage.resources.requiresGpu || stage.numWorkers() !== undefined) return "actors";
+	const stateless = dataOf(stage).stateless ?? !hasCustomSetup(stage);
+	return stateless ? "tasks" : "actors";
+}
+
+function policyOf(stage: ProcessingStage, config: DataConfig) {
+	const own = dataOf(stage);
+	return {
+		numRunAttempts: own.numRunAttempts ?? config.numRunAttempts ?? dataDefaults.numRunAttempts,
+		ignoreFailures: own.ignoreFailures ?? config.ignoreFailures ?? dataDefaults.ignoreFailures,
+		numSetupAttempts:
+			own.numSetupAttempts ?? config.numSetupAttempts ?? dataDefaults.numSetupAttempts,
+	};
+}
+
+/** Groups stage indexes into operators: runs of fusable stateless stages. */
+function fuse(stages: ProcessingStage[], kinds: OperatorKind[], config: DataConfig): number[][] {
+	const groups: number[][] = [];
+	for (const index of stages.keys()) {
+		const group = groups.at(-1);
+		const last = group?.at(-1);
+		if (group !== undefined && last !== undefined && fusable(stages, kinds, last, index, config)) {
+			group.push(index);
+		} else {
+			groups.push([index]);
+		}
+	}
+	return groups;
+}
+
+function fusable(
+	stages: ProcessingStage[],
+	kinds: OperatorKind[],
+	a: number,
+	b: number,
+	config: DataConfig,
+): boolean {
+	const [first, second] = [stages[a] as ProcessingStage, stages[b] as ProcessingStage];
+	if ((config.fuseStages ?? dataDefaults.fuseStages) === false) return false;
+	if (kinds[a] !== "tasks" || kinds[b] !== "tasks") return false;
+	// A source usually fans out: kept apart, its output streams through a bounded queue.
+	if (first.role === "source" || second.role === "source") return false;
+	if (dataOf(first).fuse === false || dataOf(second).fuse === false) return false;
+	const [p, q] = [policyOf(first, config), policyOf(second, config)];
+	return p.numRunAttempts === q.numRunAttempts && p.ignoreFailures === q.ignoreFailures;
+}
+
+function planPools(
+	stages: ProcessingStage[],
+	kinds: OperatorKind[],
+	total: number,
+	{ config, machine }: PlanSettings,
+): PoolPlan[] {
+	const pools: PoolPlan[] = [];
+	const shared = stages.map((_, i) => i).filter((i) => kinds[i] === "tasks");
+	if (shared.length > 0) {
+		const hosted = shared.map((i) => stages[i] as ProcessingStage);
+		const cpus = Math.max(...hosted.map((s) => s.resources.cpus));
+		pools.push({
+			name: "tasks",
+			kind: "tasks",
+			stages: hosted.map((s) => s.name),
+			stageIndexes: shared,
+			minWorkers: 1,
+			maxWorkers: Math.max(1, Math.min(total, Math.floor(machine.cpus / cpus))),
+			cpusPerWorker: cpus,
+			gpusPerWorker: 0,
+			numSetupAttempts: Math.max(...hosted.map((s) => policyOf(s, config).numSetupAttempts)),
+		});
+	}
+	stages.forEach((stage, index) => {
+		if (kinds[index] === "actors") pools.push(actorPool(stage, index, total, { config, machine }));
+	});
+	return pools;
+}
+
+function actorPool(
+	stage: ProcessingStage,
+	index: number,
+	total: number,
+	{ config, machine }: PlanSettings,
+): PoolPlan {
+	const own = dataOf(stage);
+	const fixed = stage.numWorkers();
+	const cpus = stage.resources.cpus;
+	const gpus = stage.resources.gpuFraction(machine.gpuMemoryGb);
+	const limits = [total, Math.floor(machine.cpus / cpus)];
+	if (gpus > 0) limits.push(Math.floor(machine.gpus / gpus));
+	const max = Math.max(1, Math.min(own.maxWorkers ?? fixed ?? total, ...limits));
+	return {
+		name: stage.name,
+		kind: "actors",
+		stages: [stage.name],
+		stageIndexes: [index],
+		minWorkers: Math.min(max, own.minWorkers ?? fixed ?? 1),
+		maxWorkers: max,
+		cpusPerWorker: cpus,
+		gpusPerWorker: gpus,
+		numSetupAttempts: policyOf(stage, config).numSetupAttempts,
+	};
+}
+
+function planOperator(
+	stages: ProcessingStage[],
+	group: number[],
+	kinds: OperatorKind[],
+	pools: PoolPlan[],
+	config: DataConfig,
+	producer: number[] | undefined,
+): OperatorPlan {
+	const members = group.map((i) => stages[i] as ProcessingStage);
+	const first = members[0] as ProcessingStage;
+	const pool = pools.findIndex((p) => p.stageIndexes.includes(group[0] as number));
+	const hosted = (pools[pool] as PoolPlan).stageIndexes;
+	const policy = policyOf(first, config);
+	let queue: OperatorPlan["queue"] = null;
+	if (producer !== undefined) {
+		const own = dataOf(first);
+		const maxBatches =
+			own.maxQueuedBatches ?? config.maxQueuedBatches ?? dataDefaults.maxQueuedBatches;
+		const producerBatch = (stages[producer[0] as number] as ProcessingStage).batchSize;
+		queue = {
+			maxBatches,
+			maxTasks: maxBatches * Math.max(first.batchSize, producerBatch),
+			maxBytes: own.maxQueuedBytes ?? config.maxQueuedBytes ?? dataDefaults.maxQueuedBytes,
+		};
+	}
+	return {
+		name: members.map((s) => s.name).join("+"),
+		stages: members.map((s) => s.name),
+		stageIndexes: group,
+		kind: kinds[group[0] as number] as OperatorKind,
+		pool,
+		poolStages: group.map((i) => hosted.indexOf(i)),
+		batchSize: first.batchSize,
+		source: members.some((s) => s.role === "source"),
+		queue,
+		numRunAttempts: policy.numRunAttempts,
+		ignoreFailures: policy.ignoreFailures,
+	};
+}
+
+function checkStage(stage: ProcessingStage, machine: MachineResources): void {
+	const problem = stageOptionsProblem(dataOf(stage));
+	if (problem !== undefined) {
+		throw new CuratorError(ErrorCodes.invalidConfig, `data: stage "${stage.name}": ${problem}`);
+	}
+	const cpus = stage.resources.cpus;
+	const gpus = stage.resources.gpuFraction(machine.gpuMemoryGb);
+	if (gpus > 0 && machine.gpus === 0) {
+		throw unsatisfiable(
+			`stage "${stage.name}" needs ${gpus} GPU(s) per worker and this machine has no GPU`,
+		);
+	}
+	if (cpus > machine.cpus || gpus > machine.gpus) {
+		throw unsatisfiable(
+			`stage "${stage.name}" asks for ${cpus} cpus and ${gpus} gpus per worker; this machine has ${machine.cpus} cpus and ${machine.gpus} gpus`,
+		);
+	}
+}
+
+function unsatisfiable(message: string): CuratorError {
+	return new CuratorError(ErrorCodes.unsatisfiableResources, `data: ${message}`);
+}

@@ -1,0 +1,48 @@
+import type { Task } from "@curator/core";
+
+/**
+ * An operator's input queue: tasks in arrival order with their estimated
+ * sizes. Taking from the front is O(batch); the array is compacted now and
+ * then instead of shifted on every take.
+ */
+export class TaskQueue {
+	#tasks: Task[] = [];
+	#sizes: number[] = [];
+	#head = 0;
+	#bytes = 0;
+
+	/** Tasks waiting. */
+	get length(): number {
+		return this.#tasks.length - this.#head;
+	}
+
+	/** Estimated bytes of the tasks waiting. */
+	get bytes(): number {
+		return this.#bytes;
+	}
+
+	/** Appends tasks; `sizes[i]` is the estimated size of `tasks[i]` (0 when absent). */
+	push(tasks: readonly Task[], sizes: readonly number[] = []): void {
+		tasks.forEach((task, i) => {
+			const size = sizes[i] ?? 0;
+			this.#tasks.push(task);
+			this.#sizes.push(size);
+			this.#bytes += size;
+		});
+	}
+
+	/** Removes and returns up to `count` tasks from the front. */
+	take(count: number): Task[] {
+		const end = Math.min(this.#tasks.length, this.#head + count);
+		const taken = this.#tasks.slice(this.#head, end);
+		for (let i = this.#head; i < end; i++) this.#bytes -= this.#sizes[i] ?? 0;
+		this.#head = end;
+		if (this.#head > 1024 && this.#head * 2 > this.#tasks.length) {
+			this.#tasks = this.#tasks.slice(this.#head);
+			this.#sizes = this.#sizes.slice(this.#head);
+			this.#head = 0;
+		}
+		if (this.length === 0) this.#bytes = 0;
+		return taken;
+	}
+}

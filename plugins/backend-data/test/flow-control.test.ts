@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { admit, committedWorkers, type PoolLoad, scaleActions, taskBytes } from "../src/index.ts";
+import { TaskQueue } from "../src/queue.ts";
+import { numbers } from "./fixtures/stages.ts";
+
+const occupancy = {
+	tasks: 0,
+	bytes: 0,
+	inFlight: 0,
+	tasksPerCall: 1,
+	bytesPerCall: 100,
+	consumerHasBatch: false,
+	calibrated: true,
+};
+const bound = { maxTasks: 4, maxBytes: 1000 };
+
+describe("admission (backpressure)", () => {
+	it("reserves room for every running call's output", () => {
+		expect(admit({ ...occupancy, tasks: 2, inFlight: 1 }, bound)).toEqual({ admit: true });
+		expect(admit({ ...occupancy, tasks: 2, inFlight: 2, consumerHasBatch: true }, bound)).toEqual({
+			admit: false,
+			reason: "tasks",
+		});
+		expect(admit({ ...occupancy, tasks: 1, bytes: 900, inFlight: 1 }, bound)).toEqual({
+			admit: false,
+			reason: "bytes",
+		});
+	});
+
+	it("lets one call go when nothing runs and the consumer cannot form a batch", () => {
+		const big = { ...occupancy, tasksPerCall: 50, bytes: 5000 };
+		expect(admit(big, bound)).toEqual({ admit: true });
+		expect(admit({ ...big, consumerHasBatch: true }, bound).admit).toBe(false);
+		expect(admit({ ...big, inFlight: 1 }, bound).admit).toBe(false);
+	});
+
+	it("runs the first call alone, until its output size is known", () => {
+		const fresh = { ...occupancy, calibrated: false, bytesPerCall: 0 };
+		expect(admit(fresh, bound)).toEqual({ admit: true });
+		expect(admit({ ...fresh, inFlight: 1 }, bound)).toEqual({
+			admit: false,
+			reason: "calibrating",
+		});
+	});
+
+	it("estimates task sizes from their data", () => {
+		const [small, large] = numbers(
+			[1],
+			Array.from({ length: 100 }, (_, i) => i),
+		);
+		expect(taskBytes(large!)).toBeGreaterThan(taskBytes(small!) + 700);
+	});
+});
+
+const load = (changes: Partial<PoolLoad>): PoolLoad => ({
+	size: 1,
+	minWorkers: 1,
+	maxWorkers: 4,
+	inFlight: 0,
+	slots: 2,
+	demand: false,
+	changing: false,
+	done: false,
+	...changes,
+});
+
+describe("scaling", () => {
+	it("starts a pool's minimum when work arrives", () => {
+		expect(scaleActions([load({ size: 0, minWorkers: 2, demand: true })], 4)).toEqual([
+			{ pool: 0, grow: 2 },
+		]);
+	});
+
+	it("grows a saturated pool with waiting work by one, within the bound", () => {
+		const busy = load({ inFlight: 2, demand: true });
+		expect(scaleActions([busy], 4)).toEqual([{ pool: 0, grow: 2 }]);
+		expect(scaleActions([load({ inFlight: 1, demand: true })], 4)).toEqual([]);
+		expect(scaleActions([{ ...busy, maxWorkers: 1 }], 4)).toEqual([]);
+		expect(scaleActions([{ ...busy, changing: true }], 4)).toEqual([]);
+		expect(scaleActions([busy, load({})], 2)).toEqual([]);
+	});
+
+	it("takes the place of an idle worker of a pool without work when the bound is reached", () => {
+		const starved = load({ inFlight: 2, demand: true });
+		const idle = load({ size: 2, inFlight: 0 });
+		expect(scaleActions([starved, idle], 3)).toEqual([{ pool: 1, shrink: true }]);
+		expect(scaleActions([starved, { ...idle, size: 1 }], 2)).toEqual([]);
+		expect(scaleActions([starved, { ...idle, demand: true }], 3)).toEqual([]);
+	});
+
+	it("counts a pool's minimum until it is done", () => {
+		expect(committedWorkers(load({ size: 0, minWorkers: 2 }))).toBe(2);
+		expect(committedWorkers(load({ size: 3 }))).toBe(3);
+		expect(committedWorkers(load({ size: 0, minWorkers: 2, done: true }))).toBe(0);
+	});
+});
+
+describe("task queue", () => {
+	it("takes from the front in order and tracks bytes", () => {
+		const queue = new TaskQueue();
+		const tasks = numbers(...Array.from({ length: 3000 }, (_, i) => [i]));
+		queue.push(
+			tasks,
+			tasks.map(() => 10),
+		);
+		expect([queue.length, queue.bytes]).toEqual([3000, 30_000]);
+		const first = queue.take(2000);
+		expect(first.map((t) => (t.data as number[])[0]).slice(0, 3)).toEqual([0, 1, 2]);
+		expect([queue.length, queue.bytes]).toEqual([1000, 10_000]);
+		expect(queue.take(5000).map((t) => (t.data as number[])[0])[0]).toBe(2000);
+		expect([queue.length, queue.bytes]).toEqual([0, 0]);
+	});
+});

@@ -1,0 +1,159 @@
+import { Pipeline, type RunEvent } from "@curator/core";
+import { describe, expect, it } from "vitest";
+import { DataExecutor, describePlan, type ExecutionPlan, planExecution } from "../src/index.ts";
+import {
+	GateStage,
+	JournalStage,
+	numbers,
+	SplitStage,
+	SquareStage,
+	SumStage,
+} from "./fixtures/stages.ts";
+
+const machine = { cpus: 2, gpus: 0 };
+const plan = (stages: unknown[], config = {}) =>
+	new DataExecutor({ machine, ...config }).plan(stages);
+const shape = (p: ExecutionPlan) => p.operators.map((op) => `${op.kind}:${op.name}`);
+
+describe("execution plan", () => {
+	it("fuses adjacent stateless stages, keeps actors and the source apart", () => {
+		const p = plan([
+			new SquareStage(),
+			new SplitStage(),
+			new SumStage(),
+			new JournalStage(),
+			new SquareStage(),
+		]);
+		expect(shape(p)).toEqual([
+			"tasks:SquareStage",
+			"tasks:SplitStage+SumStage",
+			"actors:JournalStage",
+			"tasks:SquareStage#2",
+		]);
+		expect(p.operators.map((op) => op.poolStages)).toEqual([[0], [1, 2], [0], [3]]);
+		expect(p.pools.map((pool) => [pool.name, pool.kind, pool.stages])).toEqual([
+			["tasks", "tasks", ["SquareStage", "SplitStage", "SumStage", "SquareStage#2"]],
+			["JournalStage", "actors", ["JournalStage"]],
+		]);
+		expect(p.operators.map((op) => op.source)).toEqual([true, false, false, false]);
+	});
+
+	it("does not fuse across fuse: false, other fault policies, or with fusion off", () => {
+		const optOut = new SumStage({ backend: { data: { fuse: false } } });
+		expect(shape(plan([new SquareStage(), new SplitStage(), optOut]))).toEqual([
+			"tasks:SquareStage",
+			"tasks:SplitStage",
+			"tasks:SumStage",
+		]);
+		const lenient = new SumStage({ backend: { data: { ignoreFailures: true } } });
+		expect(shape(plan([new SquareStage(), new SplitStage(), lenient]))).toHaveLength(3);
+		expect(
+			shape(plan([new SquareStage(), new SplitStage(), new SumStage()], { fuseStages: false })),
+		).toHaveLength(3);
+	});
+
+	it("decides tasks vs actors from setup, the stateless option, numWorkers and GPUs", () => {
+		const stateless = new JournalStage({ backend: { data: { stateless: true } } });
+		const actor = new SumStage({ backend: { data: { stateless: false } } });
+		const p = plan([new SquareStage(), stateless, actor]);
+		expect(p.operators.map((op) => op.kind)).toEqual(["tasks", "tasks", "actors"]);
+		const gpu = new SumStage({ resources: { gpus: 1 } });
+		const gpuPlan = planExecution([gpu], { config: {}, machine: { cpus: 8, gpus: 4 } });
+		expect(gpuPlan.operators[0]?.kind).toBe("actors");
+		expect(gpuPlan.pools[0]?.maxWorkers).toBe(4);
+	});
+
+	it("sizes pools within maxWorkers (default: the cores), every pool at least one worker", () => {
+		const p = plan([new SquareStage(), new JournalStage({ backend: { data: { maxWorkers: 5 } } })]);
+		expect(p.maxWorkers).toBe(2);
+		expect(p.pools.map((pool) => [pool.minWorkers, pool.maxWorkers])).toEqual([
+			[1, 2],
+			[1, 2],
+		]);
+		const big = { maxWorkers: 4, machine: { cpus: 8, gpus: 0 } };
+		const fixed = plan(
+			[new GateStage(), new JournalStage({ backend: { data: { minWorkers: 2 } } })],
+			big,
+		);
+		expect(fixed.pools.map((pool) => [pool.name, pool.minWorkers, pool.maxWorkers])).toEqual([
+			["GateStage", 1, 4],
+			["JournalStage", 2, 4],
+		]);
+		const cores = plan([new GateStage()], { maxWorkers: 4 });
+		expect(cores.pools[0]?.maxWorkers).toBe(2);
+		const crowded = plan([new JournalStage(), new GateStage(), new SquareStage()], {
+			maxWorkers: 2,
+		});
+		expect(crowded.maxWorkers).toBe(3);
+		expect(crowded.warnings[0]).toMatch(/needs 3 pools of at least one worker/);
+	});
+
+	it("bounds each queue in batches of the larger batch size of consumer and producer", () => {
+		const p = plan([new SquareStage({ batchSize: 5 }), new JournalStage({ batchSize: 2 })], {
+			maxQueuedBatches: 3,
+			maxQueuedBytes: 1000,
+		});
+		expect(p.operators.map((op) => op.queue)).toEqual([
+			null,
+			{ maxBatches: 3, maxTasks: 15, maxBytes: 1000 },
+		]);
+		const own = plan([
+			new SquareStage(),
+			new JournalStage({ backend: { data: { maxQueuedBatches: 7 } } }),
+		]);
+		expect(own.operators[1]?.queue?.maxTasks).toBe(7);
+	});
+
+	it("describes itself in readable lines", () => {
+		const text = describePlan(
+			plan([new SquareStage(), new SplitStage(), new SumStage(), new JournalStage()]),
+		);
+		expect(text).toContain("data: 3 operator(s) on 2 pool(s), at most 2 worker(s)");
+		expect(text).toContain(
+			"SplitStage+SumStage: tasks on tasks fused(SplitStage, SumStage), batch 1",
+		);
+		expect(text).toContain("pool JournalStage (actors): 1..2 worker(s)");
+	});
+
+	it("is logged at the start of a run and reported as an event", async () => {
+		const events: RunEvent[] = [];
+		await new Pipeline({
+			name: "p",
+			stages: [new SquareStage(), new SplitStage(), new SumStage()],
+		}).run(new DataExecutor({ machine }), numbers([1, 2]), { onEvent: (e) => events.push(e) });
+		const log = events.find((e) => e.type === "log" && e.message.startsWith("data: "));
+		expect(log?.type === "log" && log.message).toContain("fused(SplitStage, SumStage)");
+		const logged = log?.type === "log" ? (log.fields?.plan as ExecutionPlan) : undefined;
+		expect(logged?.operators.map((op) => op.name)).toEqual(["SquareStage", "SplitStage+SumStage"]);
+	});
+});
+
+describe("validation before any work", () => {
+	it.each([
+		[{ maxWorkers: 0 }, /data: maxWorkers must be a whole number >= 1/],
+		[{ maxQueuedBatches: 1.5 }, /maxQueuedBatches must be a whole number/],
+		[{ isolation: "fiber" }, /isolation must be "process" or "thread"/],
+		[{ fuseStages: "yes" }, /fuseStages must be true or false/],
+		[{ maxWorker: 2 }, /unknown config key "maxWorker"/],
+	])("rejects the config %j", (config, message) => {
+		expect(() => new DataExecutor(config as never)).toThrow(message);
+	});
+
+	it.each([
+		[{ minWorkers: 3, maxWorkers: 2 }, /minWorkers is larger than backend.data.maxWorkers/],
+		[{ maxQueuedBytes: 0 }, /backend.data.maxQueuedBytes must be a whole number >= 1/],
+		[{ statless: true }, /unknown option backend.data.statless/],
+	])("rejects the stage options %j", (data, message) => {
+		const stage = new SquareStage({ backend: { data: data as never } });
+		expect(() => plan([stage])).toThrow(message);
+	});
+
+	it("rejects what the machine cannot meet, naming the stage", () => {
+		expect(() => plan([new SquareStage(), new SumStage({ resources: { cpus: 4 } })])).toThrow(
+			/data: stage "SumStage" asks for 4 cpus and 0 gpus per worker; this machine has 2 cpus/,
+		);
+		expect(() => plan([new SumStage({ resources: { gpus: 1 } })])).toThrow(
+			/data: stage "SumStage" needs 1 GPU\(s\) per worker and this machine has no GPU/,
+		);
+	});
+});

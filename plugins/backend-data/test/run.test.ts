@@ -1,0 +1,178 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { LocalExecutor } from "@curator/backend-local";
+import { Pipeline, type ProcessingStage, type RunEvent, type Task } from "@curator/core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DataExecutor } from "../src/index.ts";
+import { batchSizes, childPids, tempDir, view } from "./fixtures/helpers.ts";
+import {
+	GenerateStage,
+	JournalStage,
+	numbers,
+	rows,
+	SplitStage,
+	SquareStage,
+	SumStage,
+} from "./fixtures/stages.ts";
+
+const machine = { cpus: 2, gpus: 0 };
+let dir = "";
+let remove = async () => {};
+beforeAll(async () => {
+	({ dir, remove } = await tempDir());
+});
+afterAll(() => remove());
+afterEach(() => {
+	expect(childPids()).toEqual([]);
+});
+
+function split(chunk: number, batchSize = 1): SplitStage {
+	const stage = new SplitStage({ batchSize });
+	stage.chunk = chunk;
+	return stage;
+}
+
+function sum(batchSize: number, dropOdd = false): SumStage {
+	const stage = new SumStage({ batchSize });
+	stage.dropOdd = dropOdd;
+	return stage;
+}
+
+function generate(count: number, keyed: boolean): GenerateStage {
+	const stage = new GenerateStage();
+	stage.count = count;
+	stage.keyed = keyed;
+	return stage;
+}
+
+interface Case {
+	name: string;
+	stages: () => ProcessingStage[];
+	input: () => Task[] | undefined;
+}
+
+const cases: Case[] = [
+	{
+		name: "filter, fan-out and an actor stage",
+		stages: () => [new SquareStage({ batchSize: 2 }), new JournalStage()],
+		input: () => numbers([1, 2], [13], [3, 4, 5, 6], [7], [8, 9]),
+	},
+	{
+		name: "fan-out re-split into the next stage's batches",
+		stages: () => [split(1), new JournalStage({ batchSize: 3 })],
+		input: () => numbers([1, 2, 3, 4], [5], [6, 7]),
+	},
+	{
+		name: "fused stateless stages with other batch sizes and filtered slots",
+		stages: () => [new SquareStage(), split(1, 2), sum(3, true), new SquareStage({ batchSize: 2 })],
+		input: () => numbers(...rows(9, 1), [1, 2, 3, 4]),
+	},
+	{
+		name: "a generating source from EmptyTask with content ids",
+		stages: () => [generate(7, true), sum(2), new JournalStage({ batchSize: 4 })],
+		input: () => undefined,
+	},
+	{
+		name: "a generating source without content ids",
+		stages: () => [generate(6, false), split(1, 4), new JournalStage()],
+		input: () => undefined,
+	},
+];
+
+describe.each(["process", "thread"] as const)("DataExecutor (%s isolation)", (isolation) => {
+	it.each(cases)("gives backend-local's outputs, ids and order: $name", async (c) => {
+		const pipeline = () => new Pipeline({ name: "p", stages: c.stages() });
+		const local = await pipeline().run(new LocalExecutor({ machine }), c.input());
+		const data = await pipeline().run(new DataExecutor({ isolation, machine }), c.input());
+		expect(view(data.tasks)).toEqual(view(local.tasks));
+		const totals = (r: typeof data) =>
+			r.summary.stages.map((s) => [s.stage, s.tasksIn, s.tasksOut]);
+		expect(totals(data)).toEqual(totals(local));
+	});
+});
+
+describe("DataExecutor batching and lifecycle", () => {
+	it("re-splits fan-out output into the next stage's batches, as backend-local does", async () => {
+		const events: RunEvent[] = [];
+		const stages = () => [split(1), new JournalStage({ batchSize: 3 })];
+		const input = () => numbers([1, 2, 3, 4], [5], [6, 7]);
+		const local: RunEvent[] = [];
+		await new Pipeline({ name: "p", stages: stages() }).run(
+			new LocalExecutor({ machine }),
+			input(),
+			{
+				onEvent: (e) => local.push(e),
+			},
+		);
+		await new Pipeline({ name: "p", stages: stages() }).run(
+			new DataExecutor({ machine }),
+			input(),
+			{
+				onEvent: (e) => events.push(e),
+			},
+		);
+		expect(batchSizes(events, "JournalStage")).toEqual([3, 3, 1]);
+		expect(batchSizes(events, "JournalStage")).toEqual(batchSizes(local, "JournalStage"));
+	});
+
+	it("gives a fused stage batches of at most its own batchSize", async () => {
+		const events: RunEvent[] = [];
+		const executor = new DataExecutor({ machine });
+		const stages = [new SquareStage(), split(1, 2), sum(3)];
+		expect(executor.plan(stages).operators.map((op) => op.name)).toEqual([
+			"SquareStage",
+			"SplitStage+SumStage",
+		]);
+		const result = await new Pipeline({ name: "p", stages }).run(
+			executor,
+			numbers([1, 2, 3, 4], [1, 2, 3, 4, 5, 6, 7]),
+			{ onEvent: (e) => events.push(e) },
+		);
+		expect(result.tasks).toHaveLength(11);
+		const sizes = batchSizes(events, "SumStage");
+		expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+		expect(sizes.reduce((a, b) => a + b, 0)).toBe(11);
+	});
+
+	it("runs setupOnNode once, setup once per actor and teardown for each", async () => {
+		const journal = join(dir, "journal-actors");
+		const stage = new JournalStage({ backend: { data: { minWorkers: 2 } } });
+		stage.journal = journal;
+		const result = await new Pipeline({ name: "p", stages: [stage] }).run(
+			new DataExecutor({ machine }),
+			numbers(...rows(6)),
+		);
+		expect(result.tasks).toHaveLength(6);
+		const lines = (await readFile(journal, "utf8")).trim().split("\n");
+		expect(lines.filter((l) => l.startsWith("setupOnNode"))).toHaveLength(1);
+		const setups = lines.filter((l) => l.startsWith("setup "));
+		expect(setups.sort()).toEqual([
+			"setup JournalStage JournalStage-0",
+			"setup JournalStage JournalStage-1",
+		]);
+		expect(lines.filter((l) => l.startsWith("teardown"))).toHaveLength(2);
+		expect(result.summary.stages[0]?.perf.numTasksProcessed).toBe(6);
+	});
+
+	it("runs a stage marked stateless as pooled tasks: setup once per shared worker", async () => {
+		const journal = join(dir, "journal-tasks");
+		const stage = new JournalStage({ backend: { data: { stateless: true } } });
+		stage.journal = journal;
+		const executor = new DataExecutor({ machine, maxWorkers: 1 });
+		expect(executor.plan([stage]).operators[0]?.kind).toBe("tasks");
+		await new Pipeline({ name: "p", stages: [stage] }).run(executor, numbers(...rows(4)));
+		const lines = (await readFile(journal, "utf8")).trim().split("\n");
+		expect(lines.filter((l) => l.startsWith("setup "))).toEqual(["setup JournalStage tasks-0"]);
+		expect(lines.filter((l) => l.startsWith("teardown"))).toHaveLength(1);
+	});
+
+	it("sums custom metrics per stage, fused or not", async () => {
+		const result = await new Pipeline({
+			name: "p",
+			stages: [new SquareStage(), split(1), new SquareStage()],
+		}).run(new DataExecutor({ machine }), numbers([1, 2], [3]));
+		const metric = (name: string) =>
+			result.summary.stages.find((s) => s.stage === name)?.perf.customMetrics.squared;
+		expect([metric("SquareStage"), metric("SquareStage#2")]).toEqual([3, 3]);
+	});
+});
