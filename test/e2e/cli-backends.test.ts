@@ -2,7 +2,14 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { reapAll, runCurator } from "./cli-helpers.ts";
+import {
+	cliFixtures,
+	finished,
+	reapAll,
+	runCurator,
+	startCli,
+	stderrContains,
+} from "./cli-helpers.ts";
 import { repoRoot } from "./helpers.ts";
 
 interface BackendEntry {
@@ -70,6 +77,38 @@ describe("curator run demo on every backend", () => {
 				expect(rows.length).toBe(expected.written);
 				if (backend.name === "local") reference = files;
 				else expect(files).toEqual(reference);
+			},
+		);
+	}
+});
+
+// In this file, not beside the other error cases, so that runs needing a Ray cluster (xenna)
+// do not overlap: vitest runs files in parallel.
+describe("curator and SIGINT on every backend", () => {
+	// One case per backend; a backend whose plugin is not installed yet is skipped visibly.
+	for (const backend of backends) {
+		const label = backend.installed ? "" : ` (skipped: ${backend.package} is not installed)`;
+		it.skipIf(!backend.installed)(
+			`${backend.name}: aborts the run, reports it and exits 130 with no process left${label}`,
+			async () => {
+				const workers = backend.name === "local" ? [] : ["--workers", "2"];
+				const child = startCli([
+					"run",
+					join(cliFixtures, "slow-pipeline.ts"),
+					"--backend",
+					backend.name,
+					...workers,
+					"--progress",
+					"lines",
+				]);
+				const done = finished(child);
+				await stderrContains(child, "SlowStage: started");
+				child.kill("SIGINT");
+				const result = await done;
+				expect(result.code).toBe(130);
+				expect(result.stderr).toContain("interrupted: stopping the run and its workers");
+				expect(result.stderr).toMatch(/curator: interrupted: .*\n$/);
+				expect(result.leftovers).toEqual([]);
 			},
 		);
 	}

@@ -2,14 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-	cliFixtures,
-	finished,
-	reapAll,
-	runCurator,
-	startCli,
-	stderrContains,
-} from "./cli-helpers.ts";
+import { cliFixtures, reapAll, runCurator } from "./cli-helpers.ts";
 
 let dir = "";
 beforeAll(async () => {
@@ -29,25 +22,25 @@ describe("curator with bad input: one clear line, no stack trace", () => {
 	it.each([
 		[
 			"a bad flag value",
-			["run", "demo", "--batch-size", "0"],
 			2,
+			["run", "demo", "--batch-size", "0"],
 			"curator: --batch-size must be a whole number >= 1",
 		],
-		["an unknown flag", ["run", "demo", "--fast"], 2, 'curator: unknown option "--fast"'],
+		["an unknown flag", 2, ["run", "demo", "--fast"], 'curator: unknown option "--fast"'],
 		[
 			"an unknown backend",
-			["run", "demo", "--backend", "spark"],
 			2,
+			["run", "demo", "--backend", "spark"],
 			'curator: unknown backend "spark"',
 		],
 		[
 			"a missing input path",
-			["run", "demo", "--input", "/nonexistent/input"],
 			2,
+			["run", "demo", "--input", "/nonexistent/input"],
 			"curator: input path does not exist: /nonexistent/input",
 		],
-		["an unknown command", ["start"], 2, 'curator: unknown command "start"'],
-	])("%s exits %i", async (_case, args, code, message) => {
+		["an unknown command", 2, ["start"], 'curator: unknown command "start"'],
+	])("%s exits %i", async (_case, code, args, message) => {
 		const result = await runCurator(args as string[]);
 		expect(result.code).toBe(code);
 		expect(result.stdout).toBe("");
@@ -90,19 +83,5 @@ describe("curator with bad input: one clear line, no stack trace", () => {
 		const debug = await runCurator([...args, "--log-level", "debug"]);
 		expect(debug.code).toBe(1);
 		expect(debug.stderr).toMatch(stackLine);
-	});
-});
-
-describe("curator and SIGINT", () => {
-	it("aborts the run, reports it and exits 130 with no process left", async () => {
-		const child = startCli(["run", join(cliFixtures, "slow-pipeline.ts"), "--progress", "lines"]);
-		const done = finished(child);
-		await stderrContains(child, "SlowStage: started");
-		child.kill("SIGINT");
-		const result = await done;
-		expect(result.code).toBe(130);
-		expect(result.stderr).toContain("interrupted: stopping the run and its workers");
-		expect(result.stderr).toMatch(/curator: interrupted: run aborted: SIGINT\n$/);
-		expect(result.leftovers).toEqual([]);
 	});
 });

@@ -55,7 +55,10 @@ export const backendPlugins: Readonly<Record<BackendName, BackendPlugin>> = {
 		packageName: "@curator/backend-xenna-bridge",
 		exportName: "XennaExecutor",
 		acceptsWorkers: true,
-		config: ({ logger, workers }) => withWorkers({ logger }, "maxWorkersPerStage", workers),
+		// Batch mode (stage after stage): streaming needs CPUs for every stage at once, which a
+		// small machine cannot give a ten-stage pipeline such as the demo.
+		config: ({ logger, workers }) =>
+			withWorkers({ logger, executionMode: "batch" }, "maxWorkersPerStage", workers),
 	},
 };
 

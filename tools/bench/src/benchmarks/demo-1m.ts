@@ -141,7 +141,10 @@ async function selectBackends(spec: string | undefined): Promise<string[]> {
 function row(outcome: Outcome, docs: number, floorS: number): Record<string, Cell> {
 	const { runner, best } = outcome;
 	if (best === undefined) {
-		return { runner: runner.name, workers: runner.workers, target: `failed: ${outcome.failure}` };
+		const failure = outcome.failure ?? "";
+		const short =
+			failure.length > 100 ? `${failure.slice(0, 60)} ... ${failure.slice(-40)}` : failure;
+		return { runner: runner.name, workers: runner.workers, target: `failed: ${short}` };
 	}
 	const target = targets[runner.name];
 	const ratio = best.wallS / floorS;
