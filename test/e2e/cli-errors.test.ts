@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cliFixtures, reapAll, runCurator } from "./cli-helpers.ts";
+import { cliFixtures, finished, reapAll, runCurator, startCli } from "./cli-helpers.ts";
 
 let dir = "";
 beforeAll(async () => {
@@ -83,5 +83,17 @@ describe("curator with bad input: one clear line, no stack trace", () => {
 		const debug = await runCurator([...args, "--log-level", "debug"]);
 		expect(debug.code).toBe(1);
 		expect(debug.stderr).toMatch(stackLine);
+	});
+});
+
+describe("curator with a closed stdout", () => {
+	it("exits 0 without a stack trace when the reader goes away (curator run demo | head -1)", async () => {
+		const out = await mkdtemp(join(tmpdir(), "curator-e2e-pipe-"));
+		const child = startCli(["run", "demo", "--output", out, "--progress", "none"]);
+		child.stdout?.once("data", () => child.stdout?.destroy());
+		const result = await finished(child);
+		await rm(out, { recursive: true, force: true });
+		expect(result.code).toBe(0);
+		expect(result.stderr).not.toMatch(/EPIPE|\n\s+at /);
 	});
 });
