@@ -295,7 +295,7 @@ export class Dataflow {
 			maxWorkers: pool.plan.maxWorkers,
 			inFlight: pool.inFlight,
 			slots: this.#slots,
-			demand: pool.operators.some((op) => !op.finished && op.hasBatch() && op.admission().admit),
+			queuedBatches: pool.operators.reduce((sum, op) => sum + op.readyBatches(), 0),
 			changing: pool.changing,
 			done: pool.closing !== undefined,
 		};

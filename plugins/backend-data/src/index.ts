@@ -8,4 +8,4 @@ export { dataDefaults } from "./options.ts";
 export type { ExecutionPlan, OperatorKind, OperatorPlan, PlanSettings, PoolPlan } from "./plan.ts";
 export { describePlan, planExecution } from "./plan.ts";
 export type { PoolLoad, ScaleAction } from "./scaling.ts";
-export { committedWorkers, scaleActions } from "./scaling.ts";
+export { committedWorkers, scaleActions, wantedWorkers } from "./scaling.ts";

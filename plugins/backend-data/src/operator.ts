@@ -54,6 +54,13 @@ export class Operator {
 		return waiting >= this.plan.batchSize || (this.upstreamDone && waiting > 0);
 	}
 
+	/** Batches it could dispatch now: formed from its queue and admitted by the next queue. */
+	readyBatches(): number {
+		if (this.finished || !this.hasBatch() || !this.admission().admit) return 0;
+		const waiting = this.queue.length / this.plan.batchSize;
+		return this.upstreamDone ? Math.ceil(waiting) : Math.floor(waiting);
+	}
+
 	/** Nothing queued, running or held. */
 	get idle(): boolean {
 		return this.queue.length === 0 && this.inFlight === 0 && this.#held.size === 0;

@@ -2,11 +2,11 @@ import type { Task } from "@curator/core";
 
 /**
  * An operator's input queue: tasks in arrival order with their estimated
- * sizes. Taking from the front is O(batch); the array is compacted now and
- * then instead of shifted on every take.
+ * sizes. Taking from the front is amortized O(batch): taken slots are
+ * cleared at once and the array is compacted once they are half of it.
  */
 export class TaskQueue {
-	#tasks: Task[] = [];
+	#tasks: (Task | undefined)[] = [];
 	#sizes: number[] = [];
 	#head = 0;
 	#bytes = 0;
@@ -34,10 +34,15 @@ export class TaskQueue {
 	/** Removes and returns up to `count` tasks from the front. */
 	take(count: number): Task[] {
 		const end = Math.min(this.#tasks.length, this.#head + count);
-		const taken = this.#tasks.slice(this.#head, end);
-		for (let i = this.#head; i < end; i++) this.#bytes -= this.#sizes[i] ?? 0;
+		const taken: Task[] = [];
+		for (let i = this.#head; i < end; i++) {
+			taken.push(this.#tasks[i] as Task);
+			this.#bytes -= this.#sizes[i] ?? 0;
+			// Taken slots must not keep their tasks alive until the next compaction.
+			this.#tasks[i] = undefined;
+		}
 		this.#head = end;
-		if (this.#head > 1024 && this.#head * 2 > this.#tasks.length) {
+		if (this.#head * 2 > this.#tasks.length) {
 			this.#tasks = this.#tasks.slice(this.#head);
 			this.#sizes = this.#sizes.slice(this.#head);
 			this.#head = 0;

@@ -8,8 +8,8 @@ export interface PoolLoad {
 	inFlight: number;
 	/** Calls one worker takes at a time. */
 	slots: number;
-	/** Whether one of its operators has a batch it may dispatch now. */
-	demand: boolean;
+	/** Batches its operators could dispatch now (formed, and admitted downstream). */
+	queuedBatches: number;
 	/** A grow or shrink of this pool is under way. */
 	changing: boolean;
 	/** Its operators are done: it is closing or closed, and holds no reservation. */
@@ -24,30 +24,35 @@ export function committedWorkers(load: PoolLoad): number {
 	return load.done ? load.size : Math.max(load.minWorkers, load.size);
 }
 
+/** Workers the pool's queue depth asks for: enough slots for what runs and waits, within its bounds. */
+export function wantedWorkers(load: PoolLoad): number {
+	const needed = Math.ceil((load.inFlight + load.queuedBatches) / load.slots);
+	return Math.min(load.maxWorkers, Math.max(load.minWorkers, needed));
+}
+
 /**
- * Scaling with queue depth, within `maxWorkers` over all pools. A pool with
- * work and no worker starts its minimum; a pool whose workers are all busy
- * while a batch waits grows by one if the bound allows, else takes the
- * place of an idle worker of a pool with nothing to do (above its minimum),
- * which is stopped.
+ * Scaling with queue depth, within `maxWorkers` over all pools. A pool whose
+ * queue depth asks for more workers than it has grows toward that number as
+ * far as the bound allows (a pool with work and no worker starts at least
+ * its minimum, which is reserved for it); when the bound is reached, an idle
+ * worker of a pool with nothing to do (above its minimum) is stopped to make
+ * room.
  */
 export function scaleActions(pools: readonly PoolLoad[], maxWorkers: number): ScaleAction[] {
 	let free = maxWorkers - pools.reduce((sum, load) => sum + committedWorkers(load), 0);
 	const actions: ScaleAction[] = [];
 	const shrinking = new Set<number>();
 	pools.forEach((load, pool) => {
-		if (load.done || load.changing || !load.demand) return;
-		if (load.size === 0) {
-			actions.push({ pool, grow: Math.max(1, load.minWorkers) });
+		if (load.done || load.changing || load.queuedBatches === 0) return;
+		const wanted = wantedWorkers(load);
+		const reserved = Math.max(load.size, load.minWorkers);
+		const target = Math.min(wanted, reserved + Math.max(0, free));
+		if (target > load.size) {
+			free -= target - reserved;
+			actions.push({ pool, grow: target });
 			return;
 		}
-		const saturated = load.inFlight >= load.size * load.slots;
-		if (!saturated || load.size >= load.maxWorkers) return;
-		if (free > 0) {
-			free -= 1;
-			actions.push({ pool, grow: load.size + 1 });
-			return;
-		}
+		if (wanted <= load.size) return;
 		const victim = pools.findIndex((other, index) => isVictim(other, index, pool, shrinking));
 		if (victim !== -1) {
 			shrinking.add(victim);
@@ -63,7 +68,7 @@ function isVictim(load: PoolLoad, index: number, starved: number, taken: Set<num
 		!taken.has(index) &&
 		!load.done &&
 		!load.changing &&
-		!load.demand &&
+		load.queuedBatches === 0 &&
 		load.size > load.minWorkers &&
 		load.inFlight < load.size
 	);

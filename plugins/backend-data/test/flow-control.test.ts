@@ -1,5 +1,15 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import type { Task } from "@curator/core";
 import { describe, expect, it } from "vitest";
-import { admit, committedWorkers, type PoolLoad, scaleActions, taskBytes } from "../src/index.ts";
+import {
+	admit,
+	committedWorkers,
+	type PoolLoad,
+	scaleActions,
+	taskBytes,
+	wantedWorkers,
+} from "../src/index.ts";
 import { TaskQueue } from "../src/queue.ts";
 import { numbers } from "./fixtures/stages.ts";
 
@@ -58,34 +68,44 @@ const load = (changes: Partial<PoolLoad>): PoolLoad => ({
 	maxWorkers: 4,
 	inFlight: 0,
 	slots: 2,
-	demand: false,
+	queuedBatches: 0,
 	changing: false,
 	done: false,
 	...changes,
 });
 
 describe("scaling", () => {
-	it("starts a pool's minimum when work arrives", () => {
-		expect(scaleActions([load({ size: 0, minWorkers: 2, demand: true })], 4)).toEqual([
+	it("asks for enough workers to hold what runs and waits, within the pool's bounds", () => {
+		expect(wantedWorkers(load({ inFlight: 2, queuedBatches: 3 }))).toBe(3);
+		expect(wantedWorkers(load({ queuedBatches: 100 }))).toBe(4);
+		expect(wantedWorkers(load({ minWorkers: 2 }))).toBe(2);
+	});
+
+	it("starts a pool with work at its minimum, or more as its queue depth asks", () => {
+		expect(scaleActions([load({ size: 0, minWorkers: 2, queuedBatches: 1 })], 4)).toEqual([
 			{ pool: 0, grow: 2 },
+		]);
+		expect(scaleActions([load({ size: 0, queuedBatches: 10 })], 4)).toEqual([{ pool: 0, grow: 4 }]);
+		expect(scaleActions([load({ size: 0, queuedBatches: 10 }), load({ size: 0 })], 2)).toEqual([
+			{ pool: 0, grow: 1 },
 		]);
 	});
 
-	it("grows a saturated pool with waiting work by one, within the bound", () => {
-		const busy = load({ inFlight: 2, demand: true });
+	it("grows a busy pool with waiting work, within the bound", () => {
+		const busy = load({ inFlight: 2, queuedBatches: 1 });
 		expect(scaleActions([busy], 4)).toEqual([{ pool: 0, grow: 2 }]);
-		expect(scaleActions([load({ inFlight: 1, demand: true })], 4)).toEqual([]);
+		expect(scaleActions([load({ inFlight: 1, queuedBatches: 1 })], 4)).toEqual([]);
 		expect(scaleActions([{ ...busy, maxWorkers: 1 }], 4)).toEqual([]);
 		expect(scaleActions([{ ...busy, changing: true }], 4)).toEqual([]);
 		expect(scaleActions([busy, load({})], 2)).toEqual([]);
 	});
 
 	it("takes the place of an idle worker of a pool without work when the bound is reached", () => {
-		const starved = load({ inFlight: 2, demand: true });
+		const starved = load({ inFlight: 2, queuedBatches: 1 });
 		const idle = load({ size: 2, inFlight: 0 });
 		expect(scaleActions([starved, idle], 3)).toEqual([{ pool: 1, shrink: true }]);
 		expect(scaleActions([starved, { ...idle, size: 1 }], 2)).toEqual([]);
-		expect(scaleActions([starved, { ...idle, demand: true }], 3)).toEqual([]);
+		expect(scaleActions([starved, { ...idle, queuedBatches: 1 }], 3)).toEqual([]);
 	});
 
 	it("counts a pool's minimum until it is done", () => {
@@ -109,5 +129,23 @@ describe("task queue", () => {
 		expect([queue.length, queue.bytes]).toEqual([1000, 10_000]);
 		expect(queue.take(5000).map((t) => (t.data as number[])[0])[0]).toBe(2000);
 		expect([queue.length, queue.bytes]).toEqual([0, 0]);
+	});
+
+	it("does not keep taken tasks alive", async () => {
+		setFlagsFromString("--expose-gc");
+		const gc = runInNewContext("gc") as () => void;
+		const queue = new TaskQueue();
+		let refs: WeakRef<Task>[] = [];
+		(() => {
+			const tasks = numbers([1], [2], [3], [4]);
+			refs = tasks.map((task) => new WeakRef(task));
+			queue.push(tasks);
+			queue.take(1);
+		})();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		gc();
+		expect(refs[0]?.deref()).toBeUndefined();
+		expect(refs[3]?.deref()).toBeDefined();
+		expect(queue.length).toBe(3);
 	});
 });
