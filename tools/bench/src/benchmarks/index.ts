@@ -1,3 +1,4 @@
 // Every benchmark module registers itself on import; add one line per new benchmark.
 import "./demo-1m.ts";
 import "./actor-pool.ts";
+import "./data.ts";
