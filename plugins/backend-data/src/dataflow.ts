@@ -5,12 +5,13 @@ import {
 	type ProcessingStage,
 	type Task,
 } from "@curator/core";
-import { type BatchOutcome, StagePool } from "@curator/runtime";
+import type { BatchOutcome, StagePool } from "@curator/runtime";
 import { taskBytes } from "./backpressure.ts";
-import type { DataRunMetrics } from "./metrics.ts";
+import { type DataRunMetrics, snapshotMetrics } from "./metrics.ts";
 import { Operator, type Part } from "./operator.ts";
 import { type DataConfig, dataDefaults } from "./options.ts";
-import { type ExecutionPlan, gpuDevices, type PoolPlan } from "./plan.ts";
+import type { ExecutionPlan, PoolPlan } from "./plan.ts";
+import { createStagePool } from "./pools.ts";
 import { type PoolLoad, scaleActions } from "./scaling.ts";
 
 /** What a {@link Dataflow} runs. */
@@ -46,7 +47,7 @@ export class Dataflow {
 	readonly #operators: Operator[];
 	readonly #pools: Pool[];
 	readonly #slots: number;
-	readonly #results: Task[] = [];
+	#results: Task[] = [];
 	readonly #pending = new Set<Promise<unknown>>();
 	#failure: { error: unknown } | undefined;
 	#settled = false;
@@ -63,7 +64,7 @@ export class Dataflow {
 		});
 		this.#pools = options.plan.pools.map((plan) => ({
 			plan,
-			pool: this.#createPool(plan),
+			pool: createStagePool(plan, options, this.#slots),
 			operators: this.#operators.filter((op) => options.plan.pools[op.plan.pool] === plan),
 			inFlight: 0,
 			changing: false,
@@ -100,45 +101,7 @@ export class Dataflow {
 
 	/** Metrics so far (a copy). */
 	metrics(): DataRunMetrics {
-		const operators = this.#operators.map((op) => ({ ...op.metrics }));
-		const source = this.#operators.find((op) => op.plan.source) ?? (this.#operators[0] as Operator);
-		return {
-			operators,
-			source: {
-				operator: source.plan.name,
-				produced: source.metrics.tasksOut,
-				backlogHighWater: source.metrics.backlogHighWater,
-				backlogBound: source.next?.plan.queue?.maxTasks ?? 0,
-			},
-			peakWorkers: this.#peakWorkers,
-			maxWorkers: this.#options.plan.maxWorkers,
-		};
-	}
-
-	#createPool(plan: PoolPlan): StagePool {
-		const { config, context, node, stages } = this.#options;
-		return new StagePool({
-			stages: plan.stageIndexes.map((i) => stages[i] as ProcessingStage),
-			isolation: config.isolation ?? dataDefaults.isolation,
-			node,
-			context,
-			policy: {
-				numRunAttempts: config.numRunAttempts ?? dataDefaults.numRunAttempts,
-				numSetupAttempts: plan.numSetupAttempts,
-				ignoreFailures: false,
-			},
-			idPrefix: plan.name,
-			slotsPerWorker: this.#slots,
-			allocation: (slot) => ({ cpus: plan.cpusPerWorker, gpus: gpuDevices(plan, slot) }),
-			workerEnv: (slot): Record<string, string> =>
-				plan.gpusPerWorker > 0 ? { CUDA_VISIBLE_DEVICES: gpuDevices(plan, slot).join(",") } : {},
-			...(config.maxCallsPerWorker === undefined
-				? {}
-				: { maxCallsPerWorker: config.maxCallsPerWorker }),
-			...(config.workerMaxHeapMb === undefined
-				? {}
-				: { execArgv: [`--max-old-space-size=${config.workerMaxHeapMb}`] }),
-		});
+		return snapshotMetrics(this.#operators, this.#peakWorkers, this.#options.plan.maxWorkers);
 	}
 
 	/** Moves everything that can move; called after every state change. */
@@ -165,6 +128,8 @@ export class Dataflow {
 		if (this.#pools.every((p) => p.closed)) {
 			this.#settled = true;
 			this.#resolve(this.#results);
+			// The executor keeps this flow for its metrics; the outputs belong to the caller now.
+			this.#results = [];
 		}
 	}
 
@@ -229,7 +194,9 @@ export class Dataflow {
 					pool.inFlight -= 1;
 					this.#fail(error);
 				},
-			);
+			)
+			// A throwing event listener must fail the run, not leave it hanging.
+			.catch((error: unknown) => this.#fail(error));
 		this.#track(call);
 	}
 

@@ -1,3 +1,4 @@
+import type { Operator } from "./operator.ts";
 import type { OperatorKind } from "./plan.ts";
 
 /** What one operator did, as counts and high-water marks. */
@@ -59,5 +60,25 @@ export function emptyOperatorMetrics(
 		queueBytesHighWater: 0,
 		backlogHighWater: 0,
 		pauses: 0,
+	};
+}
+
+/** A copy of the metrics of a run's operators. */
+export function snapshotMetrics(
+	operators: readonly Operator[],
+	peakWorkers: number,
+	maxWorkers: number,
+): DataRunMetrics {
+	const source = operators.find((op) => op.plan.source) ?? (operators[0] as Operator);
+	return {
+		operators: operators.map((op) => ({ ...op.metrics })),
+		source: {
+			operator: source.plan.name,
+			produced: source.metrics.tasksOut,
+			backlogHighWater: source.metrics.backlogHighWater,
+			backlogBound: source.next?.plan.queue?.maxTasks ?? 0,
+		},
+		peakWorkers,
+		maxWorkers,
 	};
 }

@@ -170,6 +170,20 @@ describe("faults (process isolation)", () => {
 		expect(lines.filter((l) => l.startsWith("teardown"))).toHaveLength(setups.length);
 	});
 
+	it("an event listener that throws fails the run instead of hanging it", async () => {
+		const run = new Pipeline({ name: "p", stages: [new SquareStage(), new JournalStage()] }).run(
+			new DataExecutor({ machine }),
+			numbers(...rows(6, 1)),
+			{
+				onEvent: (e) => {
+					if (e.type === "batch:done" && e.stage === "JournalStage")
+						throw new Error("listener broke");
+				},
+			},
+		);
+		await expect(run).rejects.toThrow("listener broke");
+	});
+
 	it("fails clearly when setup keeps failing, leaving no worker", async () => {
 		const run = new Pipeline({
 			name: "p",

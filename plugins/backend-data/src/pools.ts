@@ -1,0 +1,40 @@
+import type { ProcessingStage } from "@curator/core";
+import { StagePool } from "@curator/runtime";
+import type { DataflowOptions } from "./dataflow.ts";
+import { dataDefaults } from "./options.ts";
+import { gpuDevices, type PoolPlan } from "./plan.ts";
+
+/**
+ * The runtime pool for one planned pool: its workers host the plan's stages
+ * (all stateless ones for the shared `tasks` pool), GPU workers get their
+ * own `CUDA_VISIBLE_DEVICES`. Run attempts and `ignoreFailures` are passed
+ * per call, since operators sharing the pool may differ.
+ */
+export function createStagePool(
+	plan: PoolPlan,
+	{ config, context, node, stages }: DataflowOptions,
+	slotsPerWorker: number,
+): StagePool {
+	return new StagePool({
+		stages: plan.stageIndexes.map((i) => stages[i] as ProcessingStage),
+		isolation: config.isolation ?? dataDefaults.isolation,
+		node,
+		context,
+		policy: {
+			numRunAttempts: config.numRunAttempts ?? dataDefaults.numRunAttempts,
+			numSetupAttempts: plan.numSetupAttempts,
+			ignoreFailures: false,
+		},
+		idPrefix: plan.name,
+		slotsPerWorker,
+		allocation: (slot) => ({ cpus: plan.cpusPerWorker, gpus: gpuDevices(plan, slot) }),
+		workerEnv: (slot): Record<string, string> =>
+			plan.gpusPerWorker > 0 ? { CUDA_VISIBLE_DEVICES: gpuDevices(plan, slot).join(",") } : {},
+		...(config.maxCallsPerWorker === undefined
+			? {}
+			: { maxCallsPerWorker: config.maxCallsPerWorker }),
+		...(config.workerMaxHeapMb === undefined
+			? {}
+			: { execArgv: [`--max-old-space-size=${config.workerMaxHeapMb}`] }),
+	});
+}
