@@ -1,0 +1,188 @@
+"""Driver-side hooks into Cosmos-Xenna 0.2.0 (pinned): stage events, teardown, reaping.
+
+Xenna has no teardown hook and kills actors with ``ray.kill``; it also leaves its
+per-node ``NodeResourceMonitor`` actors (and, when an actor is asked to exit, processes
+stuck on its non-daemon threads) behind. While a pipeline runs, :func:`xenna_hooks`
+
+- records every ``ActorPool`` (emitting ``stage:start``) and wraps ``ActorPool.stop``
+  (``stage:end``) and every actor ``kill``: before an actor dies, the stage's teardown
+  runs in it through Ray's ``__ray_call__``, its Node worker is shut down, its events
+  are flushed and Xenna's threads are told to stop, so the process can exit;
+- records every ``RayResourceMonitor`` and installs a fast exit in its monitors, or,
+  with ``resource_monitor=False``, starts none at all (Xenna's stats tables then lack
+  per-stage CPU and memory; every other figure stays);
+- on the way out (success, failure or cancel) stops every pool not stopped yet and
+  kills the monitors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import ray
+from cosmos_xenna.pipelines.private import monitoring
+from cosmos_xenna.ray_utils import actor_pool
+
+log = logging.getLogger("ray_js_bridge.hooks")
+
+TEARDOWN_TIMEOUT_S = 60.0
+
+_ACTOR_STATES = ("_ReadyActor", "_PendingNodeActor", "_ActorWaitingForNodeSetup", "_PendingActor")
+
+
+def _teardown_in_actor(worker: Any) -> None:
+    """Runs inside a ``StageWorker``: stage teardown, then let Xenna's threads end."""
+    stage = getattr(getattr(worker, "_stage_interface", None), "_stage", None)
+    teardown = getattr(stage, "bridge_teardown", None)
+    try:
+        if callable(teardown):
+            teardown()
+    finally:
+        stop = getattr(worker, "stop_flag", None)
+        if stop is not None:
+            stop.set()
+
+
+def _install_fast_exit(actor: Any) -> None:
+    """Runs inside a monitor actor: exit at once instead of waiting on its thread."""
+    stop = getattr(actor, "_stop_event", None)
+
+    def leave() -> None:
+        if stop is not None:
+            stop.set()
+        os._exit(0)
+
+    with contextlib.suppress(RuntimeError):
+        threading._register_atexit(leave)  # type: ignore[attr-defined]
+
+
+def _actor_refs(pool: Any) -> list[Any]:
+    refs = [a.actor_ref for a in getattr(pool, "_ready_actors", {}).values()]
+    refs += [a.actor_ref for a in getattr(pool, "_pending_actors", {}).values()]
+    refs += [a.actor_ref for a in getattr(pool, "_pending_node_actors", {}).values()]
+    for waiting in getattr(pool, "_actors_waiting_for_node_setup", {}).values():
+        refs += [a.actor_ref for a in waiting]
+    return refs
+
+
+class Hooks:
+    """What the hooks recorded during one pipeline run."""
+
+    def __init__(self, emit: Callable[[list[dict[str, Any]]], None], names: list[str]) -> None:
+        self.emit = emit
+        self.names = names
+        self.pools: list[Any] = []
+        self.stopped: set[int] = set()
+        self.monitors: list[Any] = []
+        self.torn_down: set[str] = set()
+        self.timeout_s = TEARDOWN_TIMEOUT_S
+
+    def teardown(self, refs: list[Any]) -> None:
+        """Runs the teardown in every actor of ``refs`` not torn down yet, in parallel."""
+        pending = []
+        for ref in refs:
+            key = ref._actor_id.hex()
+            if key in self.torn_down:
+                continue
+            self.torn_down.add(key)
+            pending.append(ref.__ray_call__.remote(_teardown_in_actor))
+        if not pending:
+            return
+        ready, _ = ray.wait(pending, num_returns=len(pending), timeout=self.timeout_s)
+        for ref in ready:
+            try:
+                ray.get(ref)
+            except Exception as error:
+                log.warning("a stage actor's teardown failed: %s", error)
+
+    def stage_index(self, pool: Any) -> int:
+        return self.pools.index(pool) if pool in self.pools else -1
+
+    def finish(self) -> None:
+        """Stops every pool not stopped yet and kills the monitors."""
+        for pool in list(self.pools):
+            if id(pool) not in self.stopped:
+                with contextlib.suppress(Exception):
+                    pool.stop()
+        for monitor in self.monitors:
+            for handle in getattr(monitor, "_monitors", []):
+                with contextlib.suppress(Exception):
+                    ray.kill(handle)
+
+
+@contextlib.contextmanager
+def xenna_hooks(
+    emit: Callable[[list[dict[str, Any]]], None], names: list[str], resource_monitor: bool = False
+) -> Iterator[Hooks]:
+    """Installs the hooks for one run; see the module comment."""
+    hooks = Hooks(emit, names)
+    originals: list[tuple[Any, str, Any]] = []
+
+    def patch(owner: Any, name: str, replacement: Any) -> None:
+        originals.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, replacement)
+
+    monitor_init = monitoring.RayResourceMonitor.__init__
+
+    def init_monitor(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not resource_monitor:
+            # One actor per node and run, scanning processes every second: skipped.
+            self._node_ids = []
+            self._monitors = []
+            return
+        monitor_init(self, *args, **kwargs)
+        hooks.monitors.append(self)
+        for handle in getattr(self, "_monitors", []):
+            handle.__ray_call__.remote(_install_fast_exit)
+
+    pool_init = actor_pool.ActorPool.__init__
+
+    def init_pool(self: Any, *args: Any, **kwargs: Any) -> None:
+        pool_init(self, *args, **kwargs)
+        hooks.pools.append(self)
+        index = len(hooks.pools) - 1
+        name = hooks.names[index] if index < len(hooks.names) else str(self.name)
+        hooks.emit([{"type": "stage:start", "stage": name, "index": index}])
+
+    pool_stop = actor_pool.ActorPool.stop
+
+    def stop_pool(self: Any) -> None:
+        try:
+            hooks.teardown(_actor_refs(self))
+        finally:
+            pool_stop(self)
+        if id(self) not in hooks.stopped:
+            hooks.stopped.add(id(self))
+            index = hooks.stage_index(self)
+            name = hooks.names[index] if 0 <= index < len(hooks.names) else str(self.name)
+            hooks.emit([{"type": "stage:end", "stage": name, "index": index}])
+
+    patch(monitoring.RayResourceMonitor, "__init__", init_monitor)
+    patch(actor_pool.ActorPool, "__init__", init_pool)
+    patch(actor_pool.ActorPool, "stop", stop_pool)
+    for state in _ACTOR_STATES:
+        owner = getattr(actor_pool, state)
+        patch(owner, "kill", _kill_after_teardown(hooks, owner.kill))
+    try:
+        yield hooks
+    finally:
+        try:
+            hooks.finish()
+        finally:
+            for owner, name, original in reversed(originals):
+                setattr(owner, name, original)
+
+
+def _kill_after_teardown(hooks: Hooks, kill: Callable[[Any], None]) -> Callable[[Any], None]:
+    def kill_actor(self: Any) -> None:
+        try:
+            hooks.teardown([self.actor_ref])
+        finally:
+            kill(self)
+
+    return kill_actor

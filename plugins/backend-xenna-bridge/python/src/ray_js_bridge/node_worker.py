@@ -1,0 +1,179 @@
+"""A Node worker host started and owned by a stage actor (the actor <-> Node worker link).
+
+The actor binds a ZeroMQ DEALER on an ``ipc://`` endpoint in a private (0700)
+temporary folder, starts ``node <runtime>/worker-host.js --zmq <endpoint>`` in a
+new session (its own process group) with a random session key in
+``CURATOR_SESSION_KEY``, and speaks the worker-host protocol of
+``@curator/runtime``: frame 0 a msgpack envelope ``{v, session, id, type, ...}``,
+then the opaque byte frames (``parts: n`` of them for several payloads). Payloads
+are never decoded here. A worker that dies or stops answering raises
+:class:`WorkerDied`, so Cosmos-Xenna's retry rules apply to the batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import msgpack
+import zmq
+
+HOST_PROTOCOL_VERSION = 1
+
+
+class WorkerDied(Exception):
+    """The Node worker exited (or was killed) before it replied."""
+
+    def __init__(self, message: str, exit_cause: str) -> None:
+        super().__init__(message)
+        self.exit_cause = exit_cause
+
+
+class WorkerRequestFailed(Exception):
+    """The Node worker replied with an error (the stage threw)."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(str(error.get("message", "worker error")))
+        self.error = error
+
+
+def describe_exit(code: int | None) -> str:
+    """``exit code N`` or ``signal SIGX`` for a Popen return code."""
+    if code is None:
+        return "unknown"
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+class NodeWorker:
+    """One Node worker host process and the socket that talks to it."""
+
+    def __init__(
+        self,
+        node: str,
+        entry: str,
+        env: dict[str, str],
+        on_log: Callable[[str, str], None],
+    ) -> None:
+        self._dir = tempfile.mkdtemp(prefix="curator-w-")
+        self.endpoint = f"ipc://{self._dir}/w"
+        self._session = secrets.token_hex(16)
+        self._context = zmq.Context()
+        self._socket = self._context.socket(zmq.DEALER)
+        self._socket.linger = 0
+        self._socket.bind(self.endpoint)
+        self._next_id = 0
+        self._on_log = on_log
+        child_env = {**os.environ, **env, "CURATOR_SESSION_KEY": self._session}
+        try:
+            self.process = subprocess.Popen(
+                [node, entry, "--zmq", self.endpoint],
+                env=child_env,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError:
+            self._close_socket()
+            raise
+        self.pid = self.process.pid
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process is still running."""
+        return self.process.poll() is None
+
+    def request(
+        self,
+        fields: dict[str, Any],
+        parts: list[bytes] | None = None,
+        single: bytes | None = None,
+        timeout_s: float | None = None,
+    ) -> tuple[dict[str, Any], list[bytes]]:
+        """Sends one request; returns the ``ok`` reply and its byte frames.
+
+        ``single`` is the one byte field of ``init``/``process`` (frame 1);
+        ``parts`` are several payload frames (``parts: n`` in the envelope).
+        """
+        self._next_id += 1
+        message_id = self._next_id
+        envelope = {
+            "v": HOST_PROTOCOL_VERSION,
+            "session": self._session,
+            "id": message_id,
+            **fields,
+        }
+        frames: list[bytes] = []
+        if parts is not None:
+            envelope["parts"] = len(parts)
+            frames = parts
+        elif single is not None:
+            frames = [single]
+        self._socket.send_multipart([msgpack.packb(envelope, use_bin_type=True), *frames])
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            if self._socket.poll(100, zmq.POLLIN):
+                reply, body = self._receive()
+                if reply is None or reply.get("id") != message_id:
+                    continue
+                if reply.get("type") == "ok":
+                    return reply, body
+                raise WorkerRequestFailed(dict(reply.get("error") or {}))
+            code = self.process.poll()
+            if code is not None:
+                cause = describe_exit(code)
+                raise WorkerDied(f"the Node worker (pid {self.pid}) died: {cause}", cause)
+            if deadline is not None and time.monotonic() > deadline:
+                self.kill()
+                raise WorkerDied(
+                    f"the Node worker (pid {self.pid}) did not answer within {timeout_s} s",
+                    "timeout",
+                )
+
+    def _receive(self) -> tuple[dict[str, Any] | None, list[bytes]]:
+        frames = self._socket.recv_multipart()
+        try:
+            envelope = msgpack.unpackb(frames[0], raw=False)
+        except Exception:
+            return None, []
+        if not isinstance(envelope, dict):
+            return None, []
+        if envelope.get("type") == "log":
+            self._on_log(str(envelope.get("level", "info")), str(envelope.get("message", "")))
+            return None, []
+        return envelope, [bytes(frame) for frame in frames[1:]]
+
+    def shutdown(self, timeout_s: float = 3.0) -> None:
+        """Asks the worker to exit; kills it when it does not within ``timeout_s``."""
+        if self.alive:
+            with contextlib.suppress(Exception):
+                self.request({"type": "shutdown"}, timeout_s=timeout_s)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout_s)
+        self.kill()
+
+    def kill(self) -> None:
+        """Kills the worker's whole process group and releases the socket."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
+        self._close_socket()
+
+    def _close_socket(self) -> None:
+        if not self._socket.closed:
+            self._socket.close(0)
+            self._context.term()
+        shutil.rmtree(self._dir, ignore_errors=True)

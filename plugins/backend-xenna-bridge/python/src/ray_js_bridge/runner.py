@@ -1,0 +1,322 @@
+"""Runs one submitted pipeline on Ray through Cosmos-Xenna (imported only here).
+
+``ray`` and ``cosmos_xenna`` are imported lazily, after the environment variables
+Xenna needs are set, so the protocol code (and its tests) never need Ray.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+from .adapter import Item, StageFailure
+
+log = logging.getLogger("ray_js_bridge.runner")
+
+RAY_ENV = {
+    # Xenna lists actors through the dashboard with a limit above Ray's default cap.
+    "RAY_MAX_LIMIT_FROM_API_SERVER": "40000",
+    "RAY_MAX_LIMIT_FROM_DATA_SOURCE": "40000",
+    # Xenna allocates GPUs itself.
+    "RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1",
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO": "0",
+}
+
+Emit = Callable[[list[dict[str, Any]]], None]
+
+
+class Unsatisfiable(Exception):
+    """A stage asks for more than any node of the cluster offers."""
+
+    def __init__(self, message: str, stage: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
+def is_loopback(address: str) -> bool:
+    """Whether ``address`` is a loopback IP (or ``localhost``)."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_workers(
+    stage: dict[str, Any], node_count: int, max_per_stage: int | None
+) -> tuple[int | None, float | None]:
+    """``(num_workers, num_workers_per_node)`` for Xenna's StageSpec.
+
+    Without a count the bridge runs one worker per node (Xenna would otherwise fill
+    the cluster, and every worker owns a Node process); ``"auto"`` leaves it to
+    Xenna's autoscaler. ``max_per_stage`` caps fixed counts.
+    """
+    count = stage.get("numWorkers")
+    per_node = stage.get("numWorkersPerNode")
+    if count == "auto":
+        return None, None
+    if count is None and per_node is None:
+        per_node = 1.0
+    if max_per_stage is not None:
+        total = count if count is not None else math.ceil(node_count * float(per_node or 0))
+        if total > max_per_stage:
+            return max_per_stage, None
+    return count, per_node
+
+
+def init_ray(run: dict[str, Any]) -> bool:
+    """Connects to ``rayAddress`` or starts a local cluster; True when we started it."""
+    os.environ.update(RAY_ENV)
+    import ray
+
+    address = run.get("rayAddress")
+    if address:
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=True)
+        _pin_address()
+        return False
+    options: dict[str, Any] = {
+        "address": "local",
+        "include_dashboard": True,
+        "dashboard_host": "127.0.0.1",
+        "_node_ip_address": "127.0.0.1",
+        "ignore_reinit_error": True,
+        "log_to_driver": True,
+    }
+    if run.get("localCpus"):
+        options["num_cpus"] = int(run["localCpus"])
+    if run.get("objectStoreMemoryMb"):
+        options["object_store_memory"] = int(run["objectStoreMemoryMb"]) * 1024 * 1024
+    ray.init(**options)
+    _pin_address()
+    return True
+
+
+def _pin_address() -> None:
+    """Points Ray's state API (used by Xenna's monitor) at our cluster.
+
+    Without an address it auto-detects, and fails when this machine runs
+    other Ray clusters ("Found multiple active Ray instances").
+    """
+    import ray
+
+    os.environ["RAY_ADDRESS"] = ray.get_runtime_context().gcs_address
+
+
+def check_resources(stages: list[dict[str, Any]], nodes: list[dict[str, Any]], pct: float) -> None:
+    """Fails, naming the stage, when no node can hold one of its workers."""
+    capacity = [
+        (int(node["Resources"].get("CPU", 0) * pct), float(node["Resources"].get("GPU", 0)))
+        for node in nodes
+    ]
+    best_cpu = max((cpu for cpu, _ in capacity), default=0)
+    best_gpu = max((gpu for _, gpu in capacity), default=0.0)
+    for stage in stages:
+        cpus, gpus = float(stage["resources"]["cpus"]), float(stage["resources"]["gpus"])
+        if not any(cpus <= cpu and gpus <= gpu for cpu, gpu in capacity):
+            raise Unsatisfiable(
+                f'stage "{stage["name"]}" asks for {cpus:g} cpus and {gpus:g} gpus per worker; '
+                f"the largest node offers {best_cpu} cpus (at cpuAllocationPercentage {pct:g}) "
+                f"and {best_gpu:g} gpus",
+                stage["name"],
+            )
+
+
+def stage_config(
+    stage: dict[str, Any], descriptor: bytes, submit: dict[str, Any], events: dict[str, Any]
+) -> dict[str, Any]:
+    """What a generated stage instance carries to its actors."""
+    worker = submit["worker"]
+    return {
+        "name": stage["name"],
+        "key": str(stage["key"]),
+        "descriptor": descriptor,
+        "isSource": bool(stage["isSource"]),
+        "batchSize": int(stage["batchSize"]),
+        "cpus": float(stage["resources"]["cpus"]),
+        "gpus": stage["resources"]["gpus"],
+        "node": worker["node"],
+        "entry": worker["entry"],
+        "env": dict(worker.get("env") or {}),
+        "runAttempts": int(stage["numRunAttempts"]),
+        "ignoreFailures": bool(stage["ignoreFailures"]),
+        "processTimeoutS": submit["run"].get("processTimeoutS"),
+        "events": events,
+    }
+
+
+def stage_spec(
+    xenna: Any, instance: Any, stage: dict[str, Any], nodes: int, cap: int | None
+) -> Any:
+    """Xenna's ``StageSpec`` for one stage (``None`` fields fall back to the config)."""
+    count, per_node = resolve_workers(stage, nodes, cap)
+    return xenna.StageSpec(
+        instance,
+        num_workers=count,
+        num_workers_per_node=per_node,
+        num_setup_attempts_python=stage.get("numSetupAttempts"),
+        num_run_attempts_python=int(stage["numRunAttempts"]),
+        ignore_failures=bool(stage["ignoreFailures"]),
+        reset_workers_on_failure=stage.get("resetWorkersOnFailure"),
+        slots_per_actor=stage.get("slotsPerActor"),
+        worker_max_lifetime_m=stage.get("workerMaxLifetimeM"),
+        worker_restart_interval_m=stage.get("workerRestartIntervalM"),
+        max_setup_failure_percentage=stage.get("maxSetupFailurePercentage"),
+    )
+
+
+def pipeline_config(xenna: Any, run: dict[str, Any]) -> Any:
+    """Xenna's ``PipelineConfig`` for the run settings of ``submit``."""
+    streaming = run["executionMode"] == "streaming"
+    return xenna.PipelineConfig(
+        execution_mode=xenna.ExecutionMode.STREAMING if streaming else xenna.ExecutionMode.BATCH,
+        return_last_stage_outputs=True,
+        logging_interval_s=float(run["loggingIntervalS"]),
+        cpu_allocation_percentage=float(run["cpuAllocationPercentage"]),
+        ignore_failures=bool(run["ignoreFailures"]),
+        mode_specific=(
+            xenna.StreamingSpecificSpec(autoscale_interval_s=float(run["autoscaleIntervalS"]))
+            if streaming
+            else None
+        ),
+    )
+
+
+class Runner:
+    """Ray connection of one driver; runs submitted pipelines one after another."""
+
+    def __init__(self, emit: Emit, open_events: Callable[[str, bool], Any]) -> None:
+        self._emit = emit
+        self._open_events = open_events
+        self._cluster: tuple[Any, ...] | None = None
+        self._started = False
+        self._events: dict[str, Any] | None = None
+        self.hooks: Any = None
+
+    def connect(self, run: dict[str, Any]) -> None:
+        """Joins or starts Ray on the first run; later runs must ask for the same cluster."""
+        wanted = (run.get("rayAddress"), run.get("localCpus"), run.get("objectStoreMemoryMb"))
+        if self._cluster is not None:
+            if wanted != self._cluster:
+                raise ValueError(f"this driver is connected to {self._cluster}, not {wanted}")
+            return
+        self._started = init_ray(run)
+        self._cluster = wanted
+        _forward_xenna_warnings(self._emit)
+
+    def execute(
+        self, submit: dict[str, Any], descriptors: list[bytes], inputs: list[Item]
+    ) -> list[Item]:
+        """Runs one pipeline; returns the last stage's items."""
+        import ray
+        from cosmos_xenna.pipelines import v1 as xenna
+
+        from . import hooks as xenna_hooks
+        from .adapter import make_stage_class
+
+        run = submit["run"]
+        self.connect(run)
+        nodes = [node for node in ray.nodes() if node.get("Alive", True)]
+        stages = submit["stages"]
+        check_resources(stages, nodes, float(run["cpuAllocationPercentage"]))
+        events = self._events_spec(nodes)
+        specs = []
+        for stage, descriptor in zip(stages, descriptors, strict=True):
+            instance = make_stage_class(str(stage["className"]))(
+                stage_config(stage, descriptor, submit, events)
+            )
+            specs.append(
+                stage_spec(xenna, instance, stage, len(nodes), run.get("maxWorkersPerStage"))
+            )
+        config = pipeline_config(xenna, run)
+        spec = xenna.PipelineSpec(input_data=list(inputs), stages=specs, config=config)
+        names = [str(stage["name"]) for stage in stages]
+        monitor = bool(run.get("resourceMonitor"))
+        with xenna_hooks.xenna_hooks(self._emit, names, monitor) as hooks:
+            self.hooks = hooks
+            try:
+                outputs = xenna.run_pipeline(spec)
+            except ValueError as error:
+                if "Not enough" in str(error) and "resources" in str(error):
+                    raise Unsatisfiable(str(error), names[0]) from error
+                raise
+            finally:
+                self.hooks = None
+        return list(outputs or [])
+
+    def close(self) -> None:
+        """Disconnects from Ray (stopping the local cluster when we started it)."""
+        if self._cluster is None:
+            return
+        import ray
+
+        log.debug("disconnecting from Ray (started here: %s)", self._started)
+        ray.shutdown()
+        self._cluster = None
+
+    def _events_spec(self, nodes: list[dict[str, Any]]) -> dict[str, Any]:
+        """Opens the event socket once: on loopback, or on this node's address with CURVE."""
+        if self._events is None:
+            import ray
+
+            loopback = all(is_loopback(str(node.get("NodeManagerAddress", ""))) for node in nodes)
+            host = "127.0.0.1" if loopback else ray.util.get_node_ip_address()
+            events = self._open_events(host, not loopback)
+            self._events = {
+                "endpoint": events.endpoint,
+                "session": events.session,
+                "serverPublic": events.server_public,
+                "clientPublic": events.client_public,
+                "clientSecret": events.client_secret,
+            }
+        return self._events
+
+
+def find_stage_failure(error: BaseException) -> StageFailure | None:
+    """The :class:`StageFailure` behind ``error`` (Ray wraps it), if any."""
+    seen: set[int] = set()
+    queue: list[BaseException | None] = [error]
+    while queue:
+        current = queue.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, StageFailure) and hasattr(current, "stage"):
+            return current
+        queue.extend(
+            [
+                getattr(current, "cause", None),
+                current.__cause__,
+                current.__context__,
+            ]
+        )
+    return None
+
+
+def _forward_xenna_warnings(emit: Emit) -> None:
+    """Xenna's warnings (retries, ignored failures) also reach the executor's log."""
+    try:
+        from loguru import logger
+    except ImportError:  # pragma: no cover - xenna depends on loguru
+        return
+
+    def sink(message: Any) -> None:
+        record = message.record
+        level = "error" if record["level"].no >= 40 else "warn"
+        emit(
+            [
+                {
+                    "type": "log",
+                    "level": level,
+                    "message": str(record["message"]),
+                    "fields": {"logger": "cosmos_xenna"},
+                }
+            ]
+        )
+
+    logger.add(sink, level="WARNING")
