@@ -46,5 +46,6 @@ export type { RunReport, StageReport } from "./render/summary.ts";
 export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
 export type { BatchOutcome, FaultPolicy, ProcessOptions, StagePoolOptions } from "./stage-pool.ts";
 export { StagePool } from "./stage-pool.ts";
+export { WorkerCache } from "./worker-cache.ts";
 export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";
 export { WorkerCrashError, WorkerHandle, WorkerRequestError } from "./worker-handle.ts";

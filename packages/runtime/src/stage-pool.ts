@@ -11,6 +11,7 @@ import {
 } from "@curator/core";
 import { encodeStage, packTasks, readBatch } from "./codec.ts";
 import type { StageCallStats } from "./protocol.ts";
+import type { WorkerCache } from "./worker-cache.ts";
 import {
 	type Isolation,
 	WorkerCrashError,
@@ -50,6 +51,8 @@ export interface StagePoolOptions {
 	/** Extra Node flags for workers (e.g. a heap limit). */
 	execArgv?: string[];
 	maxMessageBytes?: number;
+	/** Reuse workers left by earlier pools, and leave ours for later ones. */
+	cache?: WorkerCache;
 	/** Prefix of worker ids (defaults to the first stage's name). */
 	idPrefix?: string;
 }
@@ -101,6 +104,7 @@ export class StagePool {
 	#nextSlot = 0;
 	#nodeSetUp = false;
 	#closed = false;
+	#killed = false;
 	#target = 0;
 
 	constructor(options: StagePoolOptions) {
@@ -225,6 +229,7 @@ export class StagePool {
 	/** Kills every worker at once (abort, fatal error). */
 	kill(): void {
 		this.#closed = true;
+		this.#killed = true;
 		for (const worker of this.#workers) worker.handle.kill();
 		for (const waiter of this.#waiting.splice(0)) waiter(undefined as never);
 	}
@@ -282,7 +287,8 @@ export class StagePool {
 		if (this.#quotaSpent(worker) && !this.#closed) {
 			if (worker.busy > 0) return;
 			this.#dropSlots(worker);
-			await this.#retire(worker);
+			// A recycled worker is replaced by a fresh process, never reused.
+			await this.#retire(worker, false);
 			await this.#startWorker(false);
 			return;
 		}
@@ -362,8 +368,11 @@ export class StagePool {
 				: { maxMessageBytes: options.maxMessageBytes }),
 			...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
 		};
+		const cacheKey = this.#cacheKey(spawnOptions.env);
+		const reused = options.cache?.take(cacheKey);
+		reused?.rename(workerId);
 		const worker: PoolWorker = {
-			handle: WorkerHandle.spawn(spawnOptions),
+			handle: reused ?? WorkerHandle.spawn(spawnOptions),
 			slot,
 			calls: 0,
 			setUp: false,
@@ -412,7 +421,7 @@ export class StagePool {
 		});
 	}
 
-	async #retire(worker: PoolWorker): Promise<void> {
+	async #retire(worker: PoolWorker, reusable = true): Promise<void> {
 		this.#dropSlots(worker);
 		try {
 			if (worker.setUp && worker.handle.exit === undefined) {
@@ -426,16 +435,26 @@ export class StagePool {
 				"teardown failed",
 			);
 		} finally {
-			const exit = await worker.handle.stop();
+			const cacheKey = this.#cacheKey(this.#options.workerEnv?.(worker.slot) ?? {});
+			const kept =
+				reusable &&
+				worker.setUp &&
+				!this.#killed &&
+				this.#options.cache?.give(cacheKey, worker.handle) === true;
+			const exit = kept ? undefined : await worker.handle.stop();
 			this.#workers.delete(worker);
 			this.#options.context.emit({
 				type: "worker:exit",
 				stage: this.#label,
 				workerId: worker.handle.workerId,
-				expected: exit.expected,
-				code: exit.code,
-				signal: exit.signal,
+				expected: exit?.expected ?? true,
+				...(exit === undefined ? {} : { code: exit.code, signal: exit.signal }),
 			});
 		}
+	}
+
+	#cacheKey(env: Record<string, string>): string {
+		const { isolation, execArgv, maxMessageBytes } = this.#options;
+		return JSON.stringify([isolation, env, execArgv ?? [], maxMessageBytes ?? 0]);
 	}
 }

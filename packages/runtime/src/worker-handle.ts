@@ -84,7 +84,7 @@ const hostEntry = fileURLToPath(
  * {@link WorkerCrashError} for every pending request.
  */
 export class WorkerHandle {
-	readonly workerId: string;
+	#workerId: string;
 	readonly isolation: Isolation;
 	/** Resolves when the worker has exited, however it ended. */
 	readonly exited: Promise<WorkerExit>;
@@ -95,11 +95,13 @@ export class WorkerHandle {
 	#child: ChildProcess | undefined;
 	#thread: Worker | undefined;
 	#logger: Logger;
+	#baseLogger: Logger;
 
 	private constructor(options: SpawnOptions) {
-		this.workerId = options.workerId;
+		this.#workerId = options.workerId;
 		this.isolation = options.isolation;
-		this.#logger = (options.logger ?? silentLogger).child({ workerId: options.workerId });
+		this.#baseLogger = options.logger ?? silentLogger;
+		this.#logger = this.#baseLogger.child({ workerId: options.workerId });
 		const env: Record<string, string> = { ...(options.env ?? {}) };
 		if (options.maxMessageBytes !== undefined) {
 			env.CURATOR_MAX_MESSAGE_BYTES = String(options.maxMessageBytes);
@@ -145,6 +147,17 @@ export class WorkerHandle {
 			thread.on("exit", (code) => finish(code, null, crash));
 			this.#thread = thread;
 		}
+	}
+
+	/** The worker's id in logs, events and errors. */
+	get workerId(): string {
+		return this.#workerId;
+	}
+
+	/** Gives a reused worker the id of its new role (its process keeps running). */
+	rename(workerId: string): void {
+		this.#workerId = workerId;
+		this.#logger = this.#baseLogger.child({ workerId });
 	}
 
 	/** Starts a worker host. */

@@ -5,7 +5,13 @@ import {
 	type ProcessingStage,
 	type Task,
 } from "@curator/core";
-import { type BatchOutcome, detectMachine, type FaultPolicy, StagePool } from "@curator/runtime";
+import {
+	type BatchOutcome,
+	detectMachine,
+	type FaultPolicy,
+	StagePool,
+	WorkerCache,
+} from "@curator/runtime";
 import { type ActorPoolConfig, actorPoolDefaults } from "./options.ts";
 import { planPool } from "./sizing.ts";
 
@@ -39,21 +45,28 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 	): Promise<Task[]> {
 		const machine = this.config.machine ?? detectMachine();
 		for (const stage of stages) planPool(stage, machine, 1, this.config.maxWorkersPerStage);
-		let tasks = initialTasks;
-		for (const [index, stage] of stages.entries()) {
-			context.throwIfAborted();
-			const batches = chunk(tasks, stage.batchSize);
-			const plan = planPool(stage, machine, batches.length, this.config.maxWorkersPerStage);
-			context.emit({
-				type: "stage:start",
-				stage: stage.name,
-				index,
-				workers: batches.length === 0 ? 0 : plan.workers,
-			});
-			tasks = batches.length === 0 ? [] : await this.#runStage(stage, batches, plan, context);
-			context.emit({ type: "stage:end", stage: stage.name, index });
+		// Workers outlive their stage (after its teardown) and serve the next one: no cold start per stage.
+		const cache = new WorkerCache();
+		const killCache = () => cache.kill();
+		context.signal.addEventListener("abort", killCache, { once: true });
+		try {
+			let tasks = initialTasks;
+			for (const [index, stage] of stages.entries()) {
+				context.throwIfAborted();
+				const batches = chunk(tasks, stage.batchSize);
+				const plan = planPool(stage, machine, batches.length, this.config.maxWorkersPerStage);
+				const workers = batches.length === 0 ? 0 : plan.workers;
+				context.emit({ type: "stage:start", stage: stage.name, index, workers });
+				tasks =
+					batches.length === 0 ? [] : await this.#runStage(stage, batches, plan, context, cache);
+				context.emit({ type: "stage:end", stage: stage.name, index });
+			}
+			return tasks;
+		} finally {
+			context.signal.removeEventListener("abort", killCache);
+			if (context.signal.aborted) cache.kill();
+			else await cache.close();
 		}
-		return tasks;
 	}
 
 	async #runStage(
@@ -61,8 +74,10 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		batches: Task[][],
 		plan: ReturnType<typeof planPool>,
 		context: ExecutionContext,
+		cache: WorkerCache,
 	): Promise<Task[]> {
 		const pool = new StagePool({
+			cache,
 			stages: [stage],
 			isolation: this.config.isolation ?? actorPoolDefaults.isolation,
 			node: { nodeId: hostname() },

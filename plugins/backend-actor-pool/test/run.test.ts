@@ -69,6 +69,37 @@ describe.each(["process", "thread"] as const)("ActorPoolExecutor (%s isolation)"
 	});
 });
 
+describe("worker reuse between stages", () => {
+	it("the next stage runs on the previous stage's processes, after its teardown", async () => {
+		const journal = join(dir, "journal-reuse");
+		const first = new MathStage();
+		const second = new MathStage();
+		first.journal = journal;
+		second.journal = journal;
+		const pids = new Map<string, Set<number>>();
+		const result = await new Pipeline({ name: "p", stages: [first, second] }).run(
+			new ActorPoolExecutor({ machine }),
+			numbers([1], [2], [3], [4]),
+			{
+				onEvent: (e) => {
+					if (e.type === "worker:start" && e.pid !== undefined) {
+						pids.set(e.stage, (pids.get(e.stage) ?? new Set()).add(e.pid));
+					}
+				},
+			},
+		);
+		expect(result.tasks).toHaveLength(4);
+		expect([...(pids.get("MathStage#2") ?? [])].sort()).toEqual(
+			[...(pids.get("MathStage") ?? [])].sort(),
+		);
+		const lines = (await readFile(journal, "utf8")).trim().split("\n");
+		const secondStageStart = lines.indexOf("setupOnNode", 1);
+		const firstTeardowns = lines.slice(0, secondStageStart);
+		expect(lines.filter((l) => l === "teardown")).toHaveLength(4);
+		expect(firstTeardowns.filter((l) => l === "teardown")).toHaveLength(2);
+	});
+});
+
 describe("ActorPoolExecutor configuration", () => {
 	it.each([
 		[{ maxWorkersPerStage: 0 }, /maxWorkersPerStage must be a whole number >= 1/],

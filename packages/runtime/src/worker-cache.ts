@@ -1,0 +1,54 @@
+import type { WorkerHandle } from "./worker-handle.ts";
+
+/**
+ * Keeps live worker hosts between stages so the next stage's pool reuses
+ * them instead of starting (and warming up) new processes. A worker enters
+ * the cache only after its stage's `teardown`; the next stage runs its own
+ * `init`, `setup` and `teardown` on it. Workers started with a different
+ * environment (e.g. `CUDA_VISIBLE_DEVICES`) are kept apart by `key`.
+ */
+export class WorkerCache {
+	#idle = new Map<string, WorkerHandle[]>();
+	#closed = false;
+
+	/** A live cached worker started with `key`, if there is one. */
+	take(key: string): WorkerHandle | undefined {
+		const handles = this.#idle.get(key);
+		while (handles !== undefined && handles.length > 0) {
+			const handle = handles.pop() as WorkerHandle;
+			if (handle.exit === undefined) return handle;
+		}
+		return undefined;
+	}
+
+	/** Keeps `handle` for reuse; stops it instead when the cache is closed. */
+	give(key: string, handle: WorkerHandle): boolean {
+		if (this.#closed || handle.exit !== undefined) return false;
+		const handles = this.#idle.get(key) ?? [];
+		handles.push(handle);
+		this.#idle.set(key, handles);
+		return true;
+	}
+
+	/** Workers waiting for reuse. */
+	get size(): number {
+		let count = 0;
+		for (const handles of this.#idle.values()) count += handles.length;
+		return count;
+	}
+
+	/** Stops every cached worker (they are idle: a plain shutdown). */
+	async close(): Promise<void> {
+		this.#closed = true;
+		const handles = [...this.#idle.values()].flat();
+		this.#idle.clear();
+		await Promise.all(handles.map((handle) => handle.stop()));
+	}
+
+	/** Kills every cached worker at once (abort). */
+	kill(): void {
+		this.#closed = true;
+		for (const handle of [...this.#idle.values()].flat()) handle.kill();
+		this.#idle.clear();
+	}
+}
