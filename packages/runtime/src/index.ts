@@ -13,7 +13,7 @@ export {
 export type { HostTransport } from "./host.ts";
 export { HostStageAdapter, toWireError, WorkerHost } from "./host.ts";
 export { defaultLogger } from "./logger.ts";
-export { detectMachine } from "./machine.ts";
+export { assertFitsMachine, detectMachine } from "./machine.ts";
 export { fromPortable, rebuildInstance, toPortable } from "./portable.ts";
 export type {
 	BatchPayload,

@@ -1,10 +1,5 @@
-import {
-	CuratorError,
-	ErrorCodes,
-	type MachineResources,
-	type ProcessingStage,
-	type WorkerAllocation,
-} from "@curator/core";
+import type { MachineResources, ProcessingStage, WorkerAllocation } from "@curator/core";
+import { assertFitsMachine } from "@curator/runtime";
 
 /** How many workers a stage gets and what each one is given. */
 export interface PoolPlan {
@@ -26,7 +21,7 @@ export function planPool(
 ): PoolPlan {
 	const { cpus } = stage.resources;
 	const gpus = stage.resources.gpuFraction(machine.gpuMemoryGb);
-	assertSatisfiable(stage, machine, cpus, gpus);
+	assertFitsMachine(stage, machine, "actor-pool");
 	const limits = [Math.floor(machine.cpus / cpus), batches];
 	if (gpus > 0) limits.push(Math.floor(machine.gpus / gpus));
 	const fixed = stage.numWorkers();
@@ -44,26 +39,4 @@ export function planPool(
 		env: (slot): Record<string, string> =>
 			gpus > 0 ? { CUDA_VISIBLE_DEVICES: gpuIndexes(slot).join(",") } : {},
 	};
-}
-
-function assertSatisfiable(
-	stage: ProcessingStage,
-	machine: MachineResources,
-	cpus: number,
-	gpus: number,
-): void {
-	if (gpus > 0 && machine.gpus === 0) {
-		throw unsatisfiable(
-			`stage "${stage.name}" needs ${gpus} GPU(s) per worker and this machine has no GPU`,
-		);
-	}
-	if (cpus > machine.cpus || gpus > machine.gpus) {
-		throw unsatisfiable(
-			`stage "${stage.name}" asks for ${cpus} cpus and ${gpus} gpus per worker; this machine has ${machine.cpus} cpus and ${machine.gpus} gpus`,
-		);
-	}
-}
-
-function unsatisfiable(message: string): CuratorError {
-	return new CuratorError(ErrorCodes.unsatisfiableResources, `actor-pool: ${message}`);
 }

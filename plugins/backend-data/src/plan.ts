@@ -5,6 +5,7 @@ import {
 	type MachineResources,
 	type ProcessingStage,
 } from "@curator/core";
+import { assertFitsMachine } from "@curator/runtime";
 import {
 	type DataConfig,
 	type DataStageOptions,
@@ -276,20 +277,5 @@ function checkStage(stage: ProcessingStage, machine: MachineResources): void {
 	if (problem !== undefined) {
 		throw new CuratorError(ErrorCodes.invalidConfig, `data: stage "${stage.name}": ${problem}`);
 	}
-	const cpus = stage.resources.cpus;
-	const gpus = stage.resources.gpuFraction(machine.gpuMemoryGb);
-	if (gpus > 0 && machine.gpus === 0) {
-		throw unsatisfiable(
-			`stage "${stage.name}" needs ${gpus} GPU(s) per worker and this machine has no GPU`,
-		);
-	}
-	if (cpus > machine.cpus || gpus > machine.gpus) {
-		throw unsatisfiable(
-			`stage "${stage.name}" asks for ${cpus} cpus and ${gpus} gpus per worker; this machine has ${machine.cpus} cpus and ${machine.gpus} gpus`,
-		);
-	}
-}
-
-function unsatisfiable(message: string): CuratorError {
-	return new CuratorError(ErrorCodes.unsatisfiableResources, `data: ${message}`);
+	assertFitsMachine(stage, machine, "data");
 }

@@ -10,7 +10,7 @@ import {
 	type Task,
 	type WorkerMetadata,
 } from "@curator/core";
-import { defaultLogger, detectMachine } from "@curator/runtime";
+import { assertFitsMachine, defaultLogger, detectMachine } from "@curator/runtime";
 import { LocalStageAdapter } from "./adapter.ts";
 
 /** Settings of {@link LocalExecutor}. */
@@ -118,15 +118,6 @@ export class LocalExecutor extends BaseExecutor<LocalExecutorConfig> {
 
 	#checkResources(stages: ProcessingStage[]): void {
 		const machine = this.config.machine ?? detectMachine();
-		for (const stage of stages) {
-			const { cpus } = stage.resources;
-			const gpus = stage.resources.gpuFraction(machine.gpuMemoryGb);
-			if (cpus > machine.cpus || gpus > machine.gpus) {
-				throw this.error(
-					ErrorCodes.unsatisfiableResources,
-					`stage "${stage.name}" asks for ${cpus} cpus and ${gpus} gpus per worker; this machine has ${machine.cpus} cpus and ${machine.gpus} gpus`,
-				);
-			}
-		}
+		for (const stage of stages) assertFitsMachine(stage, machine, "local");
 	}
 }

@@ -77,7 +77,7 @@ describe("LocalExecutor", () => {
 		await expect(
 			new Pipeline({ name: "p", stages: [gpuStage] }).run(executor(), numbers([1])),
 		).rejects.toThrow(
-			/local: stage "JournalStage" asks for 1 cpus and 1 gpus per worker; this machine has 2 cpus and 0 gpus/,
+			/local: stage "JournalStage" needs 1 GPU\(s\) per worker and this machine has no GPU/,
 		);
 		const bigStage = new JournalStage(journal).with({ resources: { cpus: 64 } });
 		await expect(
