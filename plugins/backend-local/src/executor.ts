@@ -2,7 +2,6 @@ import { hostname } from "node:os";
 import {
 	BaseExecutor,
 	createNamedAdapter,
-	ErrorCodes,
 	type ExecutionContext,
 	type ExecutorConfig,
 	type MachineResources,
