@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -142,6 +143,22 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 			handle.request({ type: "process", keys: ["x"], payload: "not bytes" } as never),
 		).rejects.toThrow(/payload must be bytes/);
 		expect((await handle.stop()).expected).toBe(true);
+	});
+});
+
+describe("process title", () => {
+	it("a worker process is titled after its stage class", async () => {
+		const handle = spawn("process");
+		await handle.request({
+			type: "init",
+			key: "a",
+			stage: encodeStage(new ShoutStage({ name: "loud" })),
+			isSource: false,
+		});
+		const title = execFileSync("ps", ["-o", "args=", "-p", String(handle.pid)], {
+			encoding: "utf8",
+		});
+		expect(title.trim()).toBe("curator ShoutStage");
 	});
 });
 

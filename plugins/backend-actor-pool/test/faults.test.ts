@@ -91,6 +91,24 @@ describe("process isolation only", () => {
 		expect(result.tasks).toHaveLength(6);
 	});
 
+	it("a worker that runs out of memory is replaced and its batch retried", async () => {
+		const events: string[] = [];
+		const result = await crashing({ how: "oom" }).run(
+			new ActorPoolExecutor({ machine, workerMaxHeapMb: 48 }),
+			input(),
+			{
+				onEvent: (e) => {
+					if (e.type === "retry") events.push(e.reason);
+				},
+			},
+		);
+		expect(result.tasks).toHaveLength(6);
+		expect(events).toHaveLength(1);
+		expect(events[0]).toMatch(
+			/worker CrashStage-\d+ (signal SIGABRT|signal SIGTRAP|exit code 134)/,
+		);
+	});
+
 	it("per-stage options override the executor's", async () => {
 		const pipeline = crashing({ everyAttempt: true });
 		const [crash] = pipeline.stages as CrashStage[];
