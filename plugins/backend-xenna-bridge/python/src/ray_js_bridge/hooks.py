@@ -11,6 +11,7 @@ stuck on its non-daemon threads) behind. While a pipeline runs, :func:`xenna_hoo
 - records every ``RayResourceMonitor`` and installs a fast exit in its monitors, or,
   with ``resource_monitor=False``, starts none at all (Xenna's stats tables then lack
   per-stage CPU and memory; every other figure stays);
+- hands Xenna only the nodes the run may use (all but the head with ``ignoreHeadNode``);
 - on the way out (success, failure or cancel) stops every pool not stopped yet and
   kills the monitors.
 """
@@ -25,8 +26,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import ray
-from cosmos_xenna.pipelines.private import monitoring
-from cosmos_xenna.ray_utils import actor_pool
+from cosmos_xenna.pipelines.private import monitoring, resources
+from cosmos_xenna.ray_utils import actor_pool, cluster
 
 log = logging.getLogger("ray_js_bridge.hooks")
 
@@ -117,7 +118,10 @@ class Hooks:
 
 @contextlib.contextmanager
 def xenna_hooks(
-    emit: Callable[[list[dict[str, Any]]], None], names: list[str], resource_monitor: bool = False
+    emit: Callable[[list[dict[str, Any]]], None],
+    names: list[str],
+    resource_monitor: bool = False,
+    node_ids: list[str] | None = None,
 ) -> Iterator[Hooks]:
     """Installs the hooks for one run; see the module comment."""
     hooks = Hooks(emit, names)
@@ -162,6 +166,13 @@ def xenna_hooks(
             name = hooks.names[index] if 0 <= index < len(hooks.names) else str(self.name)
             hooks.emit([{"type": "stage:end", "stage": name, "index": index}])
 
+    def cluster_resources(cpu_allocation_percentage: float = 1.0) -> Any:
+        # Only these nodes (e.g. all but the head, with ignoreHeadNode) take workers.
+        nodes = [n for n in ray.nodes() if str(n["NodeID"]) in (node_ids or [])]
+        return resources.make_cluster_resources_for_ray_cluster(cpu_allocation_percentage, nodes)
+
+    if node_ids is not None:
+        patch(cluster, "make_cluster_resources_from_ray_nodes", cluster_resources)
     patch(monitoring.RayResourceMonitor, "__init__", init_monitor)
     patch(actor_pool.ActorPool, "__init__", init_pool)
     patch(actor_pool.ActorPool, "stop", stop_pool)

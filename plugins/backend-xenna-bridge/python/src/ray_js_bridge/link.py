@@ -210,7 +210,7 @@ class ExecutorLink:
                 events.curve_publickey = server_public.encode()
             port = events.bind_to_random_port(f"tcp://{host}")
             self._events = events
-            self._events_session = os.urandom(16).hex()
+            self._events_session = os.urandom(32).hex()
             self._poller.register(events, zmq.POLLIN)
             return EventsEndpoint(
                 f"tcp://{host}:{port}",

@@ -69,7 +69,7 @@ class NodeWorker:
     ) -> None:
         self._dir = tempfile.mkdtemp(prefix="curator-w-")
         self.endpoint = f"ipc://{self._dir}/w"
-        self._session = secrets.token_hex(16)
+        self._session = secrets.token_hex(32)
         self._context = zmq.Context()
         self._socket = self._context.socket(zmq.DEALER)
         self._socket.linger = 0

@@ -48,6 +48,11 @@ def is_loopback(address: str) -> bool:
         return False
 
 
+def is_head(node: dict[str, Any]) -> bool:
+    """Whether a ``ray.nodes()`` entry is the head node."""
+    return "node:__internal_head__" in (node.get("Resources") or {})
+
+
 def resolve_workers(
     stage: dict[str, Any], node_count: int, max_per_stage: int | None
 ) -> tuple[int | None, float | None]:
@@ -221,10 +226,15 @@ class Runner:
 
         run = submit["run"]
         self.connect(run)
-        nodes = [node for node in ray.nodes() if node.get("Alive", True)]
+        every = [node for node in ray.nodes() if node.get("Alive", True)]
+        nodes = [n for n in every if not (run.get("ignoreHeadNode") and is_head(n))]
         stages = submit["stages"]
+        if not nodes:
+            raise Unsatisfiable(
+                "ignoreHeadNode leaves no node of the cluster to run on", stages[0]["name"]
+            )
         check_resources(stages, nodes, float(run["cpuAllocationPercentage"]))
-        events = self._events_spec(nodes)
+        events = self._events_spec(every)
         specs = []
         for stage, descriptor in zip(stages, descriptors, strict=True):
             instance = make_stage_class(str(stage["className"]))(
@@ -237,7 +247,8 @@ class Runner:
         spec = xenna.PipelineSpec(input_data=list(inputs), stages=specs, config=config)
         names = [str(stage["name"]) for stage in stages]
         monitor = bool(run.get("resourceMonitor"))
-        with xenna_hooks.xenna_hooks(self._emit, names, monitor) as hooks:
+        node_ids = [str(node["NodeID"]) for node in nodes]
+        with xenna_hooks.xenna_hooks(self._emit, names, monitor, node_ids) as hooks:
             self.hooks = hooks
             try:
                 outputs = xenna.run_pipeline(spec)

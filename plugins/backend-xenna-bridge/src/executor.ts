@@ -1,0 +1,71 @@
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import {
+	BaseExecutor,
+	type ExecutionContext,
+	type ProcessingStage,
+	type Task,
+} from "@curator/core";
+import { backendName, XennaEnvironmentError } from "./errors.ts";
+import { type XennaConfig, xennaDefaults } from "./options.ts";
+import { bridgePaths, resolvePython } from "./python.ts";
+import { runPipeline } from "./run.ts";
+import { validateConfig } from "./spec.ts";
+
+/** Capabilities of the Xenna bridge (`streaming` only in the streaming execution mode). */
+export const xennaSupports = {
+	multiNode: true,
+	processIsolation: true,
+	abort: true,
+	retries: true,
+	streaming: true,
+} as const;
+
+/**
+ * Runs a pipeline on Ray through Cosmos-Xenna (the counterpart of NeMo
+ * Curator's `XennaExecutor`), while the stages stay TypeScript. Each run
+ * starts the Python driver (`python -m ray_js_bridge`), which builds a Xenna
+ * pipeline of stages named after the TypeScript stage classes; every Xenna
+ * actor starts a Node worker host from `@curator/runtime` and forwards
+ * batches to it as opaque bytes. Ray is joined (`rayAddress`) or started
+ * for the run and shut down after it.
+ */
+export class XennaExecutor extends BaseExecutor<XennaConfig> {
+	constructor(config: XennaConfig = {}) {
+		const streaming = (config?.executionMode ?? xennaDefaults.executionMode) === "streaming";
+		super(config, { backend: backendName, supports: { ...xennaSupports, streaming } });
+		validateConfig(config);
+	}
+
+	protected override async executeStages(
+		stages: ProcessingStage[],
+		initialTasks: Task[],
+		context: ExecutionContext,
+	): Promise<Task[]> {
+		const paths = bridgePaths();
+		const python = resolvePython(this.config.python, paths);
+		if (python === undefined) {
+			throw new XennaEnvironmentError(
+				"no Python interpreter is configured and the project venv does not exist",
+			);
+		}
+		return runPipeline(stages, initialTasks, {
+			config: this.config,
+			python,
+			paths,
+			workerEntry: workerHostEntry(),
+			ignoreHeadNode: this.ignoreHeadNode,
+			context,
+		});
+	}
+}
+
+/** Absolute path of `@curator/runtime`'s worker host. */
+export function workerHostEntry(): string {
+	const specifier = "@curator/runtime/worker-host";
+	try {
+		return fileURLToPath(import.meta.resolve(specifier));
+	} catch {
+		return createRequire(import.meta.url).resolve(specifier);
+	}
+}

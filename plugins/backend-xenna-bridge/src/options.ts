@@ -1,0 +1,128 @@
+import type { ExecutorConfig } from "@curator/core";
+
+/** How Cosmos-Xenna schedules the stages: all at once with backpressure, or one after another. */
+export type XennaExecutionMode = "streaming" | "batch";
+
+/**
+ * Per-stage options of the Xenna bridge (`stage.with({ backend: { xenna: {...} } })`),
+ * mapped 1:1 onto Cosmos-Xenna's `StageSpec`. Unset fields fall back to the
+ * executor's config, then to {@link xennaDefaults}, then to Xenna's own defaults.
+ */
+export interface XennaStageOptions {
+	/**
+	 * Fixed number of workers (actors, each with its own Node worker). Default:
+	 * the stage's `numWorkers()`, else one worker per node; `"auto"` lets
+	 * Xenna's autoscaler decide (streaming) or fill the cluster (batch).
+	 */
+	numWorkers?: number | "auto";
+	/** Workers per node (`ceil(nodes × value)` in all); exclusive with `numWorkers`. */
+	numWorkersPerNode?: number;
+	/** Attempts of `setup` per worker. */
+	numSetupAttempts?: number;
+	/**
+	 * Attempts per batch (Xenna retries any failure of a batch in the same
+	 * actor, with a 2 s, 4 s, ... backoff; a dead Node worker is restarted first).
+	 */
+	numRunAttempts?: number;
+	/** Drop a batch whose attempts all failed (its task ids are recorded as failures). */
+	ignoreFailures?: boolean;
+	/** Restart the actor after an ignored failure. */
+	resetWorkersOnFailure?: boolean;
+	/** Batches queued or prefetched per actor. */
+	slotsPerActor?: number;
+	/** Recycle actors after this many minutes (0 = never). */
+	workerMaxLifetimeM?: number;
+	/** Minimum gap between two lifetime restarts in a stage, in minutes. */
+	workerRestartIntervalM?: number;
+	/** Tolerated percentage of failed `setup`s (default: the first failure fails the run). */
+	maxSetupFailurePercentage?: number;
+}
+
+declare module "@curator/core" {
+	interface BackendStageOptions {
+		xenna?: XennaStageOptions;
+	}
+}
+
+/** Settings of {@link XennaExecutor}. */
+export interface XennaConfig extends ExecutorConfig {
+	/** `"streaming"` (all stages at once) or `"batch"` (stage after stage). */
+	executionMode?: XennaExecutionMode;
+	/** How often Xenna logs its stats tables, in seconds. */
+	loggingIntervalS?: number;
+	/** Default of the per-stage `ignoreFailures`. */
+	ignoreFailures?: boolean;
+	/** Share of each node's CPUs Xenna may allocate (it truncates: `int(cpus × value)`). */
+	cpuAllocationPercentage?: number;
+	/** Streaming autoscaler period, in seconds. */
+	autoscaleIntervalS?: number;
+	/** Upper bound of fixed worker counts per stage. */
+	maxWorkersPerStage?: number;
+	/** Default of the per-stage `numRunAttempts`. */
+	numRunAttempts?: number;
+	/** Default of the per-stage `numSetupAttempts`. */
+	numSetupAttempts?: number;
+	/**
+	 * Address of a running Ray cluster to join (`host:port` of its GCS); the
+	 * driver must run on one of its nodes. Default: `RAY_ADDRESS`, else a local
+	 * cluster is started for the run and shut down after it.
+	 */
+	rayAddress?: string;
+	/**
+	 * Python interpreter with `ray_js_bridge` and its dependencies. Default:
+	 * `CURATOR_XENNA_PYTHON`, else the project venv made by `tools/env/python-venv.sh`.
+	 */
+	python?: string;
+	/** CPUs of a local cluster (default: this machine's). */
+	localCpus?: number;
+	/** Object store of a local cluster, in MiB. */
+	objectStoreMemoryMb?: number;
+	/**
+	 * Address the executor binds for the driver. Any address other than a
+	 * loopback one turns on CURVE encryption.
+	 */
+	bindHost?: string;
+	/** Largest sum of payload frames in one message, in bytes (both directions). */
+	maxMessageBytes?: number;
+	/** How long the driver may take to start and greet, in seconds. */
+	handshakeTimeoutS?: number;
+	/** After `cancel`, how long the driver may take to clean up before it is killed, in seconds. */
+	cancelGraceS?: number;
+	/** A batch that takes longer fails (its Node worker is killed); default: no limit. */
+	processTimeoutS?: number;
+	/**
+	 * Start Xenna's per-node resource monitor actors (per-stage CPU and memory
+	 * in its stats tables). Off by default: it costs one actor per node per run.
+	 */
+	resourceMonitor?: boolean;
+	/**
+	 * Keep the driver (its Ray connection, and a local cluster it started)
+	 * for this many seconds after a run, for the next run of any
+	 * `XennaExecutor` of this process with the same `python`, `rayAddress`,
+	 * `bindHost`, `maxMessageBytes`, `localCpus` and `objectStoreMemoryMb`.
+	 * 0: one driver per run. {@link closeIdleDrivers} ends them early.
+	 */
+	keepAliveS?: number;
+}
+
+/** Defaults of {@link XennaConfig} and {@link XennaStageOptions}. */
+export const xennaDefaults = {
+	executionMode: "streaming",
+	loggingIntervalS: 60,
+	ignoreFailures: false,
+	cpuAllocationPercentage: 0.95,
+	autoscaleIntervalS: 180,
+	numRunAttempts: 2,
+	numSetupAttempts: 1,
+	objectStoreMemoryMb: 512,
+	bindHost: "127.0.0.1",
+	maxMessageBytes: 256 * 1024 * 1024,
+	handshakeTimeoutS: 120,
+	cancelGraceS: 15,
+	resourceMonitor: false,
+	keepAliveS: 0,
+	/** Cosmos-Xenna version the bridge is built and tested against. */
+	xennaVersion: "0.2.0",
+	/** Ray version the bridge is tested with (Xenna 0.2.0 accepts >= 2.46). */
+	rayVersion: "2.55.1",
+} as const;

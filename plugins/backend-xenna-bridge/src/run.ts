@@ -1,0 +1,360 @@
+import {
+	AbortError,
+	type ExecutionContext,
+	type Logger,
+	type ProcessingStage,
+	type RunEvent,
+	type Task,
+	type TaskFailure,
+} from "@curator/core";
+import { decodeTasks, encodeTasks } from "@curator/runtime";
+import { backendName, type DriverErrorFields, driverError, XennaDriverError } from "./errors.ts";
+import { type XennaConfig, xennaDefaults } from "./options.ts";
+import { keepIdleDriver, takeIdleDriver } from "./pool.ts";
+import type { BridgePaths } from "./python.ts";
+import { BridgeSession } from "./session.ts";
+import { pipelineWire, runWire } from "./spec.ts";
+import type { WireMessage } from "./wire.ts";
+
+/** What a run needs besides its stages. */
+export interface RunSetup {
+	config: XennaConfig;
+	python: string;
+	paths: BridgePaths;
+	/** Absolute path of `@curator/runtime`'s worker host (the Node worker the actors start). */
+	workerEntry: string;
+	/** Keep workers off the Ray head node. */
+	ignoreHeadNode: boolean;
+	context: ExecutionContext;
+}
+
+interface TaskRef {
+	id: string;
+	numItems: number;
+}
+
+interface Input {
+	ref: TaskRef;
+	bytes: Uint8Array;
+}
+
+const forwarded = new Set<RunEvent["type"]>([
+	"stage:start",
+	"stage:end",
+	"worker:start",
+	"worker:exit",
+	"batch:done",
+	"retry",
+]);
+
+const signals = ["SIGINT", "SIGTERM"] as const;
+
+/**
+ * One run through the bridge: get a driver (a kept-alive one or a new one),
+ * submit, send inputs, turn events into run events and log records, collect
+ * outputs. Cancellation (the run's signal, or SIGINT/SIGTERM of this
+ * process) sends `cancel` and gives the driver `cancelGraceS` to reap before
+ * its process group is killed; the run settles only once the driver is gone
+ * (or back in the pool after a clean end).
+ */
+export async function runPipeline(
+	stages: ProcessingStage[],
+	initialTasks: Task[],
+	setup: RunSetup,
+): Promise<Task[]> {
+	const { config, context } = setup;
+	const wire = pipelineWire(stages, config);
+	const inputs: Input[] = initialTasks.map((task) => ({
+		ref: { id: task.taskId, numItems: task.numItems },
+		bytes: encodeTasks([task]),
+	}));
+	const cancel = new Cancellation(context.signal);
+	const maxMessageBytes = config.maxMessageBytes ?? xennaDefaults.maxMessageBytes;
+	const keepAliveMs = (config.keepAliveS ?? xennaDefaults.keepAliveS) * 1000;
+	const key = poolKey(setup);
+	const state = { reusable: false };
+	let session: BridgeSession | undefined;
+	try {
+		context.throwIfAborted();
+		session = await acquire(setup, key, keepAliveMs, cancel.signal);
+		const outputs = collect(session, context, cancel.signal, state);
+		await session.send(
+			"submit",
+			{
+				run: runWire(config, setup.ignoreHeadNode),
+				worker: { node: process.execPath, entry: setup.workerEntry, env: {} },
+				stages: wire.stages,
+			},
+			wire.descriptors,
+		);
+		for (const group of chunk(inputs, maxMessageBytes)) {
+			const refs = group.items.map((input) => input.ref);
+			const parts = group.items.map((input) => input.bytes);
+			await session.send("input", { tasks: refs, last: group.last }, parts);
+		}
+		const payloads = await outputs;
+		const tasks = (await Promise.all(payloads.map((bytes) => decodeTasks(bytes)))).flat();
+		return tasks.sort((a, b) => compareIds(a.taskId, b.taskId));
+	} finally {
+		cancel.dispose();
+		if (session !== undefined)
+			await release(session, key, keepAliveMs, state.reusable, cancel, config);
+		cancel.reraise();
+	}
+}
+
+/** A kept-alive driver with the same settings, or a new one after its handshake. */
+async function acquire(
+	setup: RunSetup,
+	key: string,
+	keepAliveMs: number,
+	signal: AbortSignal,
+): Promise<BridgeSession> {
+	const { config, context } = setup;
+	const onReject = (reason: string) =>
+		context.emit({
+			type: "log",
+			level: "warn",
+			message: `${backendName}: rejected a message: ${reason}`,
+		});
+	const pooled = keepAliveMs > 0 ? takeIdleDriver(key) : undefined;
+	if (pooled !== undefined) {
+		pooled.attach(context.logger, onReject);
+		context.logger.debug(`${backendName}: reusing a kept-alive driver`);
+		return pooled;
+	}
+	const { session, hello } = await BridgeSession.open({
+		python: setup.python,
+		paths: setup.paths,
+		bindHost: config.bindHost ?? xennaDefaults.bindHost,
+		maxMessageBytes: config.maxMessageBytes ?? xennaDefaults.maxMessageBytes,
+		handshakeTimeoutMs: (config.handshakeTimeoutS ?? xennaDefaults.handshakeTimeoutS) * 1000,
+		logger: context.logger,
+		signal,
+		onReject,
+	});
+	const { driver, ray, xenna } = hello;
+	const facts = { driver, ray, xenna, encrypted: session.encrypted, endpoint: session.endpoint };
+	context.logger.info(facts, `${backendName}: driver ready`);
+	if (xenna !== xennaDefaults.xennaVersion) {
+		context.logger.warn(
+			`${backendName}: tested with cosmos-xenna ${xennaDefaults.xennaVersion}, the driver has ${String(xenna)}`,
+		);
+	}
+	return session;
+}
+
+/** Back to the pool after a clean end when kept alive; otherwise reaped. */
+async function release(
+	session: BridgeSession,
+	key: string,
+	keepAliveMs: number,
+	reusable: boolean,
+	cancel: Cancellation,
+	config: XennaConfig,
+): Promise<void> {
+	const alive = session.driver.exit === undefined;
+	if (keepAliveMs > 0 && reusable && alive && !cancel.signal.aborted) {
+		session.onMessage(() => {});
+		keepIdleDriver(key, session, keepAliveMs);
+		return;
+	}
+	if (alive && !cancel.signal.aborted) await session.send("close").catch(() => {});
+	const graceMs = (config.cancelGraceS ?? xennaDefaults.cancelGraceS) * 1000;
+	await session.close(cancel.signal.aborted ? graceMs : Math.max(graceMs, 60_000));
+}
+
+/** What makes two runs able to share a driver. */
+function poolKey({ python, config }: RunSetup): string {
+	return JSON.stringify([
+		python,
+		config.rayAddress ?? process.env.RAY_ADDRESS ?? "",
+		config.bindHost ?? xennaDefaults.bindHost,
+		config.maxMessageBytes ?? xennaDefaults.maxMessageBytes,
+		config.localCpus ?? null,
+		config.objectStoreMemoryMb ?? xennaDefaults.objectStoreMemoryMb,
+	]);
+}
+
+/**
+ * The run's own abort signal plus SIGINT/SIGTERM of this process, while the
+ * run lasts. A caught signal is raised again once the run is reaped, unless
+ * someone else listens to it.
+ */
+class Cancellation {
+	readonly #controller = new AbortController();
+	readonly #outer: AbortSignal;
+	#caught: NodeJS.Signals | undefined;
+	readonly #onAbort = () => this.#controller.abort(this.#outer.reason);
+	readonly #onSignal = (signal: NodeJS.Signals) => {
+		this.#caught ??= signal;
+		this.#controller.abort(new Error(`received ${signal}`));
+	};
+
+	constructor(outer: AbortSignal) {
+		this.#outer = outer;
+		outer.addEventListener("abort", this.#onAbort, { once: true });
+		for (const signal of signals) process.on(signal, this.#onSignal);
+	}
+
+	get signal(): AbortSignal {
+		return this.#controller.signal;
+	}
+
+	dispose(): void {
+		this.#outer.removeEventListener("abort", this.#onAbort);
+		for (const signal of signals) process.off(signal, this.#onSignal);
+	}
+
+	reraise(): void {
+		const caught = this.#caught;
+		if (caught !== undefined && process.listenerCount(caught) === 0)
+			process.kill(process.pid, caught);
+	}
+}
+
+/**
+ * Resolves with the output payloads once the driver says `done`; rejects on
+ * its `error`, on its death, or when `signal` aborts (after sending `cancel`).
+ * `state.reusable` tells whether the driver can serve another run.
+ */
+function collect(
+	session: BridgeSession,
+	context: ExecutionContext,
+	signal: AbortSignal,
+	state: { reusable: boolean },
+): Promise<Uint8Array[]> {
+	const logger = context.logger;
+	return new Promise((resolve, reject) => {
+		const payloads: Uint8Array[] = [];
+		let settled = false;
+		const settle = (error?: Error) => {
+			if (settled) return;
+			settled = true;
+			signal.removeEventListener("abort", cancel);
+			if (error === undefined) resolve(payloads);
+			else reject(error);
+		};
+		const cancel = () => {
+			logger.info(`${backendName}: cancelling the run`);
+			void session.send("cancel", { reason: String(signal.reason ?? "aborted") }).catch(() => {});
+			void session.driver.exited.then(() => settle(new AbortError(signal.reason)));
+		};
+		if (signal.aborted) cancel();
+		else signal.addEventListener("abort", cancel, { once: true });
+		void session.driver.exited.then((exit) => {
+			if (signal.aborted) return settle(new AbortError(signal.reason));
+			const how = exit.signal ?? `exit code ${String(exit.code)}`;
+			const last = session.driver.lastError;
+			const words = last === undefined ? "" : `; its last words: ${last}`;
+			settle(
+				new XennaDriverError(
+					`the Python driver exited unexpectedly (${how}) before the run finished${words}`,
+				),
+			);
+		});
+		session.onMessage((message: WireMessage) => {
+			const outcome = onMessage(message, payloads, context, logger);
+			if (outcome === undefined) return;
+			state.reusable = outcome.reusable;
+			if (signal.aborted && outcome.error !== undefined)
+				return settle(new AbortError(signal.reason));
+			settle(outcome.error);
+		});
+	});
+}
+
+/** Handles one message of a run; returns how the run ended when it did. */
+function onMessage(
+	message: WireMessage,
+	payloads: Uint8Array[],
+	context: ExecutionContext,
+	logger: Logger,
+): { error?: Error; reusable: boolean } | undefined {
+	const reusable = message.fields.reusable === true;
+	switch (message.type) {
+		case "event":
+			for (const event of (message.fields.events as unknown[] | undefined) ?? []) {
+				onEvent(event, context, logger);
+			}
+			return undefined;
+		case "output": {
+			const refs = (message.fields.tasks as TaskRef[] | undefined) ?? [];
+			if (refs.length !== message.parts.length) {
+				const problem = `an output message lists ${refs.length} tasks but carries ${message.parts.length}`;
+				return { error: new XennaDriverError(problem), reusable: false };
+			}
+			payloads.push(...message.parts);
+			return undefined;
+		}
+		case "done":
+			return { reusable };
+		case "error": {
+			const fields = (message.fields.error ?? {}) as DriverErrorFields;
+			if (fields.code === "CURATOR_PROTOCOL") {
+				logger.warn(
+					{ replyTo: message.fields.replyTo },
+					`${backendName}: the driver rejected a message: ${fields.message}`,
+				);
+				return undefined;
+			}
+			return { error: driverError(fields), reusable };
+		}
+		default:
+			logger.warn(`${backendName}: ignored a ${message.type} message`);
+			return undefined;
+	}
+}
+
+function onEvent(raw: unknown, context: ExecutionContext, logger: Logger): void {
+	if (typeof raw !== "object" || raw === null) return;
+	const event = raw as { type?: unknown } & Record<string, unknown>;
+	if (event.type === "log") {
+		const level =
+			(["debug", "info", "warn", "error"] as const).find((l) => l === event.level) ?? "info";
+		const message = String(event.message ?? "");
+		const stage = typeof event.stage === "string" ? event.stage : undefined;
+		const workerId = typeof event.workerId === "string" ? event.workerId : undefined;
+		const where = {
+			...(stage === undefined ? {} : { stage }),
+			...(workerId === undefined ? {} : { workerId }),
+		};
+		logger[level]({ ...((event.fields as object | undefined) ?? {}), ...where }, message);
+		context.emit({ type: "log", level, message, ...where });
+		return;
+	}
+	if (event.type === "task:failed") {
+		const failure = event.failure as TaskFailure;
+		logger.warn(
+			{ stage: failure.stage, taskIds: failure.taskIds },
+			`${backendName}: tasks dropped: ${failure.error}`,
+		);
+		context.recordFailure(failure);
+		return;
+	}
+	if (typeof event.type === "string" && forwarded.has(event.type as RunEvent["type"])) {
+		context.emit(event as unknown as RunEvent);
+	}
+}
+
+function chunk(items: Input[], maxBytes: number): { items: Input[]; last: boolean }[] {
+	const groups: Input[][] = [];
+	let current: Input[] = [];
+	let size = 0;
+	for (const item of items) {
+		if (current.length > 0 && (size + item.bytes.byteLength > maxBytes || current.length >= 4096)) {
+			groups.push(current);
+			current = [];
+			size = 0;
+		}
+		current.push(item);
+		size += item.bytes.byteLength;
+	}
+	groups.push(current);
+	return groups.map((group, index) => ({ items: group, last: index === groups.length - 1 }));
+}
+
+/** Task ids in a stable, human order: numeric segments compare as numbers. */
+function compareIds(a: string, b: string): number {
+	return a.localeCompare(b, "en", { numeric: true });
+}

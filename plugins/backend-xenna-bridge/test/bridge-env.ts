@@ -1,0 +1,22 @@
+import { inject } from "vitest";
+import { XennaExecutor } from "../src/index.ts";
+import type { XennaConfig } from "../src/options.ts";
+
+/** The venv's python, the shared cluster, and why the suite is skipped (empty when it runs). */
+export const python = inject("python");
+export const rayAddress = inject("rayAddress");
+export const skipReason = inject("pythonMissing");
+
+/** A bridge executor on the shared test cluster. */
+export function testExecutor(config: XennaConfig = {}): XennaExecutor {
+	return new XennaExecutor({
+		python,
+		rayAddress,
+		cpuAllocationPercentage: 1,
+		loggingIntervalS: 600,
+		...config,
+	});
+}
+
+/** The title suffix of a suite that cannot run here. */
+export const skipped = skipReason === "" ? "" : ` (skipped: ${skipReason})`;

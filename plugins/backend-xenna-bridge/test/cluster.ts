@@ -1,0 +1,196 @@
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (this file is plugins/backend-xenna-bridge/test/cluster.ts). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+/** The environment Ray and Cosmos-Xenna need in every process of a cluster. */
+export const rayEnv = {
+	RAY_MAX_LIMIT_FROM_API_SERVER: "40000",
+	RAY_MAX_LIMIT_FROM_DATA_SOURCE: "40000",
+	RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES: "1",
+	RAY_USAGE_STATS_ENABLED: "0",
+	RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO: "0",
+} as const;
+
+/** What `tools/env/python-venv.sh` gave: the venv's python, or why there is none. */
+export type PythonSetup = { python: string } | { missing: string };
+
+/** Runs the project script that provisions the venv (exit 3: no Python >= 3.11). */
+export function provisionPython(): PythonSetup {
+	const script = join(repoRoot, "tools", "env", "python-venv.sh");
+	const result = spawnSync("bash", [script], {
+		encoding: "utf8",
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	if (result.status === 3) {
+		const reason = result.stderr.trim().split("\n").at(-1) ?? "no Python >= 3.11";
+		return { missing: reason };
+	}
+	if (result.status !== 0) {
+		throw new Error(`${script} failed (${String(result.status)}):\n${result.stderr}`);
+	}
+	const python = result.stdout.trim().split("\n").at(-1) ?? "";
+	return { python };
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+	return new Promise((ok, fail) => {
+		const server = createServer();
+		server.once("error", fail);
+		server.listen(0, "127.0.0.1", () => {
+			const address = server.address();
+			server.close(() => ok(typeof address === "object" && address !== null ? address.port : 0));
+		});
+	});
+}
+
+/** A Ray cluster on this machine: head plus `extraNodes` more, all on loopback. */
+export interface Cluster {
+	address: string;
+	tempDir: string;
+	/** Kills every process of the cluster (found through its temp dir) and their descendants. */
+	stop(): void;
+}
+
+/**
+ * Starts a Ray cluster with its own temp dir (so its processes can be found
+ * and killed without touching any other Ray on the machine), plus a watchdog
+ * that kills it if `ownerPid` dies without stopping it.
+ */
+export async function startCluster(
+	python: string,
+	options: { extraNodes?: number; cpusPerNode?: number; ownerPid?: number } = {},
+): Promise<Cluster> {
+	const ray = join(dirname(python), "ray");
+	const tempDir = mkdtempSync(join(tmpdir(), "cur-ray-"));
+	const env = { ...process.env, ...rayEnv };
+	const gcs = await freePort();
+	const cpus = String(options.cpusPerNode ?? 8);
+	const common = [
+		"--node-ip-address=127.0.0.1",
+		`--num-cpus=${cpus}`,
+		`--object-store-memory=${256 * 1024 * 1024}`,
+		"--disable-usage-stats",
+		`--temp-dir=${tempDir}`,
+	];
+	const cluster: Cluster = {
+		address: `127.0.0.1:${gcs}`,
+		tempDir,
+		stop: () => killCluster(tempDir, gcs),
+	};
+	startWatchdog(tempDir, gcs, options.ownerPid ?? process.pid);
+	try {
+		const head = [
+			"start",
+			"--head",
+			`--port=${gcs}`,
+			"--include-dashboard=true",
+			"--dashboard-host=127.0.0.1",
+			`--dashboard-port=${await freePort()}`,
+			`--ray-client-server-port=${await freePort()}`,
+		];
+		run(ray, [...head, ...common], env);
+		for (let i = 0; i < (options.extraNodes ?? 0); i++) {
+			run(
+				ray,
+				[
+					"start",
+					`--address=${cluster.address}`,
+					`--dashboard-agent-listen-port=${await freePort()}`,
+					...common,
+				],
+				env,
+			);
+		}
+	} catch (error) {
+		cluster.stop();
+		throw error;
+	}
+	return cluster;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): void {
+	const result = spawnSync(command, args, {
+		env,
+		encoding: "utf8",
+		stdio: ["ignore", "pipe", "pipe"],
+		timeout: 120_000,
+	});
+	if (result.status !== 0) {
+		throw new Error(
+			`${command} ${args.join(" ")} failed (${String(result.status)}):\n${result.stdout}\n${result.stderr}`,
+		);
+	}
+}
+
+/** Processes whose command line mentions one of `needles`, with all their descendants. */
+export function processTreeMatching(needles: (string | RegExp)[]): number[] {
+	const parents = new Map<number, number>();
+	const roots: number[] = [];
+	for (const entry of readdirSync("/proc")) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			if (fields[0] === "Z") continue;
+			parents.set(Number(entry), Number(fields[1]));
+			const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+			const hit = needles.some((n) =>
+				typeof n === "string" ? cmdline.includes(n) : n.test(cmdline),
+			);
+			if (hit) roots.push(Number(entry));
+		} catch {
+			// Gone meanwhile.
+		}
+	}
+	const found = new Set(roots);
+	let grew = true;
+	while (grew) {
+		grew = false;
+		for (const [pid, ppid] of parents) {
+			if (!found.has(pid) && found.has(ppid)) {
+				found.add(pid);
+				grew = true;
+			}
+		}
+	}
+	found.delete(process.pid);
+	return [...found];
+}
+
+/**
+ * Kills every process of the cluster (those naming its temp dir or its GCS
+ * port, such as the Ray client server) and their descendants; removes the dir.
+ */
+export function killCluster(tempDir: string, gcsPort: number): void {
+	const needles = [tempDir, new RegExp(`[:=]${gcsPort}(\0|$)`)];
+	for (let round = 0; round < 5; round++) {
+		const pids = processTreeMatching(needles);
+		if (pids.length === 0) break;
+		for (const pid of pids) {
+			try {
+				process.kill(pid, "SIGKILL");
+			} catch {
+				// Already gone.
+			}
+		}
+		execFileSync("sleep", ["0.3"]);
+	}
+	rmSync(tempDir, { recursive: true, force: true });
+}
+
+/** A detached process that kills the cluster once `ownerPid` is gone (a crashed test run). */
+function startWatchdog(tempDir: string, gcsPort: number, ownerPid: number): void {
+	const reaper = fileURLToPath(new URL("./reaper.ts", import.meta.url));
+	const child = spawn(process.execPath, [reaper, tempDir, String(gcsPort), String(ownerPid)], {
+		detached: true,
+		stdio: "ignore",
+	});
+	child.unref();
+}

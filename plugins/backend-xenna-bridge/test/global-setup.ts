@@ -1,0 +1,42 @@
+import type { TestProject } from "vitest/node";
+import { type Cluster, provisionPython, startCluster } from "./cluster.ts";
+
+declare module "vitest" {
+	export interface ProvidedContext {
+		/** The project venv's python (empty when Python >= 3.11 is missing). */
+		python: string;
+		/** Why the bridge tests are skipped (empty when they run). */
+		pythonMissing: string;
+		/** GCS address of the Ray cluster shared by the test files. */
+		rayAddress: string;
+	}
+}
+
+let cluster: Cluster | undefined;
+
+/**
+ * Provisions the project venv (tools/env/python-venv.sh) and starts one Ray
+ * cluster for every test file of the run; teardown kills all of it.
+ */
+export async function setup(project: TestProject): Promise<void> {
+	const setupResult = provisionPython();
+	if ("missing" in setupResult) {
+		const banner = "!".repeat(78);
+		process.stderr.write(
+			`\n${banner}\nxenna-bridge tests SKIPPED: ${setupResult.missing}\nInstall Python 3.11+ (or set CURATOR_PYTHON) to run them.\n${banner}\n\n`,
+		);
+		project.provide("python", "");
+		project.provide("pythonMissing", setupResult.missing);
+		project.provide("rayAddress", "");
+		return;
+	}
+	cluster = await startCluster(setupResult.python);
+	project.provide("python", setupResult.python);
+	project.provide("pythonMissing", "");
+	project.provide("rayAddress", cluster.address);
+}
+
+export function teardown(): void {
+	cluster?.stop();
+	cluster = undefined;
+}

@@ -1,0 +1,325 @@
+import { join } from "node:path";
+import { MultiplyStage } from "@curator/conformance/fixtures";
+import {
+	AbortError,
+	type CuratorError,
+	ErrorCodes,
+	ProcessingStage,
+	StageError,
+} from "@curator/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { driverError } from "../src/errors.ts";
+import {
+	bridgePaths,
+	decodeMessage,
+	driverMessageTypes,
+	encodeMessage,
+	executorMessageTypes,
+	helloProblem,
+	resolvePython,
+	setupCommand,
+	WireRejection,
+	XennaDriverError,
+	XennaEnvironmentError,
+	XennaExecutor,
+} from "../src/index.ts";
+import { isLoopback } from "../src/session.ts";
+import { pipelineWire, runWire, validateConfig } from "../src/spec.ts";
+
+const key = "k".repeat(64);
+const limit = 1024;
+
+function rejection(
+	frames: Uint8Array[],
+	accepted: readonly string[] = driverMessageTypes,
+): WireRejection {
+	try {
+		decodeMessage(frames, key, accepted, limit);
+	} catch (error) {
+		if (error instanceof WireRejection) return error;
+		throw error;
+	}
+	throw new Error("the message was accepted");
+}
+
+describe("executor wire", () => {
+	it("round-trips envelope fields and opaque payload frames", () => {
+		const parts = [new Uint8Array([0, 1, 2]), new Uint8Array([255])];
+		const frames = encodeMessage(
+			key,
+			"output",
+			7,
+			{ tasks: [{ id: "0_0", numItems: 1 }], none: undefined },
+			parts,
+		);
+		const message = decodeMessage(frames, key, driverMessageTypes, limit);
+		expect(message).toEqual({
+			type: "output",
+			id: 7,
+			fields: { tasks: [{ id: "0_0", numItems: 1 }] },
+			parts,
+		});
+	});
+
+	it("rejects a wrong session key, keeping the message id", () => {
+		const error = rejection(encodeMessage("guess", "done", 3));
+		expect([error.message, error.messageId]).toEqual(["wrong session key", 3]);
+	});
+
+	it("rejects unknown types and the other side's types", () => {
+		expect(rejection(encodeMessage(key, "launch" as never, 1)).message).toBe(
+			'unknown message type "launch"',
+		);
+		expect(rejection(encodeMessage(key, "submit", 1)).message).toBe(
+			'unknown message type "submit"',
+		);
+		expect(rejection(encodeMessage(key, "hello", 1), executorMessageTypes).message).toBe(
+			'unknown message type "hello"',
+		);
+	});
+
+	it("rejects payloads over the limit, and frame counts that differ from parts", () => {
+		const big = [new Uint8Array(600), new Uint8Array(600)];
+		expect(rejection(encodeMessage(key, "output", 1, {}, big)).message).toBe(
+			"payload of 1200 bytes is over the limit of 1024",
+		);
+		const [head] = encodeMessage(key, "output", 2, {}, [new Uint8Array(1)]);
+		expect(rejection([head as Uint8Array]).message).toBe(
+			"envelope announces 1 payload frames, got 0",
+		);
+	});
+
+	it("rejects malformed envelopes and other versions", () => {
+		expect(rejection([new Uint8Array([0x92])]).message).toBe("malformed envelope");
+		expect(rejection([]).message).toBe("empty message");
+		const [head] = encodeMessage(key, "done", 1);
+		const other = (head as Buffer).toString("hex").replace("a17601", "a17602");
+		expect(rejection([Buffer.from(other, "hex")]).message).toBe("unsupported protocol version 2");
+	});
+});
+
+describe("driver greeting", () => {
+	const hello = {
+		versions: [1],
+		driver: { name: "ray_js_bridge", version: "0.1.0" },
+		python: "3.11.7",
+		ray: "2.55.1",
+		xenna: "0.2.0",
+	};
+
+	it("accepts a driver that speaks version 1 and has ray and cosmos-xenna", () => {
+		expect(helloProblem(hello)).toBeUndefined();
+	});
+
+	it("refuses other protocol versions", () => {
+		expect(helloProblem({ ...hello, versions: [2] })).toBeInstanceOf(XennaDriverError);
+	});
+
+	it("a driver without ray or cosmos-xenna is an environment error with the set-up command", () => {
+		const problem = helloProblem({ ...hello, ray: null, xenna: null });
+		expect(problem).toBeInstanceOf(XennaEnvironmentError);
+		expect(problem?.message).toContain("has no ray and cosmos-xenna installed");
+		expect(problem?.message).toContain(
+			`Set up the bridge's Python environment with: ${setupCommand()}`,
+		);
+	});
+});
+
+describe("python and set-up command", () => {
+	const saved = process.env.CURATOR_XENNA_PYTHON;
+	afterEach(() => {
+		if (saved === undefined) delete process.env.CURATOR_XENNA_PYTHON;
+		else process.env.CURATOR_XENNA_PYTHON = saved;
+	});
+
+	it("in a checkout, the set-up command is the project's venv script", () => {
+		const paths = bridgePaths();
+		expect(paths.repoRoot).toBeDefined();
+		expect(setupCommand(paths)).toBe(
+			join(paths.repoRoot as string, "tools", "env", "python-venv.sh"),
+		);
+	});
+
+	it("installed elsewhere, it is a venv plus pip install of the shipped package", () => {
+		const paths = { ...bridgePaths(), repoRoot: undefined, venvPython: undefined };
+		expect(setupCommand(paths)).toBe(
+			`python3.12 -m venv .venv && .venv/bin/pip install '${join(paths.packageRoot, "python")}' && export CURATOR_XENNA_PYTHON=$PWD/.venv/bin/python`,
+		);
+	});
+
+	it("python: the config, then CURATOR_XENNA_PYTHON, then the project venv", () => {
+		const paths = { ...bridgePaths(), venvPython: process.execPath };
+		process.env.CURATOR_XENNA_PYTHON = "/opt/py/bin/python";
+		expect(resolvePython("/x/python", paths)).toBe("/x/python");
+		expect(resolvePython(undefined, paths)).toBe("/opt/py/bin/python");
+		delete process.env.CURATOR_XENNA_PYTHON;
+		expect(resolvePython(undefined, paths)).toBe(process.execPath);
+		expect(resolvePython(undefined, { ...paths, venvPython: "/nowhere/python" })).toBeUndefined();
+	});
+});
+
+describe("config and submit", () => {
+	it("validates the config up front, naming the key", () => {
+		const bad = [
+			[{ executionMode: "eager" }, "executionMode"],
+			[{ cpuAllocationPercentage: 0 }, "cpuAllocationPercentage"],
+			[{ numRunAttempts: 0 }, "numRunAttempts"],
+			[{ keepAliveS: -1 }, "keepAliveS"],
+			[{ loggingIntervalS: 0 }, "loggingIntervalS"],
+			[{ rayAddress: " " }, "rayAddress"],
+		] as const;
+		for (const [config, name] of bad) {
+			expect(() => new XennaExecutor(config as never), name).toThrow(
+				expect.objectContaining({
+					code: ErrorCodes.invalidConfig,
+					message: expect.stringContaining(name),
+				}),
+			);
+		}
+	});
+
+	it("supports.streaming follows the execution mode", () => {
+		expect(new XennaExecutor().supports.streaming).toBe(true);
+		expect(new XennaExecutor({ executionMode: "batch" }).supports.streaming).toBe(false);
+	});
+
+	it("maps stages: class name, role, batch size, resources and Xenna options with defaults", () => {
+		const first = new MultiplyStage({ factor: 2, batchSize: 3, resources: { cpus: 0.5 } });
+		first.role = "source";
+		const second = new MultiplyStage({
+			factor: 3,
+			name: "Tripler",
+			resources: { gpuMemoryGb: 4 },
+		}).with({
+			backend: { xenna: { numWorkersPerNode: 2, numRunAttempts: 5, slotsPerActor: 4 } },
+		});
+		const wire = pipelineWire([first, second], { numRunAttempts: 3, ignoreFailures: true });
+		expect(wire.descriptors).toHaveLength(2);
+		expect(wire.stages).toEqual([
+			{
+				name: "MultiplyStage",
+				className: "MultiplyStage",
+				key: "0",
+				isSource: true,
+				batchSize: 3,
+				resources: { cpus: 0.5, gpus: 0 },
+				numSetupAttempts: 1,
+				numRunAttempts: 3,
+				ignoreFailures: true,
+			},
+			{
+				name: "Tripler",
+				className: "MultiplyStage",
+				key: "1",
+				isSource: false,
+				batchSize: 1,
+				resources: { cpus: 1, gpus: 1 },
+				numWorkersPerNode: 2,
+				numSetupAttempts: 1,
+				numRunAttempts: 5,
+				ignoreFailures: true,
+				slotsPerActor: 4,
+			},
+		]);
+	});
+
+	it("refuses what Xenna cannot schedule or express", () => {
+		const codecs = new MultiplyStage({ factor: 1, resources: { nvdecs: 1 } });
+		expect(() => pipelineWire([codecs], {})).toThrow(
+			expect.objectContaining({ code: ErrorCodes.unsatisfiableResources }),
+		);
+		const both = new MultiplyStage({ factor: 1 }).with({
+			backend: { xenna: { numWorkers: 2, numWorkersPerNode: 1 } },
+		});
+		expect(() => pipelineWire([both], {})).toThrow(
+			/numWorkers and numWorkersPerNode are exclusive/,
+		);
+		class Unregistered extends ProcessingStage {
+			override process() {
+				return null;
+			}
+		}
+		expect(() => pipelineWire([new Unregistered()], {})).toThrow(
+			expect.objectContaining({ code: ErrorCodes.notPortable }),
+		);
+	});
+
+	it("run settings: defaults, and RAY_ADDRESS when rayAddress is not set", () => {
+		const saved = process.env.RAY_ADDRESS;
+		process.env.RAY_ADDRESS = "10.0.0.1:6379";
+		try {
+			expect(runWire({})).toEqual({
+				executionMode: "streaming",
+				loggingIntervalS: 60,
+				ignoreFailures: false,
+				cpuAllocationPercentage: 0.95,
+				autoscaleIntervalS: 180,
+				rayAddress: "10.0.0.1:6379",
+				objectStoreMemoryMb: 512,
+				resourceMonitor: false,
+				ignoreHeadNode: false,
+			});
+			expect(runWire({ rayAddress: "127.0.0.1:1" }).rayAddress).toBe("127.0.0.1:1");
+		} finally {
+			if (saved === undefined) delete process.env.RAY_ADDRESS;
+			else process.env.RAY_ADDRESS = saved;
+		}
+		expect(() => validateConfig({ maxWorkersPerStage: 1.5 })).toThrow(/maxWorkersPerStage/);
+	});
+
+	it("CURVE is used exactly when the bind address is not loopback", () => {
+		expect(["127.0.0.1", "127.1.2.3", "localhost", "::1"].map(isLoopback)).toEqual([
+			true,
+			true,
+			true,
+			true,
+		]);
+		expect(["0.0.0.0", "10.1.2.3", "::", "example.org"].map(isLoopback)).toEqual([
+			false,
+			false,
+			false,
+			false,
+		]);
+	});
+});
+
+describe("driver errors", () => {
+	it("a stage failure becomes a StageError with stage, task ids, worker, attempts and exit", () => {
+		const error = driverError({
+			code: "CURATOR_STAGE_FAILED",
+			message: "boom",
+			stage: "S",
+			taskIds: ["0_1"],
+			workerId: "Stage 00 - S-1",
+			attempts: 2,
+			exitCause: "signal SIGKILL",
+		});
+		expect(error).toBeInstanceOf(StageError);
+		expect(error.message).toBe(
+			'stage "S" failed on tasks [0_1], worker Stage 00 - S-1, after 2 attempt(s), worker exit: signal SIGKILL: boom',
+		);
+	});
+
+	it("other codes keep their code, with the backend's prefix", () => {
+		expect(driverError({ code: "CURATOR_ABORTED", message: "run cancelled" })).toBeInstanceOf(
+			AbortError,
+		);
+		const unsatisfiable = driverError({
+			code: "CURATOR_UNSATISFIABLE_RESOURCES",
+			message: "too big",
+		});
+		expect(unsatisfiable).toMatchObject({
+			code: "CURATOR_UNSATISFIABLE_RESOURCES",
+			message: "xenna-bridge: too big",
+		});
+		const odd = driverError({ code: "SOMETHING_ELSE", message: "odd" }) as CuratorError;
+		expect(odd.code).toBe(ErrorCodes.workerFailed);
+		expect(
+			driverError({
+				code: "CURATOR_INVALID_CONFIG",
+				missing: "ray",
+				message: "No module named 'ray'",
+			}),
+		).toBeInstanceOf(XennaEnvironmentError);
+	});
+});
