@@ -1,14 +1,8 @@
-import {
-	AbortError,
-	type ExecutionContext,
-	type Logger,
-	type ProcessingStage,
-	type RunEvent,
-	type Task,
-	type TaskFailure,
-} from "@curator/core";
+import { AbortError, type ExecutionContext, type ProcessingStage, type Task } from "@curator/core";
 import { decodeTasks, encodeTasks } from "@curator/runtime";
-import { backendName, type DriverErrorFields, driverError, XennaDriverError } from "./errors.ts";
+import { Cancellation } from "./cancel.ts";
+import { backendName, XennaDriverError } from "./errors.ts";
+import { onMessage } from "./events.ts";
 import { type XennaConfig, xennaDefaults } from "./options.ts";
 import { keepIdleDriver, takeIdleDriver } from "./pool.ts";
 import type { BridgePaths } from "./python.ts";
@@ -37,17 +31,6 @@ interface Input {
 	ref: TaskRef;
 	bytes: Uint8Array;
 }
-
-const forwarded = new Set<RunEvent["type"]>([
-	"stage:start",
-	"stage:end",
-	"worker:start",
-	"worker:exit",
-	"batch:done",
-	"retry",
-]);
-
-const signals = ["SIGINT", "SIGTERM"] as const;
 
 /**
  * One run through the bridge: get a driver (a kept-alive one or a new one),
@@ -177,43 +160,6 @@ function poolKey({ python, config }: RunSetup): string {
 }
 
 /**
- * The run's own abort signal plus SIGINT/SIGTERM of this process, while the
- * run lasts. A caught signal is raised again once the run is reaped, unless
- * someone else listens to it.
- */
-class Cancellation {
-	readonly #controller = new AbortController();
-	readonly #outer: AbortSignal;
-	#caught: NodeJS.Signals | undefined;
-	readonly #onAbort = () => this.#controller.abort(this.#outer.reason);
-	readonly #onSignal = (signal: NodeJS.Signals) => {
-		this.#caught ??= signal;
-		this.#controller.abort(new Error(`received ${signal}`));
-	};
-
-	constructor(outer: AbortSignal) {
-		this.#outer = outer;
-		outer.addEventListener("abort", this.#onAbort, { once: true });
-		for (const signal of signals) process.on(signal, this.#onSignal);
-	}
-
-	get signal(): AbortSignal {
-		return this.#controller.signal;
-	}
-
-	dispose(): void {
-		this.#outer.removeEventListener("abort", this.#onAbort);
-		for (const signal of signals) process.off(signal, this.#onSignal);
-	}
-
-	reraise(): void {
-		const caught = this.#caught;
-		if (caught !== undefined && process.listenerCount(caught) === 0)
-			process.kill(process.pid, caught);
-	}
-}
-
-/**
  * Resolves with the output payloads once the driver says `done`; rejects on
  * its `error`, on its death, or when `signal` aborts (after sending `cancel`).
  * `state.reusable` tells whether the driver can serve another run.
@@ -262,79 +208,6 @@ function collect(
 			settle(outcome.error);
 		});
 	});
-}
-
-/** Handles one message of a run; returns how the run ended when it did. */
-function onMessage(
-	message: WireMessage,
-	payloads: Uint8Array[],
-	context: ExecutionContext,
-	logger: Logger,
-): { error?: Error; reusable: boolean } | undefined {
-	const reusable = message.fields.reusable === true;
-	switch (message.type) {
-		case "event":
-			for (const event of (message.fields.events as unknown[] | undefined) ?? []) {
-				onEvent(event, context, logger);
-			}
-			return undefined;
-		case "output": {
-			const refs = (message.fields.tasks as TaskRef[] | undefined) ?? [];
-			if (refs.length !== message.parts.length) {
-				const problem = `an output message lists ${refs.length} tasks but carries ${message.parts.length}`;
-				return { error: new XennaDriverError(problem), reusable: false };
-			}
-			payloads.push(...message.parts);
-			return undefined;
-		}
-		case "done":
-			return { reusable };
-		case "error": {
-			const fields = (message.fields.error ?? {}) as DriverErrorFields;
-			if (fields.code === "CURATOR_PROTOCOL") {
-				logger.warn(
-					{ replyTo: message.fields.replyTo },
-					`${backendName}: the driver rejected a message: ${fields.message}`,
-				);
-				return undefined;
-			}
-			return { error: driverError(fields), reusable };
-		}
-		default:
-			logger.warn(`${backendName}: ignored a ${message.type} message`);
-			return undefined;
-	}
-}
-
-function onEvent(raw: unknown, context: ExecutionContext, logger: Logger): void {
-	if (typeof raw !== "object" || raw === null) return;
-	const event = raw as { type?: unknown } & Record<string, unknown>;
-	if (event.type === "log") {
-		const level =
-			(["debug", "info", "warn", "error"] as const).find((l) => l === event.level) ?? "info";
-		const message = String(event.message ?? "");
-		const stage = typeof event.stage === "string" ? event.stage : undefined;
-		const workerId = typeof event.workerId === "string" ? event.workerId : undefined;
-		const where = {
-			...(stage === undefined ? {} : { stage }),
-			...(workerId === undefined ? {} : { workerId }),
-		};
-		logger[level]({ ...((event.fields as object | undefined) ?? {}), ...where }, message);
-		context.emit({ type: "log", level, message, ...where });
-		return;
-	}
-	if (event.type === "task:failed") {
-		const failure = event.failure as TaskFailure;
-		logger.warn(
-			{ stage: failure.stage, taskIds: failure.taskIds },
-			`${backendName}: tasks dropped: ${failure.error}`,
-		);
-		context.recordFailure(failure);
-		return;
-	}
-	if (typeof event.type === "string" && forwarded.has(event.type as RunEvent["type"])) {
-		context.emit(event as unknown as RunEvent);
-	}
 }
 
 function chunk(items: Input[], maxBytes: number): { items: Input[]; last: boolean }[] {

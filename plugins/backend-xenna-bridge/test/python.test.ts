@@ -8,7 +8,8 @@ const project = join(dirname(fileURLToPath(import.meta.url)), "..", "python");
 
 /** Runs a tool of the project venv in `python/`; returns its combined output. */
 function venv(args: string[]): { status: number | null; output: string } {
-	const result = spawnSync(python, args, { cwd: project, encoding: "utf8", timeout: 120_000 });
+	const env = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
+	const result = spawnSync(python, args, { cwd: project, env, encoding: "utf8", timeout: 120_000 });
 	return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 

@@ -33,6 +33,7 @@ import time
 from typing import Any
 
 from . import __version__, protocol
+from .cluster import RAY_ENV
 from .link import CurveKeys, ExecutorLink, LinkLogHandler
 
 log = logging.getLogger("ray_js_bridge.driver")
@@ -274,6 +275,8 @@ def run(endpoint: str) -> int:
     server, public, secret = (os.environ.get(name) for name in CURVE_ENV)
     curve = CurveKeys(public, secret, server) if server and public and secret else None
     max_bytes = int(os.environ.get(MAX_BYTES_ENV) or protocol.DEFAULT_MAX_MESSAGE_BYTES)
+    # Before anything imports Ray: what Ray and Xenna read from the environment.
+    os.environ.update(RAY_ENV)
     for name in (*CURVE_ENV, SESSION_ENV):
         os.environ.pop(name, None)
     logging.basicConfig(

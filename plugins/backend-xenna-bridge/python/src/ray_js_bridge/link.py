@@ -188,7 +188,7 @@ class ExecutorLink:
                 command[3].put(self._bind_events(command[1], command[2]))
             elif kind == "flush":
                 if self._events is not None:
-                    while self._receive_events(block=False):
+                    while self._receive_events():
                         pass
                 command[1].put(True)
             elif kind == "close":
@@ -257,7 +257,7 @@ class ExecutorLink:
             message_id = self._next_id
         self._sock.send_multipart(protocol.encode(self.session, "error", message_id, fields))
 
-    def _receive_events(self, block: bool = True) -> bool:
+    def _receive_events(self) -> bool:
         """Forwards every queued actor event in one message; False when none was queued."""
         assert self._events is not None
         batch: list[dict[str, Any]] = []

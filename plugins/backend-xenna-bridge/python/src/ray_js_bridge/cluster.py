@@ -1,0 +1,123 @@
+"""Ray and cluster facts for the driver: connecting, which nodes may run workers, sizes.
+
+``ray`` is imported lazily (after the environment Xenna needs is set).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from typing import Any
+
+RAY_ENV = {
+    # Xenna lists actors through the dashboard with a limit above Ray's default cap.
+    "RAY_MAX_LIMIT_FROM_API_SERVER": "40000",
+    "RAY_MAX_LIMIT_FROM_DATA_SOURCE": "40000",
+    # Xenna allocates GPUs itself.
+    "RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1",
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO": "0",
+}
+
+
+class Unsatisfiable(Exception):
+    """A stage asks for more than any node of the cluster offers."""
+
+    def __init__(self, message: str, stage: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
+def is_loopback(address: str) -> bool:
+    """Whether ``address`` is a loopback IP (or ``localhost``)."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def is_head(node: dict[str, Any]) -> bool:
+    """Whether a ``ray.nodes()`` entry is the head node."""
+    return "node:__internal_head__" in (node.get("Resources") or {})
+
+
+def resolve_workers(
+    stage: dict[str, Any], node_count: int, max_per_stage: int | None
+) -> tuple[int | None, float | None]:
+    """``(num_workers, num_workers_per_node)`` for Xenna's StageSpec.
+
+    Without a count the bridge runs one worker per node (Xenna would otherwise fill
+    the cluster, and every worker owns a Node process); ``"auto"`` leaves it to
+    Xenna's autoscaler. ``max_per_stage`` caps fixed counts.
+    """
+    count = stage.get("numWorkers")
+    per_node = stage.get("numWorkersPerNode")
+    if count == "auto":
+        return None, None
+    if count is None and per_node is None:
+        per_node = 1.0
+    if max_per_stage is not None:
+        total = count if count is not None else math.ceil(node_count * float(per_node or 0))
+        if total > max_per_stage:
+            return max_per_stage, None
+    return count, per_node
+
+
+def init_ray(run: dict[str, Any]) -> bool:
+    """Connects to ``rayAddress`` or starts a local cluster; True when we started it."""
+    os.environ.update(RAY_ENV)
+    import ray
+
+    address = run.get("rayAddress")
+    if address:
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=True)
+        _pin_address()
+        return False
+    options: dict[str, Any] = {
+        "address": "local",
+        "include_dashboard": True,
+        "dashboard_host": "127.0.0.1",
+        "_node_ip_address": "127.0.0.1",
+        "ignore_reinit_error": True,
+        "log_to_driver": True,
+    }
+    if run.get("localCpus"):
+        options["num_cpus"] = int(run["localCpus"])
+    if run.get("objectStoreMemoryMb"):
+        options["object_store_memory"] = int(run["objectStoreMemoryMb"]) * 1024 * 1024
+    ray.init(**options)
+    _pin_address()
+    return True
+
+
+def _pin_address() -> None:
+    """Points Ray's state API (used by Xenna's monitor) at our cluster.
+
+    Without an address it auto-detects, and fails when this machine runs
+    other Ray clusters ("Found multiple active Ray instances").
+    """
+    import ray
+
+    os.environ["RAY_ADDRESS"] = ray.get_runtime_context().gcs_address
+
+
+def check_resources(stages: list[dict[str, Any]], nodes: list[dict[str, Any]], pct: float) -> None:
+    """Fails, naming the stage, when no node can hold one of its workers."""
+    capacity = [
+        (int(node["Resources"].get("CPU", 0) * pct), float(node["Resources"].get("GPU", 0)))
+        for node in nodes
+    ]
+    best_cpu = max((cpu for cpu, _ in capacity), default=0)
+    best_gpu = max((gpu for _, gpu in capacity), default=0.0)
+    for stage in stages:
+        cpus, gpus = float(stage["resources"]["cpus"]), float(stage["resources"]["gpus"])
+        if not any(cpus <= cpu and gpus <= gpu for cpu, gpu in capacity):
+            raise Unsatisfiable(
+                f'stage "{stage["name"]}" asks for {cpus:g} cpus and {gpus:g} gpus per worker; '
+                f"the largest node offers {best_cpu} cpus (at cpuAllocationPercentage {pct:g}) "
+                f"and {best_gpu:g} gpus",
+                stage["name"],
+            )
