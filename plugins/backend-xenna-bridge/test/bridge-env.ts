@@ -5,6 +5,7 @@ import type { XennaConfig } from "../src/options.ts";
 /** The venv's python, the shared cluster, and why the suite is skipped (empty when it runs). */
 export const python = inject("python");
 export const rayAddress = inject("rayAddress");
+export const rayTempDir = inject("rayTempDir");
 export const skipReason = inject("pythonMissing");
 
 /** A bridge executor on the shared test cluster. */

@@ -7,7 +7,8 @@ import { FailingStage, MultiplyStage, numbersTasks } from "@curator/conformance/
 import { ErrorCodes, Pipeline, type RunEvent, StageError } from "@curator/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { XennaDriverError, XennaEnvironmentError } from "../src/index.ts";
-import { python, skipped, skipReason, testExecutor } from "./bridge-env.ts";
+import { python, rayTempDir, skipped, skipReason, testExecutor } from "./bridge-env.ts";
+import { processTreeMatching } from "./cluster.ts";
 import { HoldStage, release } from "./fixtures/stages.ts";
 import { groupAlive, heldPids, recordingLogger, waitFor } from "./helpers.ts";
 
@@ -155,6 +156,38 @@ describe.skipIf(skipReason !== "")(`faults${skipped}`, () => {
 		});
 		expect((error as Error).message).toContain('stage "HoldStage" failed on tasks [0_1]');
 		expect((error as Error).message).toContain("the Node worker");
+	});
+
+	it("a batch over processTimeoutS fails the run, its Node worker killed", async () => {
+		expect.assertions(3);
+		const pipeline = new Pipeline({ name: "p", stages: [new HoldStage({ dir, hold: 2 })] });
+		try {
+			await pipeline.run(
+				testExecutor({ processTimeoutS: 2, numRunAttempts: 1 }),
+				numbersTasks([2]),
+			);
+		} catch (error) {
+			expect(error).toMatchObject({ stage: "HoldStage", taskIds: ["0_0"], exitCause: "timeout" });
+			expect((error as Error).message).toContain("did not answer within 2 s");
+			expect(liveProcesses(heldPids(dir)), "the stuck Node worker").toEqual([]);
+		}
+	});
+
+	it("resourceMonitor starts Xenna's monitors, and none survives the run", async () => {
+		const monitors = () =>
+			liveProcesses(processTreeMatching([rayTempDir])).filter((p) =>
+				p.command.includes("NodeResourceMonitor"),
+			);
+		let seen = 0;
+		const pipeline = new Pipeline({ name: "p", stages: [new MultiplyStage({ factor: 2 })] });
+		await pipeline.run(testExecutor({ resourceMonitor: true }), numbersTasks([1]), {
+			onEvent: (event) => {
+				if (event.type === "batch:done") seen = monitors().length;
+			},
+		});
+		expect(seen, "monitors while the run went on").toBeGreaterThan(0);
+		const left = await waitUntilGone(monitors, 15_000);
+		expect(left.map((p) => `${p.pid} ${p.command}`)).toEqual([]);
 	});
 
 	it("with ignoreFailures the dropped task ids are reported and the run goes on", async () => {

@@ -9,6 +9,8 @@ declare module "vitest" {
 		pythonMissing: string;
 		/** GCS address of the Ray cluster shared by the test files. */
 		rayAddress: string;
+		/** Temp dir of that cluster (its processes are found through it). */
+		rayTempDir: string;
 	}
 }
 
@@ -28,12 +30,14 @@ export async function setup(project: TestProject): Promise<void> {
 		project.provide("python", "");
 		project.provide("pythonMissing", setupResult.missing);
 		project.provide("rayAddress", "");
+		project.provide("rayTempDir", "");
 		return;
 	}
 	cluster = await startCluster(setupResult.python);
 	project.provide("python", setupResult.python);
 	project.provide("pythonMissing", "");
 	project.provide("rayAddress", cluster.address);
+	project.provide("rayTempDir", cluster.tempDir);
 }
 
 export function teardown(): void {

@@ -1,0 +1,199 @@
+"""How submit's stages become Xenna stages, and the actor's failure bookkeeping (no Ray needed)."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+import pytest
+from cosmos_xenna.pipelines import v1 as xenna
+
+from ray_js_bridge.actor import ActorState
+from ray_js_bridge.adapter import StageFailure, make_stage_class
+from ray_js_bridge.cluster import (
+    Unsatisfiable,
+    check_resources,
+    is_head,
+    is_loopback,
+    resolve_workers,
+)
+from ray_js_bridge.runner import find_stage_failure, pipeline_config, stage_spec
+
+
+def node(cpus: float, gpus: float = 0, head: bool = False) -> dict[str, Any]:
+    resources: dict[str, float] = {"CPU": cpus, "GPU": gpus}
+    if head:
+        resources["node:__internal_head__"] = 1
+    return {"NodeID": "n", "Alive": True, "Resources": resources}
+
+
+def stage(**fields: Any) -> dict[str, Any]:
+    base = {
+        "name": "Shout",
+        "className": "ShoutStage",
+        "key": "0",
+        "isSource": True,
+        "batchSize": 4,
+        "resources": {"cpus": 1, "gpus": 0},
+        "numSetupAttempts": 1,
+        "numRunAttempts": 2,
+        "ignoreFailures": False,
+    }
+    return {**base, **fields}
+
+
+def test_workers_default_to_one_per_node() -> None:
+    assert resolve_workers(stage(), 3, None) == (None, 1.0)
+
+
+def test_fixed_counts_and_auto() -> None:
+    assert resolve_workers(stage(numWorkers=4), 2, None) == (4, None)
+    assert resolve_workers(stage(numWorkersPerNode=2.0), 2, None) == (None, 2.0)
+    assert resolve_workers(stage(numWorkers="auto"), 2, 1) == (None, None)
+
+
+def test_max_workers_per_stage_caps_fixed_counts() -> None:
+    assert resolve_workers(stage(numWorkers=8), 2, 3) == (3, None)
+    assert resolve_workers(stage(numWorkersPerNode=2.0), 4, 5) == (5, None)
+    assert resolve_workers(stage(numWorkersPerNode=1.0), 2, 5) == (None, 1.0)
+
+
+def test_a_stage_no_node_can_hold_is_unsatisfiable_by_name() -> None:
+    check_resources([stage()], [node(2)], 0.95)
+    with pytest.raises(Unsatisfiable, match='stage "Greedy" asks for 3 cpus') as caught:
+        check_resources([stage(name="Greedy", resources={"cpus": 3, "gpus": 0})], [node(3)], 0.95)
+    assert caught.value.stage == "Greedy"
+    with pytest.raises(Unsatisfiable, match="1 gpus"):
+        check_resources([stage(resources={"cpus": 1, "gpus": 1})], [node(8)], 1.0)
+
+
+def test_head_and_loopback() -> None:
+    assert is_head(node(1, head=True)) and not is_head(node(1))
+    assert [is_loopback(a) for a in ("127.0.0.1", "::1", "localhost", "10.0.0.2")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+
+
+def test_stage_classes_are_named_after_the_typescript_class_and_travel_by_pickle() -> None:
+    cls = make_stage_class("JsonlReaderStage")
+    instance = cls({"cpus": 0.5, "gpus": 0, "batchSize": 3, "name": "Reader"})
+    assert type(instance).__name__ == "JsonlReaderStage"
+    assert instance.required_resources.cpus == 0.5
+    assert instance.stage_batch_size == 3
+    from ray import cloudpickle
+
+    copy = pickle.loads(cloudpickle.dumps(instance))
+    assert type(copy).__name__ == "JsonlReaderStage"
+    assert copy.config["name"] == "Reader"
+
+
+def test_stage_options_map_onto_xenna_stage_spec() -> None:
+    instance = make_stage_class("S")({"cpus": 1, "gpus": 0, "batchSize": 1})
+    options = stage(
+        numWorkers=2,
+        numRunAttempts=3,
+        ignoreFailures=True,
+        resetWorkersOnFailure=True,
+        slotsPerActor=4,
+        workerMaxLifetimeM=10,
+        workerRestartIntervalM=2,
+        maxSetupFailurePercentage=50.0,
+    )
+    spec = stage_spec(xenna, instance, options, 1, None)
+    assert (spec.num_workers, spec.num_workers_per_node) == (2, None)
+    assert spec.num_run_attempts_python == 3
+    assert spec.num_setup_attempts_python == 1
+    assert spec.ignore_failures is True
+    assert spec.reset_workers_on_failure is True
+    assert spec.slots_per_actor == 4
+    assert (spec.worker_max_lifetime_m, spec.worker_restart_interval_m) == (10, 2)
+    assert spec.max_setup_failure_percentage == 50.0
+
+
+@pytest.mark.parametrize("mode", ["streaming", "batch"])
+def test_run_settings_map_onto_the_pipeline_config(mode: str) -> None:
+    run = {
+        "executionMode": mode,
+        "loggingIntervalS": 5,
+        "cpuAllocationPercentage": 0.5,
+        "ignoreFailures": True,
+        "autoscaleIntervalS": 7,
+    }
+    config = pipeline_config(xenna, run)
+    assert config.execution_mode == (
+        xenna.ExecutionMode.STREAMING if mode == "streaming" else xenna.ExecutionMode.BATCH
+    )
+    assert config.return_last_stage_outputs is True
+    assert (config.logging_interval_s, config.cpu_allocation_percentage) == (5, 0.5)
+    assert config.ignore_failures is True
+    if mode == "streaming":
+        assert config.mode_specific.autoscale_interval_s == 7
+    else:
+        assert config.mode_specific is None
+
+
+def test_stage_failures_survive_pickling_and_are_found_behind_wrappers() -> None:
+    failure = StageFailure("boom", "S", ["0_1"], 2, "Stage 00 - S-1", "signal SIGKILL")
+    copy = pickle.loads(pickle.dumps(failure))
+    assert copy.to_wire() == {
+        "code": "CURATOR_STAGE_FAILED",
+        "message": "boom",
+        "stage": "S",
+        "taskIds": ["0_1"],
+        "attempts": 2,
+        "workerId": "Stage 00 - S-1",
+        "exitCause": "signal SIGKILL",
+    }
+
+    class Wrapped(Exception):
+        cause = copy
+
+    assert find_stage_failure(Wrapped()) is copy
+    try:
+        raise RuntimeError("actor failed") from copy
+    except RuntimeError as error:
+        assert find_stage_failure(error) is copy
+    assert find_stage_failure(ValueError("other")) is None
+
+
+def actor(attempts: int, ignore: bool) -> tuple[ActorState, list[dict[str, Any]]]:
+    state = ActorState(
+        {"name": "S", "events": None, "runAttempts": attempts, "ignoreFailures": ignore}
+    )
+    events: list[dict[str, Any]] = []
+    state.events.emit = events.append  # type: ignore[method-assign]
+    state.worker_id = "Stage 00 - S-1"
+    return state, events
+
+
+def test_a_failure_with_attempts_left_is_reported_as_a_retry() -> None:
+    state, events = actor(attempts=2, ignore=False)
+    failure = state._failure(["0_1", "0_2"], "boom", None)
+    assert failure.attempts == 1
+    assert events == [
+        {"type": "retry", "stage": "S", "taskIds": ["0_1", "0_2"], "attempt": 2, "reason": "boom"}
+    ]
+    events.clear()
+    assert state._failure(["0_1", "0_2"], "boom", None).attempts == 2
+    assert events == []
+
+
+def test_an_ignored_failure_reports_the_dropped_task_ids() -> None:
+    state, events = actor(attempts=1, ignore=True)
+    state._failure(["0_7"], "boom", "exit code 9")
+    assert events == [
+        {
+            "type": "task:failed",
+            "failure": {
+                "stage": "S",
+                "taskIds": ["0_7"],
+                "error": "boom",
+                "attempts": 1,
+                "workerId": "Stage 00 - S-1",
+                "exitCause": "exit code 9",
+            },
+        }
+    ]
