@@ -10,7 +10,7 @@ import {
 	startCli,
 	stderrContains,
 } from "./cli-helpers.ts";
-import { repoRoot } from "./helpers.ts";
+import { repoRoot, run } from "./helpers.ts";
 
 interface BackendEntry {
 	name: string;
@@ -54,6 +54,13 @@ describe("curator run demo on every backend", () => {
 		it.skipIf(!backend.installed)(
 			`${backend.name}: the documented count after every stage, same files as local${label}`,
 			async () => {
+				// The xenna backend runs its driver in the project virtualenv; this makes sure it exists.
+				if (backend.name === "xenna") {
+					await run(join(repoRoot, "tools/env/python-venv.sh"), [], {
+						cwd: repoRoot,
+						timeoutMs: 600_000,
+					});
+				}
 				const out = await mkdtemp(join(tmpdir(), `curator-e2e-${backend.name}-`));
 				dirs.push(out);
 				const args = ["run", "demo", "--backend", backend.name, "--output", out, "--json"];
