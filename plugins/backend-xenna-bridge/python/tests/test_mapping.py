@@ -9,7 +9,7 @@ import pytest
 from cosmos_xenna.pipelines import v1 as xenna
 
 from ray_js_bridge.actor import ActorState
-from ray_js_bridge.adapter import StageFailure, make_stage_class
+from ray_js_bridge.adapter import StageFailure, blocks_of, make_stage_class
 from ray_js_bridge.cluster import (
     Unsatisfiable,
     check_resources,
@@ -77,12 +77,19 @@ def test_head_and_loopback() -> None:
     ]
 
 
+def test_tasks_travel_in_blocks_of_the_next_stage_batch_size() -> None:
+    items = [(f"0_{i}", 1, b"x") for i in range(5)]
+    assert [len(block) for block in blocks_of(items, 2)] == [2, 2, 1]
+    assert blocks_of(items, 0) == [items]
+    assert blocks_of([], 3) == []
+
+
 def test_stage_classes_are_named_after_the_typescript_class_and_travel_by_pickle() -> None:
     cls = make_stage_class("JsonlReaderStage")
     instance = cls({"cpus": 0.5, "gpus": 0, "batchSize": 3, "name": "Reader"})
     assert type(instance).__name__ == "JsonlReaderStage"
     assert instance.required_resources.cpus == 0.5
-    assert instance.stage_batch_size == 3
+    assert instance.stage_batch_size == 1, "one Xenna item is one batch of the stage"
     from ray import cloudpickle
 
     copy = pickle.loads(cloudpickle.dumps(instance))

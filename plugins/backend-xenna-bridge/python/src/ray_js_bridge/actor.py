@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from .actor_events import ActorEvents
-from .adapter import Item, StageFailure, node_info_to_ts, worker_metadata_to_ts
+from .adapter import Block, StageFailure, blocks_of, node_info_to_ts, worker_metadata_to_ts
 from .node_worker import NodeWorker, WorkerDied, WorkerRequestFailed
 
 
@@ -57,7 +57,9 @@ class ActorState:
             self._ensure_worker(metadata)
             self._setup_worker()
 
-    def process(self, items: list[Item]) -> list[Item]:
+    def process(self, blocks: list[Block]) -> list[Block]:
+        """One batch (normally one block) through the Node worker; outputs in next-stage blocks."""
+        items = [item for block in blocks for item in block]
         ids = [item[0] for item in items]
         with self.lock:
             try:
@@ -74,13 +76,16 @@ class ActorState:
                 raise self._failure(ids, str(error), error.exit_cause) from None
             except WorkerRequestFailed as error:
                 wire = error.error
-                ids = [str(i) for i in wire.get("taskIds") or ids]
-                raise self._failure(ids, str(wire.get("message", error)), None) from None
+                named = [str(i) for i in wire.get("taskIds") or ids]
+                raise self._failure(ids, str(wire.get("message", error)), None, named) from None
             self.attempts.pop(tuple(ids), None)
         for stats in reply.get("stats") or []:
             self.events.emit({"type": "batch:done", "workerId": self.worker_id, **stats})
         refs = reply.get("tasks") or []
-        return [(str(ref["taskId"]), int(ref["numItems"]), frames[i]) for i, ref in enumerate(refs)]
+        outputs = [
+            (str(ref["taskId"]), int(ref["numItems"]), frames[i]) for i, ref in enumerate(refs)
+        ]
+        return blocks_of(outputs, int(self.config.get("nextBatchSize", 0)))
 
     def teardown(self) -> None:
         acquired = self.lock.acquire(timeout=float(self.config.get("teardownTimeoutS", 30)))
@@ -174,17 +179,25 @@ class ActorState:
                 f"{fields['type']} failed: {error}", self.name, [], 1, self.worker_id
             ) from None
 
-    def _failure(self, ids: list[str], message: str, exit_cause: str | None) -> StageFailure:
+    def _failure(
+        self,
+        ids: list[str],
+        message: str,
+        exit_cause: str | None,
+        named: list[str] | None = None,
+    ) -> StageFailure:
+        """Counts an attempt of the batch ``ids``; ``named``: the task ids the error names."""
         key = tuple(ids)
         attempt = self.attempts.get(key, 0) + 1
         self.attempts[key] = attempt
-        failure = StageFailure(message, self.name, ids, attempt, self.worker_id, exit_cause)
+        reported = named if named is not None else ids
+        failure = StageFailure(message, self.name, reported, attempt, self.worker_id, exit_cause)
         if attempt < int(self.config["runAttempts"]):
             self.events.emit(
                 {
                     "type": "retry",
                     "stage": self.name,
-                    "taskIds": ids,
+                    "taskIds": reported,
                     "attempt": attempt + 1,
                     "reason": message,
                 }

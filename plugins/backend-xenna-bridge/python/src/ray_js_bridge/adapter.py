@@ -23,6 +23,18 @@ if TYPE_CHECKING:
 Item = tuple[str, int, bytes]
 """One task on the Python side: id, item count and its opaque encoded bytes."""
 
+Block = list[Item]
+"""What Xenna moves as one item: one batch of tasks for the next stage (one Ray object)."""
+
+
+def blocks_of(items: list[Item], size: int) -> list[Block]:
+    """``items`` cut into blocks of ``size`` (all in one block when ``size`` < 1)."""
+    if not items:
+        return []
+    if size < 1:
+        return [items]
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
 
 class StageFailure(RuntimeError):
     """A stage failed on a batch (or in setup); carries what the executor reports."""
@@ -106,7 +118,8 @@ class BridgeStage(xenna.Stage):
 
     @property
     def stage_batch_size(self) -> int:
-        return int(self.config["batchSize"])
+        # Each Xenna item is already one batch of the TypeScript stage.
+        return 1
 
     def setup_on_node(self, node_info: Any, worker_metadata: Any) -> None:
         self._state().setup_on_node(node_info, worker_metadata)
@@ -114,7 +127,7 @@ class BridgeStage(xenna.Stage):
     def setup(self, worker_metadata: Any) -> None:
         self._state().setup(worker_metadata)
 
-    def process_data(self, in_data: list[Item]) -> list[Item]:
+    def process_data(self, in_data: list[Block]) -> list[Block]:
         return self._state().process(in_data)
 
     def bridge_teardown(self) -> None:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from .adapter import Item, StageFailure
+from .adapter import Item, StageFailure, blocks_of
 from .cluster import (
     Unsatisfiable,
     check_resources,
@@ -26,11 +26,16 @@ Emit = Callable[[list[dict[str, Any]]], None]
 
 
 def stage_config(
-    stage: dict[str, Any], descriptor: bytes, submit: dict[str, Any], events: dict[str, Any]
+    stage: dict[str, Any],
+    descriptor: bytes,
+    submit: dict[str, Any],
+    events: dict[str, Any],
+    next_batch_size: int,
 ) -> dict[str, Any]:
     """What a generated stage instance carries to its actors."""
     worker = submit["worker"]
     return {
+        "nextBatchSize": next_batch_size,
         "name": stage["name"],
         "key": str(stage["key"]),
         "descriptor": descriptor,
@@ -129,15 +134,16 @@ class Runner:
         check_resources(stages, nodes, float(run["cpuAllocationPercentage"]))
         events = self._events_spec(every)
         specs = []
-        for stage, descriptor in zip(stages, descriptors, strict=True):
-            instance = make_stage_class(str(stage["className"]))(
-                stage_config(stage, descriptor, submit, events)
-            )
+        for index, (stage, descriptor) in enumerate(zip(stages, descriptors, strict=True)):
+            following = stages[index + 1]["batchSize"] if index + 1 < len(stages) else 0
+            carried = stage_config(stage, descriptor, submit, events, int(following))
+            instance = make_stage_class(str(stage["className"]))(carried)
             specs.append(
                 stage_spec(xenna, instance, stage, len(nodes), run.get("maxWorkersPerStage"))
             )
         config = pipeline_config(xenna, run)
-        spec = xenna.PipelineSpec(input_data=list(inputs), stages=specs, config=config)
+        blocks = blocks_of(list(inputs), int(stages[0]["batchSize"]))
+        spec = xenna.PipelineSpec(input_data=blocks, stages=specs, config=config)
         names = [str(stage["name"]) for stage in stages]
         monitor = bool(run.get("resourceMonitor"))
         node_ids = [str(node["NodeID"]) for node in nodes]
@@ -151,7 +157,7 @@ class Runner:
                 raise
             finally:
                 self.hooks = None
-        return list(outputs or [])
+        return [item for block in outputs or [] for item in block]
 
     def close(self) -> None:
         """Disconnects from Ray (stopping the local cluster when we started it)."""
