@@ -2,32 +2,10 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { ActorPoolExecutor } from "@curator/backend-actor-pool";
 import { LocalExecutor } from "@curator/backend-local";
-import { type BaseExecutor, Pipeline, type ProcessingStage } from "@curator/core";
 import { Piscina } from "piscina";
 import { registerBenchmark } from "../harness.ts";
-import { CpuStage, calibrate, EmptyStage, NumberTask } from "../stages/cpu.ts";
-
-function tasks(count: number): NumberTask[] {
-	return Array.from(
-		{ length: count },
-		(_, i) => new NumberTask({ datasetName: "bench", data: i + 1 }),
-	);
-}
-
-async function timeRun(
-	executor: BaseExecutor,
-	stage: ProcessingStage,
-	count: number,
-): Promise<number> {
-	const input = tasks(count);
-	const start = performance.now();
-	const { tasks: out } = await new Pipeline({ name: "bench", stages: [stage] }).run(
-		executor,
-		input,
-	);
-	if (out.length !== count) throw new Error(`expected ${count} outputs, got ${out.length}`);
-	return (performance.now() - start) / 1000;
-}
+import { numberTasks, timeRun } from "../runs.ts";
+import { CpuStage, calibrate, EmptyStage } from "../stages/cpu.ts";
 
 registerBenchmark({
 	name: "actor-pool-cpu",
@@ -155,7 +133,10 @@ async function timeRawThreads(count: number, iterations: number): Promise<number
  */
 async function timePiscina(count: number, batchSize: number): Promise<number> {
 	const filename = fileURLToPath(new URL("../stages/piscina-worker.mjs", import.meta.url));
-	const input = tasks(count).map((task) => ({ datasetName: task.datasetName, data: task.data }));
+	const input = numberTasks(count).map((task) => ({
+		datasetName: task.datasetName,
+		data: task.data,
+	}));
 	const start = performance.now();
 	const pool = new Piscina({ filename, minThreads: 2, maxThreads: 2 });
 	try {

@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ActorPoolExecutor } from "@curator/backend-actor-pool";
 import { DataExecutor } from "@curator/backend-data";
-import { type BaseExecutor, Pipeline, type ProcessingStage } from "@curator/core";
+import type { BaseExecutor } from "@curator/core";
 import { type Cell, measureCommand, registerBenchmark } from "../harness.ts";
-import { CpuStage, calibrate, NumberTask } from "../stages/cpu.ts";
+import { timeRun } from "../runs.ts";
+import { CpuStage, calibrate } from "../stages/cpu.ts";
 
 const memoryRun = fileURLToPath(new URL("./data-memory-run.ts", import.meta.url));
 const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
@@ -57,28 +58,6 @@ registerBenchmark({
 		};
 	},
 });
-
-function tasks(count: number): NumberTask[] {
-	return Array.from(
-		{ length: count },
-		(_, i) => new NumberTask({ datasetName: "bench", data: i + 1 }),
-	);
-}
-
-async function timeRun(
-	executor: BaseExecutor,
-	stage: ProcessingStage,
-	count: number,
-): Promise<number> {
-	const input = tasks(count);
-	const start = performance.now();
-	const { tasks: out } = await new Pipeline({ name: "bench", stages: [stage] }).run(
-		executor,
-		input,
-	);
-	if (out.length !== count) throw new Error(`expected ${count} outputs, got ${out.length}`);
-	return (performance.now() - start) / 1000;
-}
 
 registerBenchmark({
 	name: "data-cpu",

@@ -2,36 +2,15 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ActorPoolExecutor } from "@curator/backend-actor-pool";
 import { closeIdleDrivers, type XennaConfig, XennaExecutor } from "@curator/backend-xenna-bridge";
-import { type BaseExecutor, Pipeline, type ProcessingStage } from "@curator/core";
 import { registerBenchmark } from "../harness.ts";
-import { CpuStage, calibrate, EmptyStage, NumberTask } from "../stages/cpu.ts";
+import { timeRun } from "../runs.ts";
+import { CpuStage, calibrate, EmptyStage } from "../stages/cpu.ts";
 
 const flags = {
 	tasks: { default: "2000", description: "number of tasks" },
 	"ray-address": { default: "", description: "join this Ray cluster (default: a local one)" },
 	slots: { default: "2", description: "Xenna slotsPerActor (batches queued per actor)" },
 };
-
-function tasks(count: number): NumberTask[] {
-	return Array.from(
-		{ length: count },
-		(_, i) => new NumberTask({ datasetName: "bench", data: i + 1 }),
-	);
-}
-
-async function timeRun(
-	executor: BaseExecutor,
-	stage: ProcessingStage,
-	count: number,
-): Promise<number> {
-	const start = performance.now();
-	const { tasks: out } = await new Pipeline({ name: "bench", stages: [stage] }).run(
-		executor,
-		tasks(count),
-	);
-	if (out.length !== count) throw new Error(`expected ${count} outputs, got ${out.length}`);
-	return (performance.now() - start) / 1000;
-}
 
 /** The project venv's python (made or refreshed by tools/env/python-venv.sh). */
 function venvPython(): string {
