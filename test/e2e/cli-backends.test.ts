@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { normalizeText } from "@curator/text";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
 	cliFixtures,
@@ -32,6 +33,14 @@ async function outputOf(dir: string): Promise<Map<string, string>> {
 	return new Map(
 		await Promise.all(files.map(async (f) => [f, await readFile(join(dir, f), "utf8")] as const)),
 	);
+}
+
+/** The normalized texts of every row of the output files, sorted; each appears once. */
+function normalizedTexts(files: Map<string, string>): string[] {
+	const rows = [...files.values()].join("").trim().split("\n");
+	const texts = rows.map((row) => normalizeText((JSON.parse(row) as { text: string }).text)).sort();
+	expect(new Set(texts).size).toBe(texts.length);
+	return texts;
 }
 
 afterEach(reapAll);
@@ -84,7 +93,12 @@ describe("curator run demo on every backend", () => {
 				const rows = [...files.values()].join("").trim().split("\n");
 				expect(rows.length).toBe(expected.written);
 				if (backend.name === "local") reference = files;
-				else expect(files).toEqual(reference);
+				else if (backend.name === "xenna") {
+					// Xenna hands the dedup stage its input in several calls, so which copy of a
+					// duplicate survives may differ; the documents kept (by normalized text) may not.
+					expect([...files.keys()]).toEqual([...(reference?.keys() ?? [])]);
+					expect(normalizedTexts(files)).toEqual(normalizedTexts(reference ?? new Map()));
+				} else expect(files).toEqual(reference);
 			},
 		);
 	}
