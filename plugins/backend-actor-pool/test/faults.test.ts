@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LocalExecutor } from "@curator/backend-local";
+import { childProcessesOf } from "@curator/conformance";
 import { Pipeline, StageError, type Task } from "@curator/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ActorPoolExecutor } from "../src/index.ts";
-import { childPids } from "./fixtures/children.ts";
 import { CrashStage, MathStage, numbers, WaitForFileStage } from "./fixtures/stages.ts";
 
 const machine = { cpus: 2, gpus: 0 };
@@ -17,7 +17,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
 	await rm(dir, { recursive: true, force: true });
-	expect(childPids()).toEqual([]);
+	expect(childProcessesOf().map((p) => p.pid)).toEqual([]);
 });
 
 const view = (tasks: Task[]) => tasks.map((t) => [t.taskId, t.data]);

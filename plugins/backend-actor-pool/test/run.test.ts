@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
+import { childProcessesOf } from "@curator/conformance";
 import { Pipeline, type Task } from "@curator/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ActorPoolExecutor } from "../src/index.ts";
-import { childPids } from "./fixtures/children.ts";
 import { FailingSetupStage, MathStage, numbers } from "./fixtures/stages.ts";
 
 const machine = { cpus: 2, gpus: 0 };
@@ -17,7 +17,7 @@ afterAll(async () => {
 	await rm(dir, { recursive: true, force: true });
 });
 afterEach(() => {
-	expect(childPids()).toEqual([]);
+	expect(childProcessesOf().map((p) => p.pid)).toEqual([]);
 });
 
 const view = (tasks: Task[]) =>

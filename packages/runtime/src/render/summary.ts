@@ -2,16 +2,7 @@ import type { RunSummary, StageSummary, TaskFailure } from "@curator/core";
 import { formatCount, formatMetric, formatSeconds, formatTable } from "./format.ts";
 
 /** One stage of a {@link RunReport}: the stage summary with its perf record flattened. */
-export interface StageReport {
-	stage: string;
-	batches: number;
-	tasksIn: number;
-	tasksOut: number;
-	itemsIn: number;
-	itemsOut: number;
-	workers: number;
-	retries: number;
-	failedTasks: number;
+export interface StageReport extends Omit<StageSummary, "perf"> {
 	/** Summed time spent in the stage's batch calls. */
 	processTimeS: number;
 	/** Mean time of one batch call. */
@@ -38,21 +29,14 @@ export interface RunReport {
 
 /** Flattens one stage summary. */
 export function stageReport(stage: StageSummary): StageReport {
+	const { perf, ...counts } = stage;
 	return {
-		stage: stage.stage,
-		batches: stage.batches,
-		tasksIn: stage.tasksIn,
-		tasksOut: stage.tasksOut,
-		itemsIn: stage.itemsIn,
-		itemsOut: stage.itemsOut,
-		workers: stage.workers,
-		retries: stage.retries,
-		failedTasks: stage.failedTasks,
-		processTimeS: stage.perf.processTimeS,
-		meanProcessTimeS: stage.batches > 0 ? stage.perf.processTimeS / stage.batches : 0,
-		perItemTimeS: stage.perf.perItemTimeS,
-		idleTimeS: stage.perf.idleTimeS,
-		customMetrics: { ...stage.perf.customMetrics },
+		...counts,
+		processTimeS: perf.processTimeS,
+		meanProcessTimeS: stage.batches > 0 ? perf.processTimeS / stage.batches : 0,
+		perItemTimeS: perf.perItemTimeS,
+		idleTimeS: perf.idleTimeS,
+		customMetrics: { ...perf.customMetrics },
 	};
 }
 
