@@ -10,6 +10,7 @@ import {
 	type Task,
 } from "@curator/core";
 import { classFor, fromPortable, rebuildInstance, toPortable } from "./portable.ts";
+import { columnsOf, type TaskColumns, tasksFromColumns } from "./task-columns.ts";
 
 /** A stage in a form that can be rebuilt in another process. */
 export interface StageDescriptor {
@@ -33,7 +34,10 @@ export interface PortableBatch {
 	modules: string[];
 	/** The task classes of the batch, referenced by index from each task. */
 	classes: ClassRef[];
+	/** The tasks one by one (empty when `columns` holds them). */
 	tasks: unknown[];
+	/** The tasks field by field, when they share one class and one shape and need no conversion. */
+	columns?: TaskColumns;
 }
 
 /**
@@ -87,8 +91,26 @@ export async function decodeStage(bytes: Uint8Array): Promise<ProcessingStage> {
 /** One task in portable form: its class's index in the batch, whether its fields are plain, its fields. */
 type PortableTask = [classIndex: number, plain: boolean, fields: Record<string, unknown>];
 
-/** Tasks (class, id, fields, perf history) as a {@link PortableBatch}. */
+/**
+ * Tasks (class, id, fields, perf history) as a {@link PortableBatch}: in
+ * column layout when they share one class and one shape and no field needs
+ * conversion (the common case, and much cheaper to clone), else row by row.
+ */
 export function packTasks(tasks: readonly Task[]): PortableBatch {
+	const first = tasks[0];
+	if (first !== undefined && tasks.length > 1 && isTask(first)) {
+		const modules = new Set<string>();
+		const ref = classRefOfTask(first);
+		modules.add(ref.module);
+		const needsConversion = (value: unknown, key: string, task: object) =>
+			convert(value, key, task as Task, modules) !== value;
+		const columns = columnsOf(tasks, 0, needsConversion);
+		if (columns !== undefined) return { modules: [...modules], classes: [ref], tasks: [], columns };
+	}
+	return packRows(tasks);
+}
+
+function packRows(tasks: readonly Task[]): PortableBatch {
 	const modules = new Set<string>();
 	const classes: ClassRef[] = [];
 	const classIndex = new Map<unknown, number>();
@@ -97,13 +119,7 @@ export function packTasks(tasks: readonly Task[]): PortableBatch {
 		const ctor = task.constructor;
 		let index = classIndex.get(ctor);
 		if (index === undefined) {
-			const ref = classRefOf(ctor as abstract new () => unknown);
-			if (ref === undefined) {
-				throw new CuratorError(
-					ErrorCodes.notPortable,
-					`task ${task.taskId} cannot travel to a worker: its class ${ctor.name} is not registered (registerModule)`,
-				);
-			}
+			const ref = classRefOfTask(task);
 			modules.add(ref.module);
 			index = classes.push(ref) - 1;
 			classIndex.set(ctor, index);
@@ -122,6 +138,17 @@ export function packTasks(tasks: readonly Task[]): PortableBatch {
 	return { modules: [...modules], classes, tasks: portable };
 }
 
+function classRefOfTask(task: Task): ClassRef {
+	const ref = classRefOf(task.constructor as abstract new () => unknown);
+	if (ref === undefined) {
+		throw new CuratorError(
+			ErrorCodes.notPortable,
+			`task ${task.taskId} cannot travel to a worker: its class ${task.constructor.name} is not registered (registerModule)`,
+		);
+	}
+	return ref;
+}
+
 function convert(value: unknown, key: string, task: Task, modules: Set<string>): unknown {
 	try {
 		return toPortable(value, key, modules);
@@ -135,6 +162,10 @@ function convert(value: unknown, key: string, task: Task, modules: Set<string>):
 export async function unpackTasks(batch: PortableBatch): Promise<Task[]> {
 	await importModules(batch.modules);
 	const prototypes = batch.classes.map((ref) => classFor(ref).prototype as object);
+	const { columns } = batch;
+	if (columns !== undefined) {
+		return tasksFromColumns(columns, prototypes[columns.classIndex] as object) as Task[];
+	}
 	return (batch.tasks as PortableTask[]).map(([index, plain, fields]) => {
 		const task = Object.create(prototypes[index] as object) as Record<string, unknown>;
 		for (const key in fields) task[key] = plain ? fields[key] : fromPortable(fields[key]);

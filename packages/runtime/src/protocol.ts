@@ -1,5 +1,6 @@
 import type { NodeInfo, StagePerfStats, WorkerMetadata } from "@curator/core";
 import type { PortableBatch } from "./codec.ts";
+import { isTaskColumns } from "./task-columns.ts";
 
 /** Tasks on the wire: bytes (any transport) or a portable batch (Node transports clone it natively). */
 export type BatchPayload = Uint8Array | PortableBatch;
@@ -141,5 +142,10 @@ function payloadsProblem(m: Record<string, unknown>, maxBytes: number): string |
 function isPortableBatch(value: unknown): boolean {
 	if (typeof value !== "object" || value === null) return false;
 	const batch = value as Partial<PortableBatch>;
-	return Array.isArray(batch.modules) && Array.isArray(batch.classes) && Array.isArray(batch.tasks);
+	return (
+		Array.isArray(batch.modules) &&
+		Array.isArray(batch.classes) &&
+		Array.isArray(batch.tasks) &&
+		(batch.columns === undefined || isTaskColumns(batch.columns))
+	);
 }

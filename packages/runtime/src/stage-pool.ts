@@ -85,6 +85,8 @@ interface PoolWorker {
 	setUp: boolean;
 	/** Batches sent and not yet answered. */
 	busy: number;
+	/** Being torn down and stopped (it no longer counts toward the pool's target). */
+	retiring: boolean;
 }
 
 /**
@@ -102,7 +104,8 @@ export class StagePool {
 	readonly #idle: PoolWorker[] = [];
 	readonly #waiting: ((worker: PoolWorker) => void)[] = [];
 	#nextSlot = 0;
-	#nodeSetUp = false;
+	/** Settles when `setupOnNode` has run on this node (rejects when it never could). */
+	#nodeReady: Deferred | undefined;
 	#closed = false;
 	#killed = false;
 	#target = 0;
@@ -126,14 +129,23 @@ export class StagePool {
 		return this.#idle.length;
 	}
 
-	/** Starts workers until there are `count`; the first one runs `setupOnNode`. */
+	/**
+	 * Starts workers until there are `count`, all at once. The first one runs
+	 * `setupOnNode`; the others start and load their stages meanwhile, and
+	 * run `setup` only once `setupOnNode` has finished.
+	 */
 	async grow(count: number): Promise<void> {
 		this.#target = Math.max(this.#target, count);
-		if (!this.#nodeSetUp && this.#workers.size < count) {
-			await this.#startWorker(true);
+		let missing = count - this.#workers.size;
+		if (missing <= 0) return;
+		const starts: Promise<void>[] = [];
+		if (this.#nodeReady === undefined) {
+			this.#nodeReady = deferred();
+			starts.push(this.#startWorker(true));
+			missing -= 1;
 		}
-		const missing = count - this.#workers.size;
-		await Promise.all(Array.from({ length: Math.max(0, missing) }, () => this.#startWorker(false)));
+		for (let i = 0; i < missing; i++) starts.push(this.#startWorker(false));
+		await Promise.all(starts);
 	}
 
 	/** Stops one idle worker (after its teardown), if there is one. */
@@ -319,7 +331,11 @@ export class StagePool {
 			code: exit.code,
 			signal: exit.signal,
 		});
-		if (!this.#closed && this.#workers.size < this.#target) await this.#startWorker(false);
+		// A worker still retiring after a shrink is not a replacement: without this, a batch
+		// waiting to be retried could find the pool empty once that worker is gone.
+		let staying = 0;
+		for (const other of this.#workers) if (!other.retiring) staying += 1;
+		if (!this.#closed && staying < this.#target) await this.#startWorker(false);
 	}
 
 	async #startWorker(runNodeSetup: boolean): Promise<void> {
@@ -339,14 +355,18 @@ export class StagePool {
 				worker.handle.kill();
 				await worker.handle.exited;
 				this.#workers.delete(worker);
+				// Waiting workers do not retry a node set-up that failed elsewhere.
+				if (error instanceof NodeSetupFailed) throw error.cause;
 			}
 		}
 		const reason = lastError instanceof Error ? lastError.message : String(lastError);
-		throw new CuratorError(
+		const failure = new CuratorError(
 			ErrorCodes.workerFailed,
 			`stage "${this.#label}": worker setup failed after ${numSetupAttempts} attempt(s): ${reason}`,
 			{ cause: lastError },
 		);
+		if (runNodeSetup) this.#nodeReady?.reject(failure);
+		throw failure;
 	}
 
 	#closedError(): CuratorError {
@@ -377,6 +397,7 @@ export class StagePool {
 			calls: 0,
 			setUp: false,
 			busy: 0,
+			retiring: false,
 		};
 		this.#workers.add(worker);
 		return worker;
@@ -398,7 +419,8 @@ export class StagePool {
 				isSource,
 			});
 		}
-		if (runNodeSetup && !this.#nodeSetUp) {
+		const nodeReady = this.#nodeReady;
+		if (nodeReady === undefined || (runNodeSetup && !nodeReady.settled)) {
 			for (const index of stages.keys()) {
 				await handle.request({
 					type: "setupOnNode",
@@ -407,7 +429,13 @@ export class StagePool {
 					worker: metadata,
 				});
 			}
-			this.#nodeSetUp = true;
+			nodeReady?.resolve();
+		} else {
+			try {
+				await nodeReady.promise;
+			} catch (error) {
+				throw new NodeSetupFailed(error);
+			}
 		}
 		for (const index of stages.keys()) {
 			await handle.request({ type: "setup", key: String(index), worker: metadata });
@@ -422,6 +450,7 @@ export class StagePool {
 	}
 
 	async #retire(worker: PoolWorker, reusable = true): Promise<void> {
+		worker.retiring = true;
 		this.#dropSlots(worker);
 		try {
 			if (worker.setUp && worker.handle.exit === undefined) {
@@ -457,4 +486,42 @@ export class StagePool {
 		const { isolation, execArgv, maxMessageBytes } = this.#options;
 		return JSON.stringify([isolation, env, execArgv ?? [], maxMessageBytes ?? 0]);
 	}
+}
+
+/** A worker gave up waiting: `setupOnNode` failed on the worker that ran it. */
+class NodeSetupFailed extends Error {
+	constructor(cause: unknown) {
+		super("setupOnNode failed", { cause });
+	}
+}
+
+interface Deferred {
+	readonly promise: Promise<void>;
+	settled: boolean;
+	resolve(): void;
+	reject(error: unknown): void;
+}
+
+function deferred(): Deferred {
+	let resolve!: () => void;
+	let reject!: (error: unknown) => void;
+	const promise = new Promise<void>((res, rej) => {
+		resolve = res;
+		reject = rej;
+	});
+	// Nobody may be waiting when it fails; the failure is reported by grow().
+	promise.catch(() => {});
+	const result: Deferred = {
+		promise,
+		settled: false,
+		resolve() {
+			result.settled = true;
+			resolve();
+		},
+		reject(error) {
+			result.settled = true;
+			reject(error);
+		},
+	};
+	return result;
 }

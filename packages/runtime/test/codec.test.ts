@@ -1,4 +1,4 @@
-import { Resources } from "@curator/core";
+import { Resources, registerModule } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import {
 	decodeStage,
@@ -8,6 +8,7 @@ import {
 	packTasks,
 	unpackTasks,
 } from "../src/index.ts";
+import { ColumnKind } from "../src/task-columns.ts";
 import { Options, ShoutStage, UnregisteredStage, WordsTask } from "./fixtures/stages.ts";
 
 describe("stage and task codec", () => {
@@ -102,6 +103,77 @@ describe("stage and task codec", () => {
 		expect(() => encodeStage(stage)).toThrow(
 			/field conn\.inner\[0\] cannot travel.*instance of Socketish/,
 		);
+	});
+});
+
+describe("the column layout", () => {
+	function wordsTasks(count: number): WordsTask[] {
+		return Array.from({ length: count }, (_, i) => {
+			const task = new WordsTask({ datasetName: "d", data: [`w${i}`], metadata: { i } });
+			task.taskId = `0_${i}`;
+			return task;
+		});
+	}
+
+	it("packs same-class, same-shape tasks field by field and rebuilds them equal", async () => {
+		const tasks = wordsTasks(3);
+		const perfA = { stage: "A", processTime: 1 };
+		const perfB = { stage: "B", processTime: 2 };
+		tasks.forEach((task, i) => {
+			(task as { stagePerf: unknown[] }).stagePerf = i === 2 ? [perfA] : [perfA, perfB];
+		});
+		const packed = packTasks(tasks);
+		expect(packed.tasks).toEqual([]);
+		expect(packed.columns?.keys).not.toContain("stagePerf");
+		expect(packed.columns?.perf?.table).toHaveLength(2);
+		for (const copies of [
+			await unpackTasks(structuredClone(packed)),
+			await decodeTasks(encodeTasks(tasks)),
+		]) {
+			expect(copies.map((copy) => copy instanceof WordsTask)).toEqual([true, true, true]);
+			expect(copies.map((copy) => ({ ...copy }))).toEqual(tasks.map((task) => ({ ...task })));
+			expect(copies[0]?.stagePerf).not.toBe(copies[1]?.stagePerf);
+		}
+	});
+
+	it("sends a value shared by every task once, and rebuilds empty objects one per task", async () => {
+		const tasks = wordsTasks(3);
+		for (const task of tasks) task.metadata = {};
+		const packed = packTasks(tasks);
+		const kindOf = (key: string) => packed.columns?.kinds[packed.columns.keys.indexOf(key)];
+		expect([kindOf("datasetName"), kindOf("metadata"), kindOf("taskId")]).toEqual([
+			ColumnKind.same,
+			ColumnKind.emptyObject,
+			ColumnKind.perTask,
+		]);
+		const copies = await unpackTasks(structuredClone(packed));
+		expect(copies.map((copy) => [copy.datasetName, copy.metadata, copy.taskId])).toEqual([
+			["d", {}, "0_0"],
+			["d", {}, "0_1"],
+			["d", {}, "0_2"],
+		]);
+		expect(copies[0]?.metadata).not.toBe(copies[1]?.metadata);
+	});
+
+	it("falls back to rows for mixed classes, mixed shapes or fields that need conversion", () => {
+		class Other extends WordsTask {}
+		registerModule(import.meta.url, { Other });
+		const mixedClass = [...wordsTasks(1), new Other({ datasetName: "d", data: [] })];
+		const mixedShape = wordsTasks(2);
+		(mixedShape[1] as WordsTask & { extra?: number }).extra = 1;
+		const converted = wordsTasks(2);
+		(converted[0] as WordsTask).metadata = { opts: new Options() };
+		for (const tasks of [mixedClass, mixedShape, converted]) {
+			const packed = packTasks(tasks);
+			expect(packed.columns).toBeUndefined();
+			expect(packed.tasks).toHaveLength(2);
+		}
+	});
+
+	it("still names the task and field that cannot travel", () => {
+		const tasks = wordsTasks(2);
+		(tasks[1] as WordsTask).metadata = { cb: () => 1 };
+		expect(() => packTasks(tasks)).toThrow(/task 0_1: field metadata\.cb cannot travel/);
 	});
 });
 

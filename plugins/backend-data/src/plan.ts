@@ -13,6 +13,9 @@ import {
 	stageOptionsProblem,
 } from "./options.ts";
 
+/** A batch size from which a stage counts as a barrier: no queue could hold that many tasks. */
+export const BARRIER_BATCH_SIZE = 2 ** 31;
+
 /** How an operator runs: pooled tasks on the shared workers, or an actor pool of its own. */
 export type OperatorKind = "tasks" | "actors";
 
@@ -103,7 +106,9 @@ export function describePlan(plan: ExecutionPlan): string {
 		const queue =
 			op.queue === null
 				? "initial tasks"
-				: `queue <= ${op.queue.maxTasks} tasks / ${op.queue.maxBytes} bytes`;
+				: op.queue.maxBytes === Number.POSITIVE_INFINITY
+					? "unbounded queue (barrier)"
+					: `queue <= ${op.queue.maxTasks} tasks / ${op.queue.maxBytes} bytes`;
 		const pool = plan.pools[op.pool]?.name ?? "?";
 		lines.push(`  ${op.name}: ${op.kind} on ${pool}${fused}, batch ${op.batchSize}, ${queue}`);
 	}
@@ -251,10 +256,15 @@ function planOperator(
 		const maxBatches =
 			own.maxQueuedBatches ?? config.maxQueuedBatches ?? dataDefaults.maxQueuedBatches;
 		const producerBatch = (stages[producer[0] as number] as ProcessingStage).batchSize;
+		// A barrier (one call over the whole input) must hold everything anyway; bounding its
+		// queue would only make the stages before it run one call at a time.
+		const barrier = first.batchSize >= BARRIER_BATCH_SIZE;
 		queue = {
 			maxBatches,
 			maxTasks: maxBatches * Math.max(first.batchSize, producerBatch),
-			maxBytes: own.maxQueuedBytes ?? config.maxQueuedBytes ?? dataDefaults.maxQueuedBytes,
+			maxBytes: barrier
+				? Number.POSITIVE_INFINITY
+				: (own.maxQueuedBytes ?? config.maxQueuedBytes ?? dataDefaults.maxQueuedBytes),
 		};
 	}
 	return {

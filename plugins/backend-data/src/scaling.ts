@@ -19,9 +19,15 @@ export interface PoolLoad {
 /** A change to one pool (by its position). */
 export type ScaleAction = { pool: number; grow: number } | { pool: number; shrink: true };
 
-/** Workers a pool counts against the bound: its live ones, and at least its minimum until done. */
+/**
+ * Workers a pool counts against the bound: its live ones, and at least its
+ * minimum while it has work. A pool still waiting for its first batch (a
+ * barrier stage downstream) reserves nothing, so the pools upstream of it
+ * can use every worker meanwhile.
+ */
 export function committedWorkers(load: PoolLoad): number {
-	return load.done ? load.size : Math.max(load.minWorkers, load.size);
+	if (load.done || (load.inFlight === 0 && load.queuedBatches === 0)) return load.size;
+	return Math.max(load.minWorkers, load.size);
 }
 
 /** Workers the pool's queue depth asks for: enough slots for what runs and waits, within its bounds. */
@@ -34,21 +40,25 @@ export function wantedWorkers(load: PoolLoad): number {
  * Scaling with queue depth, within `maxWorkers` over all pools. A pool whose
  * queue depth asks for more workers than it has grows toward that number as
  * far as the bound allows (a pool with work and no worker starts at least
- * its minimum, which is reserved for it); when the bound is reached, an idle
- * worker of a pool with nothing to do (above its minimum) is stopped to make
- * room.
+ * its minimum, which is reserved for it from then on); when the bound is
+ * reached or passed, an idle worker of a pool with nothing to do (above its
+ * minimum) is stopped to make room.
  */
 export function scaleActions(pools: readonly PoolLoad[], maxWorkers: number): ScaleAction[] {
 	let free = maxWorkers - pools.reduce((sum, load) => sum + committedWorkers(load), 0);
+	let live = pools.reduce((sum, load) => sum + load.size, 0);
 	const actions: ScaleAction[] = [];
 	const shrinking = new Set<number>();
 	pools.forEach((load, pool) => {
 		if (load.done || load.changing || load.queuedBatches === 0) return;
 		const wanted = wantedWorkers(load);
 		const reserved = Math.max(load.size, load.minWorkers);
-		const target = Math.min(wanted, reserved + Math.max(0, free));
+		// Its reservation and the free room, but never more live workers than the bound.
+		const room = Math.min(reserved - load.size + Math.max(0, free), maxWorkers - live);
+		const target = Math.min(wanted, load.size + Math.max(0, room));
 		if (target > load.size) {
-			free -= target - reserved;
+			free -= Math.max(0, target - reserved);
+			live += target - load.size;
 			actions.push({ pool, grow: target });
 			return;
 		}
@@ -59,6 +69,16 @@ export function scaleActions(pools: readonly PoolLoad[], maxWorkers: number): Sc
 			actions.push({ pool: victim, shrink: true });
 		}
 	});
+	// Over the bound (a pool with new work claimed its minimum): stop idle workers elsewhere.
+	for (let over = -free; over > 0; over--) {
+		const victim = pools.findIndex(
+			(other, index) =>
+				isVictim(other, index, -1, shrinking) && !actions.some((action) => action.pool === index),
+		);
+		if (victim === -1) break;
+		shrinking.add(victim);
+		actions.push({ pool: victim, shrink: true });
+	}
 	return actions;
 }
 

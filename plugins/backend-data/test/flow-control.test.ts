@@ -86,8 +86,10 @@ describe("scaling", () => {
 			{ pool: 0, grow: 2 },
 		]);
 		expect(scaleActions([load({ size: 0, queuedBatches: 10 })], 4)).toEqual([{ pool: 0, grow: 4 }]);
-		expect(scaleActions([load({ size: 0, queuedBatches: 10 }), load({ size: 0 })], 2)).toEqual([
+		const waiting = load({ size: 0, queuedBatches: 1 });
+		expect(scaleActions([load({ size: 0, queuedBatches: 10 }), waiting], 2)).toEqual([
 			{ pool: 0, grow: 1 },
+			{ pool: 1, grow: 1 },
 		]);
 	});
 
@@ -108,10 +110,27 @@ describe("scaling", () => {
 		expect(scaleActions([starved, { ...idle, queuedBatches: 1 }], 3)).toEqual([]);
 	});
 
-	it("counts a pool's minimum until it is done", () => {
-		expect(committedWorkers(load({ size: 0, minWorkers: 2 }))).toBe(2);
+	it("counts a pool's minimum while it has work, not before its first batch", () => {
+		expect(committedWorkers(load({ size: 0, minWorkers: 2, queuedBatches: 1 }))).toBe(2);
+		expect(committedWorkers(load({ size: 1, minWorkers: 2, inFlight: 1 }))).toBe(2);
+		expect(committedWorkers(load({ size: 0, minWorkers: 2 }))).toBe(0);
 		expect(committedWorkers(load({ size: 3 }))).toBe(3);
-		expect(committedWorkers(load({ size: 0, minWorkers: 2, done: true }))).toBe(0);
+		expect(committedWorkers(load({ size: 0, minWorkers: 2, done: true, queuedBatches: 1 }))).toBe(
+			0,
+		);
+	});
+
+	it("lets upstream pools use every worker while a barrier pool waits, then makes room for it", () => {
+		const upstream = load({ size: 0, queuedBatches: 10, maxWorkers: 2 });
+		const barrier = load({ size: 0, maxWorkers: 1 });
+		expect(scaleActions([upstream, barrier], 2)).toEqual([{ pool: 0, grow: 2 }]);
+		const upstreamIdle = load({ size: 2, maxWorkers: 2 });
+		const barrierReady = { ...barrier, queuedBatches: 1 };
+		expect(scaleActions([upstreamIdle, barrierReady], 2)).toEqual([{ pool: 0, shrink: true }]);
+		const upstreamShrunk = { ...upstreamIdle, size: 1 };
+		expect(scaleActions([upstreamShrunk, barrierReady], 2)).toEqual([{ pool: 1, grow: 1 }]);
+		const upstreamBusy = { ...upstreamIdle, inFlight: 4 };
+		expect(scaleActions([upstreamBusy, barrierReady], 2)).toEqual([]);
 	});
 });
 

@@ -104,6 +104,20 @@ describe("execution plan", () => {
 		expect(own.operators[1]?.queue?.maxTasks).toBe(7);
 	});
 
+	it("leaves the queue of a barrier stage (one call over its whole input) unbounded, and says so", () => {
+		const p = plan([new SquareStage(), new JournalStage({ batchSize: Number.MAX_SAFE_INTEGER })], {
+			maxQueuedBytes: 1000,
+		});
+		expect(p.operators[1]?.queue?.maxBytes).toBe(Number.POSITIVE_INFINITY);
+		expect(describePlan(p)).toContain("JournalStage: actors on JournalStage, batch");
+		expect(describePlan(p)).toContain("unbounded queue (barrier)");
+		const bounded = plan([new SquareStage(), new JournalStage({ batchSize: 1000 })], {
+			maxQueuedBytes: 1000,
+		});
+		expect(bounded.operators[1]?.queue?.maxBytes).toBe(1000);
+		expect(describePlan(bounded)).not.toContain("barrier");
+	});
+
 	it("describes itself in readable lines", () => {
 		const text = describePlan(
 			plan([new SquareStage(), new SplitStage(), new SumStage(), new JournalStage()]),
