@@ -72,7 +72,7 @@ describe("curator describe and backends", () => {
 	it("describes the demo pipeline", async () => {
 		const { code, stdout } = await cli(["describe", "demo"]);
 		expect(code).toBe(0);
-		expect(stdout.split("\n")[0]).toBe('Pipeline "demo" (10 stages)');
+		expect(stdout.split("\n")[0]).toBe('Pipeline "demo" (11 stages)');
 		const json = JSON.parse((await cli(["describe", "demo", "--json"])).stdout);
 		expect(json.stages.map((s: { name: string }) => s.name)).toEqual([
 			"FilePartitioningStage",

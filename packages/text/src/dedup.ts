@@ -19,7 +19,24 @@ export interface ExactDuplicateFilterOptions extends StageSettings {
 	textField?: string;
 	/** `"run"` (default): one copy per run. `"task"`: one copy per task (no shared state). */
 	scope?: DedupScope;
+	/**
+	 * Column holding hashes already computed by a {@link NormalizedTextHasher}
+	 * upstream (which runs on every worker, unlike this stage); the column is
+	 * consumed: it is not in the output. Default: the stage hashes the text itself.
+	 */
+	hashField?: string;
 }
+
+/** Options of {@link NormalizedTextHasher}. */
+export interface NormalizedTextHasherOptions extends StageSettings {
+	/** Column holding the text. Default `"text"`. */
+	textField?: string;
+	/** Column the hashes are written to. Default {@link DEFAULT_HASH_FIELD}. */
+	hashField?: string;
+}
+
+/** The column {@link NormalizedTextHasher} writes by default. */
+export const DEFAULT_HASH_FIELD = "_normalized_hash";
 
 /** Batch size meaning "every task of the run in one call". */
 export const ALL_TASKS = Number.MAX_SAFE_INTEGER;
@@ -47,6 +64,7 @@ const seenByStage = new WeakMap<ExactDuplicateFilter, Set<string>>();
 export class ExactDuplicateFilter extends ProcessingStage<DocumentBatch, DocumentBatch> {
 	textField: string;
 	scope: DedupScope;
+	hashField: string | undefined;
 
 	constructor(options: ExactDuplicateFilterOptions = {}) {
 		const scope = options.scope ?? "run";
@@ -59,10 +77,11 @@ export class ExactDuplicateFilter extends ProcessingStage<DocumentBatch, Documen
 		super({ ...options, batchSize: options.batchSize ?? (scope === "run" ? ALL_TASKS : 1) });
 		this.textField = options.textField ?? "text";
 		this.scope = scope;
+		this.hashField = options.hashField;
 	}
 
 	override inputs(): StageIO {
-		return { data: [this.textField] };
+		return { data: this.hashField === undefined ? [this.textField] : [this.hashField] };
 	}
 
 	override numWorkers(): number | undefined {
@@ -92,7 +111,37 @@ export class ExactDuplicateFilter extends ProcessingStage<DocumentBatch, Documen
 	}
 }
 
-registerModule(import.meta.url, { ExactDuplicateFilter });
+/**
+ * Adds a column with the hash of each document's normalized text (see
+ * {@link normalizedHash}). Stateless, so it runs on every worker: put it
+ * before an {@link ExactDuplicateFilter} given the same `hashField`, and the
+ * one-worker dedup stage only looks hashes up.
+ */
+export class NormalizedTextHasher extends ProcessingStage<DocumentBatch, DocumentBatch> {
+	textField: string;
+	hashField: string;
+
+	constructor(options: NormalizedTextHasherOptions = {}) {
+		super(options);
+		this.textField = options.textField ?? "text";
+		this.hashField = options.hashField ?? DEFAULT_HASH_FIELD;
+	}
+
+	override inputs(): StageIO {
+		return { data: [this.textField] };
+	}
+
+	override outputs(): StageIO {
+		return { data: [this.textField, this.hashField] };
+	}
+
+	override process(batch: DocumentBatch): DocumentBatch {
+		const hashes = batch.texts(this.textField).map(normalizedHash);
+		return batch.withColumns({ [this.hashField]: hashes });
+	}
+}
+
+registerModule(import.meta.url, { ExactDuplicateFilter, NormalizedTextHasher });
 
 // Module functions, not #private methods: a stage rebuilt in a worker from its
 // prototype and fields has no private brand, so #members would throw there.
@@ -110,19 +159,24 @@ function dedupBatch(
 	batch: DocumentBatch,
 	seen: Set<string>,
 ): DocumentBatch | null {
-	const texts = batch.texts(stage.textField);
-	const keep = new Uint8Array(texts.length);
+	const keys =
+		stage.hashField === undefined
+			? batch.texts(stage.textField).map(normalizedHash)
+			: batch.texts(stage.hashField);
+	const keep = new Uint8Array(keys.length);
 	let kept = 0;
-	for (let i = 0; i < texts.length; i++) {
-		const key = normalizedHash(texts[i] as string);
+	for (let i = 0; i < keys.length; i++) {
+		const key = keys[i] as string;
 		if (seen.has(key)) continue;
 		seen.add(key);
 		keep[i] = 1;
 		kept += 1;
 	}
-	stage.logMetric("duplicatesRemoved", texts.length - kept);
+	stage.logMetric("duplicatesRemoved", keys.length - kept);
 	if (kept === 0) return null;
-	return batch.filter(keep);
+	const survivors = batch.filter(keep);
+	if (stage.hashField !== undefined) delete survivors.data[stage.hashField];
+	return survivors;
 }
 
 /** Lower case, whitespace runs collapsed to one space, trimmed. */

@@ -1,8 +1,14 @@
-export type { DedupScope, ExactDuplicateFilterOptions } from "./dedup.ts";
+export type {
+	DedupScope,
+	ExactDuplicateFilterOptions,
+	NormalizedTextHasherOptions,
+} from "./dedup.ts";
 export {
 	ALL_TASKS,
 	compareTaskIds,
+	DEFAULT_HASH_FIELD,
 	ExactDuplicateFilter,
+	NormalizedTextHasher,
 	normalizedHash,
 	normalizeText,
 } from "./dedup.ts";

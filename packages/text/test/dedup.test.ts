@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import {
 	ALL_TASKS,
 	compareTaskIds,
+	DEFAULT_HASH_FIELD,
 	type DocumentBatch,
 	ExactDuplicateFilter,
+	NormalizedTextHasher,
 	normalizedHash,
 } from "../src/index.ts";
 import { batchOf, rebuild } from "./helpers.ts";
@@ -57,6 +59,26 @@ describe("ExactDuplicateFilter", () => {
 		const stage = new ExactDuplicateFilter({ scope: "task" });
 		const out = await stage.processBatch([batchOf(["x", "x"], "1"), batchOf(["x"], "2")]);
 		expect(ids(out)).toEqual([["d0"], ["d0"]]);
+	});
+
+	it("looks up hashes computed upstream by NormalizedTextHasher, and drops their column", async () => {
+		const batches = () => [batchOf(["x", "y", "X "], "f_0_2"), batchOf(["y", "z"], "f_0_10")];
+		const hasher = new NormalizedTextHasher();
+		const hashed = await hasher.processBatch(batches());
+		expect((hashed[0] as DocumentBatch).data[DEFAULT_HASH_FIELD]).toEqual(
+			["x", "y", "X "].map(normalizedHash),
+		);
+		const withHashes = rebuild(new ExactDuplicateFilter({ hashField: DEFAULT_HASH_FIELD }));
+		expect(withHashes.inputs()).toEqual({ data: [DEFAULT_HASH_FIELD] });
+		withHashes.setup();
+		const out = await withHashes.processBatch(hashed as DocumentBatch[]);
+		const plain = new ExactDuplicateFilter();
+		plain.setup();
+		expect(ids(out)).toEqual(ids(await plain.processBatch(batches())));
+		expect(ids(out)).toEqual([["d0", "d1"], ["d1"]]);
+		for (const batch of out) {
+			expect((batch as DocumentBatch).columnNames).not.toContain(DEFAULT_HASH_FIELD);
+		}
 	});
 
 	it("orders task ids segment by segment, numbers by value", () => {

@@ -3,9 +3,11 @@ import { fileURLToPath } from "node:url";
 import { Pipeline } from "@curator/core";
 import {
 	type BuiltinFilterSpec,
+	DEFAULT_HASH_FIELD,
 	ExactDuplicateFilter,
 	JsonlReader,
 	JsonlWriter,
+	NormalizedTextHasher,
 	ScoreFilter,
 } from "@curator/text";
 
@@ -43,7 +45,8 @@ export function sampleDir(): string {
 /**
  * The demo text-curation pipeline: read JSONL (default: the embedded
  * sample), the heuristic filters of {@link demoFilters}, exact duplicate
- * removal, and JSONL files in `output`.
+ * removal (hashes computed in parallel, looked up by one worker), and JSONL
+ * files in `output`.
  */
 export function createDemoPipeline(options: PipelineOptions): Pipeline {
 	const batch = options.batchSize === undefined ? {} : { batchSize: options.batchSize };
@@ -53,7 +56,9 @@ export function createDemoPipeline(options: PipelineOptions): Pipeline {
 		stages: [
 			new JsonlReader({ paths: options.input ?? sampleDir() }),
 			...demoFilters.map((spec) => new ScoreFilter(spec, batch)),
-			new ExactDuplicateFilter(),
+			// Hashing runs on every worker; the one-worker dedup stage then only looks hashes up.
+			new NormalizedTextHasher(batch),
+			new ExactDuplicateFilter({ hashField: DEFAULT_HASH_FIELD }),
 			new JsonlWriter({ path: options.output, ...batch }),
 		],
 	});
