@@ -33,7 +33,7 @@ type BatchInit = Omit<TaskInit<DocumentColumns>, "data">;
 export class DocumentBatch extends Task<DocumentColumns> {
 	/** Number of documents (rows). */
 	override get numItems(): number {
-		for (const column of Object.values(this.data)) return column.length;
+		for (const name in this.data) return (this.data[name] as Column).length;
 		return 0;
 	}
 
@@ -84,7 +84,8 @@ export class DocumentBatch extends Task<DocumentColumns> {
 		const names = this.columnNames;
 		const columns = names.map((name) => this.data[name] as Column);
 		const rows: DocumentRow[] = [];
-		for (let i = 0; i < this.numItems; i++) {
+		const count = this.numItems;
+		for (let i = 0; i < count; i++) {
 			const row: DocumentRow = {};
 			for (let c = 0; c < names.length; c++) row[names[c] as string] = (columns[c] as Column)[i];
 			rows.push(row);
@@ -95,7 +96,8 @@ export class DocumentBatch extends Task<DocumentColumns> {
 	/** A batch with the rows whose `keep` entry is truthy; same dataset and metadata. */
 	filter(keep: ArrayLike<boolean | number>): DocumentBatch {
 		const indexes: number[] = [];
-		for (let i = 0; i < this.numItems; i++) if (keep[i]) indexes.push(i);
+		const count = this.numItems;
+		for (let i = 0; i < count; i++) if (keep[i]) indexes.push(i);
 		const data: DocumentColumns = {};
 		for (const [name, column] of Object.entries(this.data)) data[name] = take(column, indexes);
 		return this.derive(data);

@@ -68,7 +68,7 @@ export class ScoreFilter extends ProcessingStage<DocumentBatch, DocumentBatch> {
 		this.logMetric("dropped", texts.length - kept);
 		if (kept === 0) return null;
 		const scored = this.keepScores ? batch.withColumns({ [this.scoreField]: scores }) : batch;
-		return kept === texts.length && this.keepScores ? scored : scored.filter(keep);
+		return kept === texts.length ? scored : scored.filter(keep);
 	}
 }
 
