@@ -24,7 +24,7 @@ describe("curator --json", () => {
 		);
 		expect(report).toMatchObject({ pipeline: "demo", backend: "local", ok: true, failures: [] });
 		expect(report.wallTimeS).toBeGreaterThan(0);
-		expect(report.stages).toHaveLength(10);
+		expect(report.stages).toHaveLength(11);
 		for (const stage of report.stages) {
 			expect(Object.keys(stage).sort()).toEqual(
 				[
