@@ -1,4 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CuratorError, ErrorCodes, type Logger, silentLogger } from "@curator/core";
@@ -102,7 +104,7 @@ export class WorkerHandle {
 		this.isolation = options.isolation;
 		this.#baseLogger = options.logger ?? silentLogger;
 		this.#logger = this.#baseLogger.child({ workerId: options.workerId });
-		const env: Record<string, string> = { ...(options.env ?? {}) };
+		const env: Record<string, string> = { ...compileCacheEnv(), ...(options.env ?? {}) };
 		if (options.maxMessageBytes !== undefined) {
 			env.CURATOR_MAX_MESSAGE_BYTES = String(options.maxMessageBytes);
 		}
@@ -240,4 +242,17 @@ function transferList(payload: unknown): ArrayBuffer[] {
 	const { buffer } = payload;
 	const whole = payload.byteOffset === 0 && payload.byteLength === buffer.byteLength;
 	return whole && buffer instanceof ArrayBuffer ? [buffer] : [];
+}
+
+/**
+ * Lets workers reuse V8's compiled code (and stripped TypeScript) across
+ * starts: a worker loading the framework and a user's `.ts` stage module
+ * starts in about half the time once the cache is warm. Node's own default
+ * folder is used; setting `NODE_COMPILE_CACHE` or `NODE_DISABLE_COMPILE_CACHE`
+ * overrides this.
+ */
+export function compileCacheEnv(): Record<string, string> {
+	if (process.env.NODE_COMPILE_CACHE !== undefined) return {};
+	if (process.env.NODE_DISABLE_COMPILE_CACHE !== undefined) return {};
+	return { NODE_COMPILE_CACHE: join(tmpdir(), "node-compile-cache") };
 }

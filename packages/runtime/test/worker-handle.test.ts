@@ -179,3 +179,25 @@ describe("worker host limits", () => {
 		).rejects.toThrow(/over the limit of 16/);
 	});
 });
+
+describe("worker compile cache", () => {
+	const saved = { ...process.env };
+	afterEach(() => {
+		for (const key of ["NODE_COMPILE_CACHE", "NODE_DISABLE_COMPILE_CACHE"]) {
+			if (saved[key] === undefined) delete process.env[key];
+			else process.env[key] = saved[key];
+		}
+	});
+
+	it("gives workers Node's compile cache unless the user chose otherwise", async () => {
+		const { compileCacheEnv } = await import("../src/worker-handle.ts");
+		delete process.env.NODE_COMPILE_CACHE;
+		delete process.env.NODE_DISABLE_COMPILE_CACHE;
+		expect(compileCacheEnv()).toEqual({ NODE_COMPILE_CACHE: join(tmpdir(), "node-compile-cache") });
+		process.env.NODE_DISABLE_COMPILE_CACHE = "1";
+		expect(compileCacheEnv()).toEqual({});
+		delete process.env.NODE_DISABLE_COMPILE_CACHE;
+		process.env.NODE_COMPILE_CACHE = "/somewhere/else";
+		expect(compileCacheEnv()).toEqual({});
+	});
+});
