@@ -7,9 +7,15 @@ import {
 	type ProcessingStage,
 } from "@curator/core";
 
-/** CPU cores and NVIDIA GPUs of this machine (GPUs through `nvidia-smi`; none when it is absent). */
+let gpuMemoriesGb: number[] | undefined;
+
+/**
+ * CPU cores and NVIDIA GPUs of this machine (GPUs through `nvidia-smi`, asked
+ * once per process; none when it is absent).
+ */
 export function detectMachine(): MachineResources {
-	const gpus = detectGpuMemoriesGb();
+	gpuMemoriesGb ??= detectGpuMemoriesGb();
+	const gpus = gpuMemoriesGb;
 	const machine: MachineResources = { cpus: availableParallelism(), gpus: gpus.length };
 	if (gpus.length > 0) machine.gpuMemoryGb = Math.min(...gpus);
 	return machine;
