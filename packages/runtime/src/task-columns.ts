@@ -148,8 +148,9 @@ function isEmptyPlainObject(value: unknown): boolean {
 	if (typeof value !== "object" || value === null) return false;
 	const proto = Object.getPrototypeOf(value);
 	if (proto !== Object.prototype) return false;
+	// Symbol keys are not checked: structured cloning drops them too.
 	for (const key in value) if (Object.hasOwn(value, key)) return false;
-	return Object.getOwnPropertySymbols(value).length === 0;
+	return true;
 }
 
 function sameKeys(task: Record<string, unknown>, keys: readonly string[]): boolean {
