@@ -104,7 +104,7 @@ export function packTasks(tasks: readonly Task[]): PortableBatch {
 		modules.add(ref.module);
 		const needsConversion = (value: unknown, key: string, task: object) =>
 			convert(value, key, task as Task, modules) !== value;
-		const columns = columnsOf(tasks, 0, needsConversion);
+		const columns = columnsOf(tasks, needsConversion);
 		if (columns !== undefined) return { modules: [...modules], classes: [ref], tasks: [], columns };
 	}
 	return packRows(tasks);
@@ -164,7 +164,7 @@ export async function unpackTasks(batch: PortableBatch): Promise<Task[]> {
 	const prototypes = batch.classes.map((ref) => classFor(ref).prototype as object);
 	const { columns } = batch;
 	if (columns !== undefined) {
-		return tasksFromColumns(columns, prototypes[columns.classIndex] as object) as Task[];
+		return tasksFromColumns(columns, prototypes[0] as object) as Task[];
 	}
 	return (batch.tasks as PortableTask[]).map(([index, plain, fields]) => {
 		const task = Object.create(prototypes[index] as object) as Record<string, unknown>;

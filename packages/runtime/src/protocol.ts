@@ -146,6 +146,6 @@ function isPortableBatch(value: unknown): boolean {
 		Array.isArray(batch.modules) &&
 		Array.isArray(batch.classes) &&
 		Array.isArray(batch.tasks) &&
-		(batch.columns === undefined || isTaskColumns(batch.columns))
+		(batch.columns === undefined || (batch.classes.length === 1 && isTaskColumns(batch.columns)))
 	);
 }

@@ -104,8 +104,10 @@ export class StagePool {
 	readonly #idle: PoolWorker[] = [];
 	readonly #waiting: ((worker: PoolWorker) => void)[] = [];
 	#nextSlot = 0;
-	/** Settles when `setupOnNode` has run on this node (rejects when it never could). */
-	#nodeReady: Deferred | undefined;
+	/** Resolves once `setupOnNode` has run on this node; rejects when it never could. */
+	readonly #nodeReady = Promise.withResolvers<void>();
+	#nodeSetupStarted = false;
+	#nodeSetUp = false;
 	#closed = false;
 	#killed = false;
 	#target = 0;
@@ -117,6 +119,8 @@ export class StagePool {
 		this.#stageBytes = options.stages.map((stage) => encodeStage(stage));
 		this.#label = options.stages.map((s) => s.name).join("+");
 		options.context.signal.addEventListener("abort", () => this.kill(), { once: true });
+		// Nobody may be waiting when node set-up fails; grow() reports the failure.
+		this.#nodeReady.promise.catch(() => {});
 	}
 
 	/** Workers alive (busy or idle). */
@@ -139,8 +143,8 @@ export class StagePool {
 		let missing = count - this.#workers.size;
 		if (missing <= 0) return;
 		const starts: Promise<void>[] = [];
-		if (this.#nodeReady === undefined) {
-			this.#nodeReady = deferred();
+		if (!this.#nodeSetupStarted) {
+			this.#nodeSetupStarted = true;
 			starts.push(this.#startWorker(true));
 			missing -= 1;
 		}
@@ -365,7 +369,7 @@ export class StagePool {
 			`stage "${this.#label}": worker setup failed after ${numSetupAttempts} attempt(s): ${reason}`,
 			{ cause: lastError },
 		);
-		if (runNodeSetup) this.#nodeReady?.reject(failure);
+		if (runNodeSetup) this.#nodeReady.reject(failure);
 		throw failure;
 	}
 
@@ -419,8 +423,7 @@ export class StagePool {
 				isSource,
 			});
 		}
-		const nodeReady = this.#nodeReady;
-		if (nodeReady === undefined || (runNodeSetup && !nodeReady.settled)) {
+		if (runNodeSetup && !this.#nodeSetUp) {
 			for (const index of stages.keys()) {
 				await handle.request({
 					type: "setupOnNode",
@@ -429,10 +432,11 @@ export class StagePool {
 					worker: metadata,
 				});
 			}
-			nodeReady?.resolve();
+			this.#nodeSetUp = true;
+			this.#nodeReady.resolve();
 		} else {
 			try {
-				await nodeReady.promise;
+				await this.#nodeReady.promise;
 			} catch (error) {
 				throw new NodeSetupFailed(error);
 			}
@@ -493,35 +497,4 @@ class NodeSetupFailed extends Error {
 	constructor(cause: unknown) {
 		super("setupOnNode failed", { cause });
 	}
-}
-
-interface Deferred {
-	readonly promise: Promise<void>;
-	settled: boolean;
-	resolve(): void;
-	reject(error: unknown): void;
-}
-
-function deferred(): Deferred {
-	let resolve!: () => void;
-	let reject!: (error: unknown) => void;
-	const promise = new Promise<void>((res, rej) => {
-		resolve = res;
-		reject = rej;
-	});
-	// Nobody may be waiting when it fails; the failure is reported by grow().
-	promise.catch(() => {});
-	const result: Deferred = {
-		promise,
-		settled: false,
-		resolve() {
-			result.settled = true;
-			resolve();
-		},
-		reject(error) {
-			result.settled = true;
-			reject(error);
-		},
-	};
-	return result;
 }

@@ -20,9 +20,8 @@ export interface PerfColumn {
  */
 export const ColumnKind = { perTask: 0, same: 1, emptyObject: 2 } as const;
 
-/** Tasks of one class, field by field. */
+/** Tasks of one class (the batch's only class), field by field. */
 export interface TaskColumns {
-	classIndex: number;
 	count: number;
 	/** Field names, in the tasks' own key order (without `stagePerf`). */
 	keys: string[];
@@ -43,7 +42,6 @@ const PERF_KEY = "stagePerf";
  */
 export function columnsOf(
 	tasks: readonly object[],
-	classIndex: number,
 	needsConversion: (value: unknown, key: string, task: object) => boolean,
 ): TaskColumns | undefined {
 	const first = tasks[0];
@@ -67,7 +65,7 @@ export function columnsOf(
 	}
 	const kinds = values.map(kindOf);
 	const stored = values.map((column, k) => storedColumn(column, kinds[k] as number));
-	const columns: TaskColumns = { classIndex, count: tasks.length, keys, kinds, values: stored };
+	const columns: TaskColumns = { count: tasks.length, keys, kinds, values: stored };
 	if (hasPerf) {
 		const perf = perfColumnOf(tasks as readonly Record<string, unknown>[]);
 		if (perf === undefined) return undefined;
@@ -103,7 +101,6 @@ export function isTaskColumns(value: unknown): value is TaskColumns {
 	if (typeof value !== "object" || value === null) return false;
 	const c = value as Partial<TaskColumns>;
 	return (
-		Number.isInteger(c.classIndex) &&
 		Number.isInteger(c.count) &&
 		Array.isArray(c.keys) &&
 		Array.isArray(c.values) &&

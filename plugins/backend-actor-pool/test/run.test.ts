@@ -6,7 +6,7 @@ import { childProcessesOf } from "@curator/conformance";
 import { Pipeline, type Task } from "@curator/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ActorPoolExecutor } from "../src/index.ts";
-import { FailingSetupStage, MathStage, numbers } from "./fixtures/stages.ts";
+import { FailingNodeSetupStage, FailingSetupStage, MathStage, numbers } from "./fixtures/stages.ts";
 
 const machine = { cpus: 2, gpus: 0 };
 let dir = "";
@@ -66,6 +66,21 @@ describe.each(["process", "thread"] as const)("ActorPoolExecutor (%s isolation)"
 		await expect(run).rejects.toThrow(
 			/stage "FailingSetupStage": worker setup failed after 2 attempt\(s\): no model here/,
 		);
+	});
+
+	it("when setupOnNode keeps failing, the workers started beside it never run setup", async () => {
+		const journal = join(dir, `journal-node-${isolation}`);
+		const stage = new FailingNodeSetupStage();
+		stage.journal = journal;
+		const run = new Pipeline({ name: "p", stages: [stage] }).run(
+			new ActorPoolExecutor({ isolation, machine, numSetupAttempts: 2 }),
+			numbers([1], [2], [3], [4]),
+		);
+		await expect(run).rejects.toThrow(
+			/stage "FailingNodeSetupStage": worker setup failed after 2 attempt\(s\): no shared model/,
+		);
+		const lines = (await readFile(journal, "utf8")).trim().split("\n");
+		expect(lines).toEqual(["setupOnNode", "setupOnNode"]);
 	});
 });
 

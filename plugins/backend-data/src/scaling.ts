@@ -69,16 +69,6 @@ export function scaleActions(pools: readonly PoolLoad[], maxWorkers: number): Sc
 			actions.push({ pool: victim, shrink: true });
 		}
 	});
-	// Over the bound (a pool with new work claimed its minimum): stop idle workers elsewhere.
-	for (let over = -free; over > 0; over--) {
-		const victim = pools.findIndex(
-			(other, index) =>
-				isVictim(other, index, -1, shrinking) && !actions.some((action) => action.pool === index),
-		);
-		if (victim === -1) break;
-		shrinking.add(victim);
-		actions.push({ pool: victim, shrink: true });
-	}
 	return actions;
 }
 
