@@ -12,8 +12,9 @@ import {
 	StagePool,
 	WorkerCache,
 } from "@curator/runtime";
+import { fuseStages } from "./fusion.ts";
 import { type ActorPoolConfig, actorPoolDefaults } from "./options.ts";
-import { planPool } from "./sizing.ts";
+import { planGroup, planPool } from "./sizing.ts";
 
 /** Capabilities of the actor-pool backend. */
 export const actorPoolSupports = {
@@ -51,15 +52,27 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		context.signal.addEventListener("abort", killCache, { once: true });
 		try {
 			let tasks = initialTasks;
-			for (const [index, stage] of stages.entries()) {
+			let index = 0;
+			for (const group of fuseStages(stages, this.config)) {
 				context.throwIfAborted();
-				const batches = chunk(tasks, stage.batchSize);
-				const plan = planPool(stage, machine, batches.length, this.config.maxWorkersPerStage);
+				const first = group[0] as ProcessingStage;
+				const batches = chunk(tasks, first.batchSize);
+				const plan = planGroup(group, machine, batches.length, this.config.maxWorkersPerStage);
 				const workers = batches.length === 0 ? 0 : plan.workers;
-				context.emit({ type: "stage:start", stage: stage.name, index, workers });
+				const indexes = group.map(() => index++);
+				for (const [i, stage] of group.entries()) {
+					context.emit({
+						type: "stage:start",
+						stage: stage.name,
+						index: indexes[i] as number,
+						workers,
+					});
+				}
 				tasks =
-					batches.length === 0 ? [] : await this.#runStage(stage, batches, plan, context, cache);
-				context.emit({ type: "stage:end", stage: stage.name, index });
+					batches.length === 0 ? [] : await this.#runStages(group, batches, plan, context, cache);
+				for (const [i, stage] of group.entries()) {
+					context.emit({ type: "stage:end", stage: stage.name, index: indexes[i] as number });
+				}
 			}
 			return tasks;
 		} finally {
@@ -69,16 +82,17 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		}
 	}
 
-	async #runStage(
-		stage: ProcessingStage,
+	async #runStages(
+		group: ProcessingStage[],
 		batches: Task[][],
 		plan: ReturnType<typeof planPool>,
 		context: ExecutionContext,
 		cache: WorkerCache,
 	): Promise<Task[]> {
+		const stage = group[0] as ProcessingStage;
 		const pool = new StagePool({
 			cache,
-			stages: [stage],
+			stages: group,
 			isolation: this.config.isolation ?? actorPoolDefaults.isolation,
 			node: { nodeId: hostname() },
 			context,
@@ -93,12 +107,13 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				? {}
 				: { execArgv: [`--max-old-space-size=${this.config.workerMaxHeapMb}`] }),
 		});
-		const log = context.logger.child({ stage: stage.name });
+		const log = context.logger.child({ stage: group.map((s) => s.name).join("+") });
 		try {
 			await pool.grow(plan.workers);
 			log.info({ workers: pool.size, batches: batches.length }, "stage started");
 			const inFlight = pool.size * (this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker);
-			const outcomes = await dispatch(pool, batches, inFlight, (outcome, batch) => {
+			const rebatch = group.length > 1;
+			const outcomes = await dispatch(pool, batches, inFlight, rebatch, (outcome, batch) => {
 				for (const stats of outcome.stats) {
 					context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
 				}
@@ -142,6 +157,7 @@ async function dispatch(
 	pool: StagePool,
 	batches: Task[][],
 	inFlight: number,
+	rebatch: boolean,
 	onDone: (outcome: BatchOutcome, batch: Task[]) => void,
 ): Promise<BatchOutcome[]> {
 	const outcomes: BatchOutcome[] = new Array(batches.length);
@@ -152,7 +168,7 @@ async function dispatch(
 			const index = next++;
 			const batch = batches[index] as Task[];
 			try {
-				const outcome = await pool.process(batch);
+				const outcome = await pool.process(batch, rebatch ? { rebatch } : {});
 				outcomes[index] = outcome;
 				onDone(outcome, batch);
 			} catch (error) {

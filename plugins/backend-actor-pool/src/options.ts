@@ -1,14 +1,20 @@
 import type { ExecutorConfig, MachineResources } from "@curator/core";
 import type { Isolation } from "@curator/runtime";
 
-/** Per-stage options of the actor-pool backend (`stage.with({ backend: { actorPool: {...} } })`). */
-export interface ActorPoolStageOptions {
+/** Fault rules, set per stage or for the whole executor. */
+export interface ActorPoolFaultOptions {
 	/** Attempts per batch when its worker dies (1 = no retry). */
 	numRunAttempts?: number;
 	/** Attempts to set a worker up. */
 	numSetupAttempts?: number;
 	/** Record failed tasks and go on instead of failing the run. */
 	ignoreFailures?: boolean;
+}
+
+/** Per-stage options of the actor-pool backend (`stage.with({ backend: { actorPool: {...} } })`). */
+export interface ActorPoolStageOptions extends ActorPoolFaultOptions {
+	/** Whether the stage may share a pool with its stateless neighbours (default `true`). */
+	fuse?: boolean;
 }
 
 declare module "@curator/core" {
@@ -18,7 +24,7 @@ declare module "@curator/core" {
 }
 
 /** Settings of {@link ActorPoolExecutor}. */
-export interface ActorPoolConfig extends ExecutorConfig, ActorPoolStageOptions {
+export interface ActorPoolConfig extends ExecutorConfig, ActorPoolFaultOptions {
 	/** Child processes (default, crash isolation) or worker threads. */
 	isolation?: Isolation;
 	/** Upper bound of workers per stage. */
@@ -32,6 +38,11 @@ export interface ActorPoolConfig extends ExecutorConfig, ActorPoolStageOptions {
 	 * worker while the current one runs, so no worker idles during a round trip.
 	 */
 	slotsPerWorker?: number;
+	/**
+	 * Run consecutive stateless stages in one pool, one worker call per batch
+	 * through all of them (default `true`). See {@link fuseStages}.
+	 */
+	fuseStages?: boolean;
 	/** What the machine offers; detected when omitted. */
 	machine?: MachineResources;
 }
@@ -43,4 +54,5 @@ export const actorPoolDefaults = {
 	numSetupAttempts: 2,
 	ignoreFailures: false,
 	slotsPerWorker: 2,
+	fuseStages: true,
 } as const;

@@ -40,3 +40,19 @@ export function planPool(
 			gpus > 0 ? { CUDA_VISIBLE_DEVICES: gpuIndexes(slot).join(",") } : {},
 	};
 }
+
+/**
+ * The plan of a fused group of stages (see `fuseStages`): the first stage's
+ * plan, with no more workers than any stage of the group would get alone.
+ */
+export function planGroup(
+	group: readonly ProcessingStage[],
+	machine: MachineResources,
+	batches: number,
+	maxWorkersPerStage: number | undefined,
+): PoolPlan {
+	const plans = group.map((stage) => planPool(stage, machine, batches, maxWorkersPerStage));
+	const first = plans[0];
+	if (first === undefined) throw new RangeError("a group has at least one stage");
+	return { ...first, workers: Math.min(...plans.map((plan) => plan.workers)) };
+}
