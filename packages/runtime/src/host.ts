@@ -17,6 +17,7 @@ import {
 } from "./codec.ts";
 import {
 	type BatchPayload,
+	type BatchReply,
 	DEFAULT_MAX_MESSAGE_BYTES,
 	type HostMessage,
 	type HostRequest,
@@ -110,7 +111,12 @@ export class WorkerHost {
 			case "process": {
 				const input = "payloads" in request ? request.payloads : request.payload;
 				const options = { rebatch: request.rebatch === true, split: request.split === true };
-				const run = this.#queue.then(() => this.#process(request.keys, input, options));
+				const sizes = request.batches;
+				const run = this.#queue.then(() =>
+					sizes === undefined
+						? this.#process(request.keys, input, options)
+						: this.#processEach(request.keys, input, sizes, options.rebatch),
+				);
 				this.#queue = run.catch(() => {});
 				return run;
 			}
@@ -132,9 +138,69 @@ export class WorkerHost {
 		{ rebatch, split }: { rebatch: boolean; split: boolean },
 	): Promise<Reply> {
 		const asBytes = !isPortable(input);
-		let tasks: Task[] = await readInput(input);
 		const stats: StageCallStats[] = [];
-		const inputBytes = byteLengthOf(input);
+		const tasks = await this.#runChain(
+			keys,
+			await readInput(input),
+			byteLengthOf(input),
+			rebatch,
+			stats,
+		);
+		if (split) {
+			const payloads = tasks.map((task) => encodeTasks([task]));
+			const refs = tasks.map((task) => ({ taskId: task.taskId, numItems: task.numItems }));
+			return { payloads, tasks: refs, stats };
+		}
+		return { payload: asBytes ? encodeTasks(tasks) : packTasks(tasks), stats };
+	}
+
+	/**
+	 * Runs several batches, sent back to back in one payload, each on its own:
+	 * a batch whose stage throws gets its error, and the others go on.
+	 */
+	async #processEach(
+		keys: string[],
+		input: BatchPayload | Uint8Array[],
+		sizes: number[],
+		rebatch: boolean,
+	): Promise<Reply> {
+		const tasks = await readInput(input);
+		const total = sizes.reduce((sum, size) => sum + size, 0);
+		if (total !== tasks.length) {
+			throw new CuratorError(
+				ErrorCodes.protocol,
+				`batches of ${total} tasks in all, but the payload holds ${tasks.length}`,
+			);
+		}
+		const bytesPerTask = tasks.length === 0 ? 0 : byteLengthOf(input) / tasks.length;
+		const outputs: Task[] = [];
+		const batches: BatchReply[] = [];
+		let start = 0;
+		for (const size of sizes) {
+			const batch = tasks.slice(start, (start += size));
+			const stats: StageCallStats[] = [];
+			try {
+				const bytes = Math.round(bytesPerTask * size);
+				const out = await this.#runChain(keys, batch, bytes, rebatch, stats);
+				for (const task of out) outputs.push(task);
+				batches.push({ outputs: out.length, stats });
+			} catch (error) {
+				batches.push({ outputs: 0, stats, error: toWireError(error) });
+			}
+		}
+		const payload = isPortable(input) ? packTasks(outputs) : encodeTasks(outputs);
+		return { payload, batches };
+	}
+
+	/** One batch through the stages `keys`; appends one stats entry per stage call. */
+	async #runChain(
+		keys: string[],
+		input: Task[],
+		inputBytes: number,
+		rebatch: boolean,
+		stats: StageCallStats[],
+	): Promise<Task[]> {
+		let tasks = input;
 		for (const [index, key] of keys.entries()) {
 			const hosted = this.#get(key);
 			const inputSizeBytes = index === 0 ? inputBytes : 0;
@@ -151,12 +217,7 @@ export class WorkerHost {
 			}
 			if (tasks.length === 0) break;
 		}
-		if (split) {
-			const payloads = tasks.map((task) => encodeTasks([task]));
-			const refs = tasks.map((task) => ({ taskId: task.taskId, numItems: task.numItems }));
-			return { payloads, tasks: refs, stats };
-		}
-		return { payload: asBytes ? encodeTasks(tasks) : packTasks(tasks), stats };
+		return tasks;
 	}
 
 	/** One adapter call; appends its stats. */

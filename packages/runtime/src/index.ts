@@ -17,6 +17,7 @@ export { assertFitsMachine, detectMachine } from "./machine.ts";
 export { fromPortable, rebuildInstance, toPortable } from "./portable.ts";
 export type {
 	BatchPayload,
+	BatchReply,
 	HostCommand,
 	HostMessage,
 	HostRequest,

@@ -33,6 +33,13 @@ export type HostRequest =
 			 * that cannot decode tasks (another language) can still route them.
 			 */
 			split?: boolean;
+			/**
+			 * When present, `payload` holds several batches back to back, of these
+			 * sizes. Each runs on its own (its own stage calls, stats and error),
+			 * and the reply carries their outputs back to back, described by
+			 * `batches`. One message instead of one per batch, for small batches.
+			 */
+			batches?: number[];
 	  } & (
 			| { payload: BatchPayload }
 			| {
@@ -75,6 +82,15 @@ export interface TaskRef {
 	numItems: number;
 }
 
+/** What one batch of a multi-batch `process` request gave. */
+export interface BatchReply {
+	/** Its outputs, next in the reply's payload. */
+	outputs: number;
+	stats: StageCallStats[];
+	/** Why it failed (a stage threw); it then has no outputs. */
+	error?: WireError;
+}
+
 /** What a worker host sends back: replies to requests, and log records at any time. */
 export type HostMessage =
 	| {
@@ -86,6 +102,8 @@ export type HostMessage =
 			payloads?: Uint8Array[];
 			tasks?: TaskRef[];
 			stats?: StageCallStats[];
+			/** Multi-batch replies: one entry per batch of the request, in order. */
+			batches?: BatchReply[];
 	  }
 	| { v: 1; id: number; type: "error"; error: WireError }
 	| {
@@ -128,7 +146,15 @@ export function requestProblem(message: unknown, maxBytes: number): string | und
 }
 
 function payloadsProblem(m: Record<string, unknown>, maxBytes: number): string | undefined {
-	const { payload, payloads } = m;
+	const { payload, payloads, batches } = m;
+	if (batches !== undefined) {
+		if (!Array.isArray(batches) || !batches.every((n) => Number.isInteger(n) && n >= 0)) {
+			return "batches must be a list of batch sizes";
+		}
+		if (payloads !== undefined || m.split === true) {
+			return "batches combines with neither payloads nor split";
+		}
+	}
 	if (payloads === undefined) return payload === undefined ? "process needs a payload" : undefined;
 	if (payload !== undefined) return "process takes payload or payloads, not both";
 	if (!Array.isArray(payloads) || !payloads.every((p) => p instanceof Uint8Array)) {

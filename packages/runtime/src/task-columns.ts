@@ -57,7 +57,12 @@ export function columnsOf(
 		for (let k = 0; k < keys.length; k++) {
 			const key = keys[k] as string;
 			const value = task[key];
-			if (typeof value === "object" && value !== null && needsConversion(value, key, task)) {
+			if (
+				typeof value === "object" &&
+				value !== null &&
+				!isEmptyPlainObject(value) &&
+				needsConversion(value, key, task)
+			) {
 				return undefined;
 			}
 			(values[k] as unknown[])[i] = value;

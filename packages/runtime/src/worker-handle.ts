@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import { CuratorError, ErrorCodes, type Logger, silentLogger } from "@curator/core";
 import type {
 	BatchPayload,
+	BatchReply,
 	HostCommand,
 	HostMessage,
 	StageCallStats,
@@ -66,6 +67,8 @@ export class WorkerCrashError extends CuratorError {
 export interface HostReply {
 	payload?: BatchPayload;
 	stats?: StageCallStats[];
+	/** Multi-batch requests: what each batch gave, in order. */
+	batches?: BatchReply[];
 }
 
 interface Pending {
@@ -230,6 +233,7 @@ export class WorkerHandle {
 			const reply: HostReply = {};
 			if (message.payload !== undefined) reply.payload = message.payload;
 			if (message.stats !== undefined) reply.stats = message.stats;
+			if (message.batches !== undefined) reply.batches = message.batches;
 			pending.resolve(reply);
 		} else {
 			pending.reject(new WorkerRequestError(message.error));

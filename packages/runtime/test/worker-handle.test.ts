@@ -109,6 +109,72 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 		expect((await readBatch(reply.payload!)).length).toBe(1);
 	});
 
+	it("runs the batches of a multi-batch message one by one: own ids, stats and errors", async () => {
+		const handle = spawn(isolation);
+		await handle.request({
+			type: "init",
+			key: "s",
+			stage: encodeStage(new ShoutStage()),
+			isSource: false,
+		});
+		await handle.request({
+			type: "init",
+			key: "d",
+			stage: encodeStage(new DangerStage()),
+			isSource: false,
+		});
+		const tasks = words(["a"], ["b", "c"], ["bad"], ["d"]);
+		const reply = await handle.request({
+			type: "process",
+			keys: ["d", "s"],
+			payload: encodeTasks(tasks),
+			batches: [2, 1, 1],
+		});
+		const out = await readBatch(reply.payload!);
+		expect(out.map((t) => [t.taskId, t.data])).toEqual([
+			["0_0_0_0", ["A!"]],
+			["0_1_0_0", ["B!", "C!"]],
+			["0_3_0_0", ["D!"]],
+		]);
+		expect(reply.batches?.map((b) => b.outputs)).toEqual([2, 0, 1]);
+		expect(reply.batches?.map((b) => b.stats.map((s) => [s.stage, s.tasksIn]))).toEqual([
+			[
+				["DangerStage", 2],
+				["ShoutStage", 2],
+			],
+			[],
+			[
+				["DangerStage", 1],
+				["ShoutStage", 1],
+			],
+		]);
+		expect(reply.batches?.[1]?.error).toMatchObject({
+			stage: "DangerStage",
+			taskIds: ["0_2"],
+			message: "bad word",
+		});
+		await expect(
+			handle.request({
+				type: "process",
+				keys: ["s"],
+				payload: encodeTasks(tasks),
+				batches: [1, 1],
+			}),
+		).rejects.toThrow(/batches of 2 tasks in all, but the payload holds 4/);
+		await expect(
+			handle.request({ type: "process", keys: ["s"], payload: encodeTasks(tasks), batches: [-1] }),
+		).rejects.toThrow(/batches must be a list of batch sizes/);
+		await expect(
+			handle.request({
+				type: "process",
+				keys: ["s"],
+				payload: encodeTasks(tasks),
+				batches: [4],
+				split: true,
+			}),
+		).rejects.toThrow(/batches combines with neither payloads nor split/);
+	});
+
 	it("turns a worker that exits mid-batch into a crash error with the exit cause", async () => {
 		expect.assertions(3);
 		const handle = spawn(isolation);

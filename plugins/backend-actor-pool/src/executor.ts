@@ -9,9 +9,11 @@ import {
 	type BatchOutcome,
 	detectMachine,
 	type FaultPolicy,
+	type ProcessOptions,
 	StagePool,
 	WorkerCache,
 } from "@curator/runtime";
+import { Coalescer } from "./coalescing.ts";
 import { fuseStages } from "./fusion.ts";
 import { type ActorPoolConfig, actorPoolDefaults } from "./options.ts";
 import { planGroup, planPool } from "./sizing.ts";
@@ -112,14 +114,22 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			await pool.grow(plan.workers);
 			log.info({ workers: pool.size, batches: batches.length }, "stage started");
 			const inFlight = pool.size * (this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker);
-			const rebatch = group.length > 1;
-			const outcomes = await dispatch(pool, batches, inFlight, rebatch, (outcome, batch) => {
-				for (const stats of outcome.stats) {
-					context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
-				}
-				if (outcome.stats.length === 0 && !outcome.failed) return;
-				log.debug({ tasks: batch.length, workerId: outcome.workerId }, "batch done");
-			});
+			const options = group.length > 1 ? { rebatch: true } : {};
+			const coalescer = new Coalescer(this.#maxBatchesPerMessage(stage), inFlight);
+			const outcomes = await dispatch(
+				pool,
+				batches,
+				inFlight,
+				coalescer,
+				options,
+				(outcome, batch) => {
+					for (const stats of outcome.stats) {
+						context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
+					}
+					if (outcome.stats.length === 0 && !outcome.failed) return;
+					log.debug({ tasks: batch.length, workerId: outcome.workerId }, "batch done");
+				},
+			);
 			await pool.close();
 			log.info({ outputs: outcomes.reduce((n, o) => n + o.tasks.length, 0) }, "stage finished");
 			return outcomes.flatMap((outcome) => outcome.tasks);
@@ -133,6 +143,17 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			}
 			throw error;
 		}
+	}
+
+	/**
+	 * Coalescing is off where it would change what a user sees: with no
+	 * retries (a crash in a shared message costs no attempt, so the stage
+	 * that crashed runs again) and with per-worker batch quotas.
+	 */
+	#maxBatchesPerMessage(stage: ProcessingStage): number {
+		if (this.#policy(stage).numRunAttempts < 2) return 1;
+		if (this.config.maxCallsPerWorker !== undefined) return 1;
+		return this.config.maxBatchesPerMessage ?? actorPoolDefaults.maxBatchesPerMessage;
 	}
 
 	#policy(stage: ProcessingStage): FaultPolicy {
@@ -156,8 +177,9 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 async function dispatch(
 	pool: StagePool,
 	batches: Task[][],
-	inFlight: number,
-	rebatch: boolean,
+	lanesWanted: number,
+	coalescer: Coalescer,
+	options: ProcessOptions,
 	onDone: (outcome: BatchOutcome, batch: Task[]) => void,
 ): Promise<BatchOutcome[]> {
 	const outcomes: BatchOutcome[] = new Array(batches.length);
@@ -165,19 +187,26 @@ async function dispatch(
 	let failed = false;
 	const lane = async (): Promise<void> => {
 		while (!failed && next < batches.length) {
-			const index = next++;
-			const batch = batches[index] as Task[];
+			const start = next;
+			next += Math.min(coalescer.next(batches.length - start), batches.length - start);
+			const group = batches.slice(start, next);
 			try {
-				const outcome = await pool.process(batch, rebatch ? { rebatch } : {});
-				outcomes[index] = outcome;
-				onDone(outcome, batch);
+				const results =
+					group.length === 1
+						? [await pool.process(group[0] as Task[], options)]
+						: await pool.processEach(group, options);
+				for (const [i, outcome] of results.entries()) {
+					outcomes[start + i] = outcome;
+					coalescer.observe(outcome.stats);
+					onDone(outcome, group[i] as Task[]);
+				}
 			} catch (error) {
 				failed = true;
 				throw error;
 			}
 		}
 	};
-	const lanes = Array.from({ length: Math.max(1, Math.min(inFlight, batches.length)) }, lane);
+	const lanes = Array.from({ length: Math.max(1, Math.min(lanesWanted, batches.length)) }, lane);
 	// Wait for every lane, so no batch is still running when the pool is closed.
 	const settled = await Promise.allSettled(lanes);
 	const rejected = settled.find((result) => result.status === "rejected");
@@ -199,6 +228,7 @@ function validateConfig(config: ActorPoolConfig, fail: (message: string) => Erro
 		"numSetupAttempts",
 		"maxCallsPerWorker",
 		"workerMaxHeapMb",
+		"maxBatchesPerMessage",
 	] as const;
 	for (const key of positive) {
 		const value = config[key];

@@ -1,0 +1,39 @@
+import type { StageCallStats } from "@curator/runtime";
+
+/** Stage time one message should carry, at most, once batches are known to be fast. */
+const TARGET_MESSAGE_S = 0.01;
+
+/**
+ * Decides how many batches travel in one message. Until every lane has seen
+ * a batch come back it sends one at a time; then it sends as many as fit in
+ * about 10 ms of measured stage time, up to `maxBatches`, and never more
+ * than an eighth of what is left per lane, so the last messages stay small
+ * and both workers finish together. Slow batches (over 10 ms) always travel
+ * alone, as does every batch when `maxBatches` is 1.
+ */
+export class Coalescer {
+	readonly #maxBatches: number;
+	readonly #lanes: number;
+	#seen = 0;
+	#timeS = 0;
+
+	constructor(maxBatches: number, lanes: number) {
+		this.#maxBatches = maxBatches;
+		this.#lanes = lanes;
+	}
+
+	/** Notes the stats of one batch that came back. */
+	observe(stats: readonly StageCallStats[]): void {
+		this.#seen += 1;
+		for (const entry of stats) this.#timeS += entry.perf.processTimeS;
+	}
+
+	/** Batches for the next message, with `remaining` batches not yet sent. */
+	next(remaining: number): number {
+		if (this.#maxBatches <= 1 || this.#seen < this.#lanes) return 1;
+		const meanS = this.#timeS / this.#seen;
+		const byTime = meanS > 0 ? Math.floor(TARGET_MESSAGE_S / meanS) : this.#maxBatches;
+		const byBalance = Math.floor(remaining / (this.#lanes * 8));
+		return Math.max(1, Math.min(this.#maxBatches, byTime, byBalance));
+	}
+}
