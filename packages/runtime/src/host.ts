@@ -110,7 +110,11 @@ export class WorkerHost {
 				return {};
 			case "process": {
 				const input = "payloads" in request ? request.payloads : request.payload;
-				const options = { rebatch: request.rebatch === true, split: request.split === true };
+				const options = {
+					rebatch: request.rebatch === true,
+					split: request.split === true,
+					splitAbove: request.splitAbove,
+				};
 				const sizes = request.batches;
 				const run = this.#queue.then(() =>
 					sizes === undefined
@@ -135,7 +139,7 @@ export class WorkerHost {
 	async #process(
 		keys: string[],
 		input: BatchPayload | Uint8Array[],
-		{ rebatch, split }: { rebatch: boolean; split: boolean },
+		{ rebatch, split, splitAbove }: { rebatch: boolean; split: boolean; splitAbove?: number },
 	): Promise<Reply> {
 		const asBytes = !isPortable(input);
 		const stats: StageCallStats[] = [];
@@ -146,8 +150,12 @@ export class WorkerHost {
 			rebatch,
 			stats,
 		);
-		if (split) {
-			const payloads = tasks.map((task) => encodeTasks([task]));
+		const first =
+			splitAbove === undefined || tasks[0] === undefined ? undefined : encodeTasks([tasks[0]]);
+		if (split || (first !== undefined && first.byteLength >= (splitAbove as number))) {
+			const payloads = tasks.map((task, i) =>
+				i === 0 && first !== undefined ? first : encodeTasks([task]),
+			);
 			const refs = tasks.map((task) => ({ taskId: task.taskId, numItems: task.numItems }));
 			return { payloads, tasks: refs, stats };
 		}

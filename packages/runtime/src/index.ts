@@ -22,6 +22,7 @@ export type {
 	HostMessage,
 	HostRequest,
 	StageCallStats,
+	TaskRef,
 	WireError,
 } from "./protocol.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES, PROTOCOL_VERSION, requestProblem } from "./protocol.ts";
@@ -45,8 +46,14 @@ export type {
 export { logLevels, RunRenderer, rendererDefaults } from "./render/renderer.ts";
 export type { RunReport, StageReport } from "./render/summary.ts";
 export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
-export type { BatchOutcome, FaultPolicy, ProcessOptions, StagePoolOptions } from "./stage-pool.ts";
-export { StagePool } from "./stage-pool.ts";
+export type {
+	BatchOutcome,
+	FaultPolicy,
+	PoolBatch,
+	ProcessOptions,
+	StagePoolOptions,
+} from "./stage-pool.ts";
+export { EncodedTask, StagePool } from "./stage-pool.ts";
 export { WorkerCache } from "./worker-cache.ts";
 export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";
 export { WorkerCrashError, WorkerHandle, WorkerRequestError } from "./worker-handle.ts";

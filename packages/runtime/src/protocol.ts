@@ -8,7 +8,7 @@ export type BatchPayload = Uint8Array | PortableBatch;
 /** Version of the worker-host protocol; a host rejects any other. */
 export const PROTOCOL_VERSION = 1;
 
-/** Default largest payload a host accepts in one message (256 MiB). */
+/** Default largest payload a host accepts (256 MiB; for `payloads`, each of them). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 /** What a worker host is asked to do. `key` names one stage hosted by the worker. */
@@ -33,6 +33,12 @@ export type HostRequest =
 			 * that cannot decode tasks (another language) can still route them.
 			 */
 			split?: boolean;
+			/**
+			 * Like `split`, but only when the outputs are large: the reply is split
+			 * when the first output task alone encodes to at least this many bytes,
+			 * and is one payload otherwise.
+			 */
+			splitAbove?: number;
 			/**
 			 * When present, `payload` holds several batches back to back, of these
 			 * sizes. Each runs on its own (its own stage calls, stats and error),
@@ -132,6 +138,10 @@ export function requestProblem(message: unknown, maxBytes: number): string | und
 	if (m.type === "process") {
 		const problem = payloadsProblem(m, maxBytes);
 		if (problem !== undefined) return problem;
+		const { splitAbove } = m;
+		if (splitAbove !== undefined && !(typeof splitAbove === "number" && splitAbove >= 0)) {
+			return "splitAbove must be a number of bytes";
+		}
 	}
 	for (const field of ["payload", "stage"] as const) {
 		const bytes = m[field];
@@ -160,8 +170,9 @@ function payloadsProblem(m: Record<string, unknown>, maxBytes: number): string |
 	if (!Array.isArray(payloads) || !payloads.every((p) => p instanceof Uint8Array)) {
 		return "payloads must be a list of bytes";
 	}
-	const total = payloads.reduce((sum: number, p: Uint8Array) => sum + p.byteLength, 0);
-	if (total > maxBytes) return `payloads of ${total} bytes are over the limit of ${maxBytes}`;
+	// Each part is bounded, not their sum: a barrier's input (every task of a run) may exceed any fixed bound.
+	const largest = payloads.reduce((max: number, p: Uint8Array) => Math.max(max, p.byteLength), 0);
+	if (largest > maxBytes) return `a payload of ${largest} bytes is over the limit of ${maxBytes}`;
 	return undefined;
 }
 

@@ -10,7 +10,7 @@ import {
 	type WorkerMetadata,
 } from "@curator/core";
 import { encodeStage, packTasks, readBatch } from "./codec.ts";
-import type { StageCallStats } from "./protocol.ts";
+import type { StageCallStats, TaskRef } from "./protocol.ts";
 import type { WorkerCache } from "./worker-cache.ts";
 import {
 	type HostReply,
@@ -68,11 +68,41 @@ export interface ProcessOptions {
 	numRunAttempts?: number;
 	/** Overrides the pool's `ignoreFailures` for this batch. */
 	ignoreFailures?: boolean;
+	/**
+	 * Leave large outputs in the bytes the worker sent, one {@link EncodedTask}
+	 * each (`BatchOutcome.encoded`), for a caller that only passes them on to
+	 * another worker: nothing is decoded or encoded again in this process.
+	 * The worker decides per call: when its first output encodes to at least
+	 * this many bytes; smaller outputs come back decoded, in `tasks`.
+	 */
+	keepEncodedAbove?: number;
 }
+
+/**
+ * A task kept in the bytes a worker sent, with the id and item count a pool
+ * needs for routing and failure reports. A batch of them goes to the next
+ * worker as it is.
+ */
+export class EncodedTask {
+	readonly bytes: Uint8Array;
+	readonly taskId: string;
+	readonly numItems: number;
+
+	constructor(bytes: Uint8Array, ref: TaskRef) {
+		this.bytes = bytes;
+		this.taskId = ref.taskId;
+		this.numItems = ref.numItems;
+	}
+}
+
+/** What a pool runs: tasks, or tasks still encoded by a worker (never both in one batch). */
+export type PoolBatch = Task[] | EncodedTask[];
 
 /** What one batch produced: its outputs, or nothing when its failure was recorded. */
 export interface BatchOutcome {
 	tasks: Task[];
+	/** The outputs when they stayed encoded (see `keepEncodedAbove`; then `tasks` is empty). */
+	encoded: EncodedTask[];
 	stats: StageCallStats[];
 	failed: boolean;
 	/** The worker that ran the last attempt. */
@@ -168,8 +198,10 @@ export class StagePool {
 	 * (several operators can share one pool); failures and retries are then
 	 * reported under their names joined with `+`.
 	 */
-	async process(tasks: Task[], options: ProcessOptions = {}): Promise<BatchOutcome> {
-		const payload = packTasks(tasks);
+	async process(tasks: PoolBatch, options: ProcessOptions = {}): Promise<BatchOutcome> {
+		const input = isEncoded(tasks)
+			? { payloads: tasks.map((task) => task.bytes) }
+			: { payload: packTasks(tasks) };
 		const taskIds = tasks.map((task) => task.taskId);
 		const { chain, call } = this.#callOf(options);
 		const { label } = call;
@@ -181,14 +213,18 @@ export class StagePool {
 				const reply = await worker.handle.request({
 					type: "process",
 					keys: chain.map(String),
-					payload,
+					...input,
 					...(options.rebatch === true ? { rebatch: true } : {}),
+					...(options.keepEncodedAbove === undefined
+						? {}
+						: { splitAbove: options.keepEncodedAbove }),
 				});
 				const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
 				worker.calls += 1;
 				await this.#release(worker);
 				return {
 					tasks: outputs,
+					encoded: encodedOutputs(reply),
 					stats: reply.stats ?? [],
 					failed: false,
 					workerId: worker.handle.workerId,
@@ -233,7 +269,8 @@ export class StagePool {
 	/**
 	 * Runs several batches in one message to one worker: each still gets its
 	 * own stage calls, stats and failure, but the round trip is paid once.
-	 * Meant for batches that take well under a millisecond. A stage that
+	 * Meant for batches that take well under a millisecond; their outputs
+	 * always come back decoded (`keepEncodedAbove` does not apply). A stage that
 	 * throws fails only its batch. When the worker dies, which batch killed it
 	 * is unknown, so nothing is charged: each batch then runs alone through
 	 * {@link StagePool.process}, with its full attempts, which finds the culprit.
@@ -284,7 +321,9 @@ export class StagePool {
 		let offset = 0;
 		return parts.map((part, i) => {
 			const tasks = outputs.slice(offset, (offset += part.outputs));
-			if (part.error === undefined) return { tasks, stats: part.stats, failed: false, workerId };
+			if (part.error === undefined) {
+				return { tasks, encoded: [], stats: part.stats, failed: false, workerId };
+			}
 			const ids = part.error.taskIds ?? (batches[i] ?? []).map((task) => task.taskId);
 			return this.#fail(ids, new Error(part.error.message), call, {
 				stage: part.error.stage ?? call.label,
@@ -342,7 +381,7 @@ export class StagePool {
 			...(context.workerId === undefined ? {} : { workerId: context.workerId }),
 			...(context.exitCause === undefined ? {} : { exitCause: context.exitCause }),
 		});
-		return { tasks: [], stats: [], failed: true, workerId: context.workerId ?? "" };
+		return { tasks: [], encoded: [], stats: [], failed: true, workerId: context.workerId ?? "" };
 	}
 
 	async #acquire(): Promise<PoolWorker> {
@@ -562,6 +601,19 @@ export class StagePool {
 		const { isolation, execArgv, maxMessageBytes } = this.#options;
 		return JSON.stringify([isolation, env, execArgv ?? [], maxMessageBytes ?? 0]);
 	}
+}
+
+function isEncoded(batch: PoolBatch): batch is EncodedTask[] {
+	return batch[0] instanceof EncodedTask;
+}
+
+function encodedOutputs(reply: HostReply): EncodedTask[] {
+	const { payloads, tasks } = reply;
+	if (payloads === undefined) return [];
+	if (tasks === undefined || tasks.length !== payloads.length) {
+		throw new CuratorError(ErrorCodes.protocol, "a split reply must describe each of its tasks");
+	}
+	return payloads.map((bytes, i) => new EncodedTask(bytes, tasks[i] as TaskRef));
 }
 
 /** A worker gave up waiting: `setupOnNode` failed on the worker that ran it. */

@@ -10,6 +10,7 @@ import type {
 	HostCommand,
 	HostMessage,
 	StageCallStats,
+	TaskRef,
 	WireError,
 } from "./protocol.ts";
 
@@ -69,6 +70,9 @@ export interface HostReply {
 	stats?: StageCallStats[];
 	/** Multi-batch requests: what each batch gave, in order. */
 	batches?: BatchReply[];
+	/** `split` requests: one encoded task per entry, described by `tasks`. */
+	payloads?: Uint8Array[];
+	tasks?: TaskRef[];
 }
 
 interface Pending {
@@ -234,6 +238,8 @@ export class WorkerHandle {
 			if (message.payload !== undefined) reply.payload = message.payload;
 			if (message.stats !== undefined) reply.stats = message.stats;
 			if (message.batches !== undefined) reply.batches = message.batches;
+			if (message.payloads !== undefined) reply.payloads = message.payloads;
+			if (message.tasks !== undefined) reply.tasks = message.tasks;
 			pending.resolve(reply);
 		} else {
 			pending.reject(new WorkerRequestError(message.error));

@@ -244,6 +244,23 @@ describe("worker host limits", () => {
 			}),
 		).rejects.toThrow(/over the limit of 16/);
 	});
+
+	it("bounds each of several payloads, not their sum (a barrier's input may exceed any bound)", async () => {
+		const part = encodeTasks(words(["short"]));
+		const big = encodeTasks(words(["a much longer list", "of words", "than the other one"]));
+		const handle = WorkerHandle.spawn({
+			workerId: "w2",
+			isolation: "process",
+			maxMessageBytes: part.byteLength + 8,
+		});
+		handles.push(handle);
+		const send = (payloads: Uint8Array[]) =>
+			handle.request({ type: "process", keys: ["x"], payloads });
+		await expect(send([part, part, part])).rejects.toThrow(/no stage "x"/);
+		await expect(send([part, big])).rejects.toThrow(
+			new RegExp(`a payload of ${big.byteLength} bytes is over the limit`),
+		);
+	});
 });
 
 describe("worker compile cache", () => {

@@ -7,8 +7,11 @@ import {
 } from "@curator/core";
 import {
 	type BatchOutcome,
+	decodeTasks,
 	detectMachine,
+	EncodedTask,
 	type FaultPolicy,
+	type PoolBatch,
 	type ProcessOptions,
 	StagePool,
 	WorkerCache,
@@ -53,12 +56,13 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		const killCache = () => cache.kill();
 		context.signal.addEventListener("abort", killCache, { once: true });
 		try {
-			let tasks = initialTasks;
+			let tasks: (Task | EncodedTask)[] = initialTasks;
 			let index = 0;
-			for (const group of fuseStages(stages, this.config)) {
+			const groups = fuseStages(stages, this.config);
+			for (const [g, group] of groups.entries()) {
 				context.throwIfAborted();
 				const first = group[0] as ProcessingStage;
-				const batches = chunk(tasks, first.batchSize);
+				const batches = await chunk(tasks, first.batchSize);
 				const plan = planGroup(group, machine, batches.length, this.config.maxWorkersPerStage);
 				const workers = batches.length === 0 ? 0 : plan.workers;
 				const indexes = group.map(() => index++);
@@ -70,13 +74,17 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 						workers,
 					});
 				}
+				const keepEncoded = g < groups.length - 1 && this.config.keepEncoded !== false;
 				tasks =
-					batches.length === 0 ? [] : await this.#runStages(group, batches, plan, context, cache);
+					batches.length === 0
+						? []
+						: await this.#runStages(group, batches, plan, context, cache, keepEncoded);
 				for (const [i, stage] of group.entries()) {
 					context.emit({ type: "stage:end", stage: stage.name, index: indexes[i] as number });
 				}
 			}
-			return tasks;
+			// The last group's outputs are always decoded (it never keeps them encoded).
+			return tasks as Task[];
 		} finally {
 			context.signal.removeEventListener("abort", killCache);
 			if (context.signal.aborted) cache.kill();
@@ -86,11 +94,12 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 
 	async #runStages(
 		group: ProcessingStage[],
-		batches: Task[][],
+		batches: PoolBatch[],
 		plan: ReturnType<typeof planPool>,
 		context: ExecutionContext,
 		cache: WorkerCache,
-	): Promise<Task[]> {
+		keepEncoded: boolean,
+	): Promise<(Task | EncodedTask)[]> {
 		const stage = group[0] as ProcessingStage;
 		const pool = new StagePool({
 			cache,
@@ -114,8 +123,13 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			await pool.grow(plan.workers);
 			log.info({ workers: pool.size, batches: batches.length }, "stage started");
 			const inFlight = pool.size * (this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker);
-			const options = group.length > 1 ? { rebatch: true } : {};
-			const coalescer = new Coalescer(this.#maxBatchesPerMessage(stage), inFlight);
+			const options = {
+				...(group.length > 1 ? { rebatch: true } : {}),
+				...(keepEncoded ? { keepEncodedAbove: KEEP_ENCODED_MIN_BYTES } : {}),
+			};
+			// Coalescing is for many small tasks, never for encoded ones (few and large).
+			const encoded = batches[0]?.[0] instanceof EncodedTask;
+			const coalescer = new Coalescer(encoded ? 1 : this.#maxBatchesPerMessage(stage), inFlight);
 			const outcomes = await dispatch(
 				pool,
 				batches,
@@ -131,8 +145,14 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				},
 			);
 			await pool.close();
-			log.info({ outputs: outcomes.reduce((n, o) => n + o.tasks.length, 0) }, "stage finished");
-			return outcomes.flatMap((outcome) => outcome.tasks);
+			const outputs: (Task | EncodedTask)[] = [];
+			for (const outcome of outcomes) {
+				for (const task of outcome.encoded.length > 0 ? outcome.encoded : outcome.tasks) {
+					outputs.push(task);
+				}
+			}
+			log.info({ outputs: outputs.length }, "stage finished");
+			return outputs;
 		} catch (error) {
 			if (context.signal.aborted) {
 				pool.kill();
@@ -170,17 +190,25 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 }
 
 /**
+ * Outputs of a stage group whose first task encodes to at least this many
+ * bytes stay encoded until the next group's workers (see `keepEncoded`):
+ * large tasks such as document batches are then not decoded and encoded
+ * again in this process. Smaller ones move more cheaply in column layout.
+ */
+const KEEP_ENCODED_MIN_BYTES = 64 * 1024;
+
+/**
  * Sends batches to the pool with at most `inFlight` outstanding (one per
  * worker slot), and returns the outcomes in batch order so outputs are
  * ordered as on backend-local.
  */
 async function dispatch(
 	pool: StagePool,
-	batches: Task[][],
+	batches: PoolBatch[],
 	lanesWanted: number,
 	coalescer: Coalescer,
 	options: ProcessOptions,
-	onDone: (outcome: BatchOutcome, batch: Task[]) => void,
+	onDone: (outcome: BatchOutcome, batch: PoolBatch) => void,
 ): Promise<BatchOutcome[]> {
 	const outcomes: BatchOutcome[] = new Array(batches.length);
 	let next = 0;
@@ -193,12 +221,12 @@ async function dispatch(
 			try {
 				const results =
 					group.length === 1
-						? [await pool.process(group[0] as Task[], options)]
-						: await pool.processEach(group, options);
+						? [await pool.process(group[0] as PoolBatch, options)]
+						: await pool.processEach(group as Task[][], options);
 				for (const [i, outcome] of results.entries()) {
 					outcomes[start + i] = outcome;
 					coalescer.observe(outcome.stats);
-					onDone(outcome, group[i] as Task[]);
+					onDone(outcome, group[i] as PoolBatch);
 				}
 			} catch (error) {
 				failed = true;
@@ -214,11 +242,23 @@ async function dispatch(
 	return outcomes;
 }
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-	const chunks: T[][] = [];
-	for (let start = 0; start < items.length; start += size)
-		chunks.push(items.slice(start, start + size));
+/** Batches of `size`; a batch mixing encoded and decoded tasks is decoded whole. */
+async function chunk(items: readonly (Task | EncodedTask)[], size: number): Promise<PoolBatch[]> {
+	const chunks: PoolBatch[] = [];
+	for (let start = 0; start < items.length; start += size) {
+		const batch = items.slice(start, start + size);
+		const encoded = batch.filter((task) => task instanceof EncodedTask).length;
+		if (encoded === 0 || encoded === batch.length) chunks.push(batch as PoolBatch);
+		else chunks.push(await Promise.all(batch.map(decodeTask)));
+	}
 	return chunks;
+}
+
+async function decodeTask(task: Task | EncodedTask): Promise<Task> {
+	if (!(task instanceof EncodedTask)) return task;
+	const [decoded] = await decodeTasks(task.bytes);
+	if (decoded === undefined) throw new Error(`encoded task ${task.taskId} holds no task`);
+	return decoded;
 }
 
 function validateConfig(config: ActorPoolConfig, fail: (message: string) => Error): void {

@@ -50,6 +50,13 @@ export interface ActorPoolConfig extends ExecutorConfig, ActorPoolFaultOptions {
 	 * (`numRunAttempts` 1) and with `maxCallsPerWorker`.
 	 */
 	maxBatchesPerMessage?: number;
+	/**
+	 * Between stage groups, keep the outputs in the bytes the workers sent and
+	 * pass them on as they are, instead of decoding them here and encoding
+	 * them again (default `true`; applies when at most 10,000 tasks enter the
+	 * group, that is few large tasks such as document batches).
+	 */
+	keepEncoded?: boolean;
 	/** What the machine offers; detected when omitted. */
 	machine?: MachineResources;
 }

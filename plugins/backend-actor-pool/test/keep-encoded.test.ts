@@ -1,0 +1,72 @@
+import { LocalExecutor } from "@curator/backend-local";
+import { childProcessesOf } from "@curator/conformance";
+import { Pipeline, type Task } from "@curator/core";
+import { EncodedTask, type PoolBatch, StagePool } from "@curator/runtime";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ActorPoolExecutor } from "../src/index.ts";
+import { MathStage, numbers, RepeatStage, SumStage } from "./fixtures/stages.ts";
+
+const machine = { cpus: 2, gpus: 0 };
+afterEach(() => {
+	vi.restoreAllMocks();
+	expect(childProcessesOf().map((p) => p.pid)).toEqual([]);
+});
+
+const view = (tasks: Task[]) =>
+	tasks.map((t) => [t.taskId, t.data, t.stagePerf.map((p) => p.stageName)]);
+
+/** Odd tasks grow past the size that stays encoded; even ones stay small. */
+function pipeline(): Pipeline {
+	const repeat = new RepeatStage();
+	repeat.times = 40_000;
+	repeat.oddOnly = true;
+	return new Pipeline({
+		name: "p",
+		stages: [
+			new MathStage(),
+			repeat,
+			new SumStage({ batchSize: 2 }).with({ backend: { actorPool: { fuse: false } } }),
+		],
+	});
+}
+
+/** What each call of the last stage was given: "encoded", "decoded" or "mixed". */
+function inputKinds(calls: [PoolBatch, ...unknown[]][]): string[] {
+	return calls.map(([batch]) => {
+		const encoded = batch.filter((task) => task instanceof EncodedTask).length;
+		return encoded === 0 ? "decoded" : encoded === batch.length ? "encoded" : "mixed";
+	});
+}
+
+describe.each(["process", "thread"] as const)(
+	"outputs kept encoded (%s isolation)",
+	(isolation) => {
+		it("large outputs go to the next stage's workers as the bytes they came in", async () => {
+			const process = vi.spyOn(StagePool.prototype, "process");
+			const input = () => numbers([1], [2], [3], [4], [5]);
+			const local = await pipeline().run(new LocalExecutor({ machine }), input());
+			const pooled = await pipeline().run(new ActorPoolExecutor({ isolation, machine }), input());
+			expect(view(pooled.tasks)).toEqual(view(local.tasks));
+			expect(pooled.tasks.map((t) => t.data)).toEqual([
+				[40_000],
+				[4],
+				[40_000 * 9],
+				[16],
+				[40_000 * 25],
+			]);
+			const sumCalls = process.mock.calls.filter((call) => call[0].length > 0).slice(-3);
+			// Chunks of two: [big, small] and [big, small] are decoded whole; the last big one is not.
+			expect(inputKinds(sumCalls as [PoolBatch][])).toEqual(["decoded", "decoded", "encoded"]);
+		});
+
+		it("with keepEncoded: false every output is decoded between stages", async () => {
+			const process = vi.spyOn(StagePool.prototype, "process");
+			const result = await pipeline().run(
+				new ActorPoolExecutor({ isolation, machine, keepEncoded: false }),
+				numbers([1], [3]),
+			);
+			expect(result.tasks.map((t) => t.data)).toEqual([[40_000], [40_000 * 9]]);
+			expect(inputKinds(process.mock.calls as [PoolBatch][])).not.toContain("encoded");
+		});
+	},
+);
