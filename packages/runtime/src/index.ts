@@ -10,6 +10,8 @@ export {
 	readBatch,
 	unpackTasks,
 } from "./codec.ts";
+export type { PoolBatch, PoolTask } from "./encoded-task.ts";
+export { asPoolBatch, EncodedTask, isEncoded } from "./encoded-task.ts";
 export type { HostTransport } from "./host.ts";
 export { HostStageAdapter, toWireError, WorkerHost } from "./host.ts";
 export { defaultLogger } from "./logger.ts";
@@ -49,11 +51,10 @@ export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts"
 export type {
 	BatchOutcome,
 	FaultPolicy,
-	PoolBatch,
 	ProcessOptions,
 	StagePoolOptions,
 } from "./stage-pool.ts";
-export { EncodedTask, StagePool } from "./stage-pool.ts";
+export { StagePool } from "./stage-pool.ts";
 export { WorkerCache } from "./worker-cache.ts";
 export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";
 export { WorkerCrashError, WorkerHandle, WorkerRequestError } from "./worker-handle.ts";

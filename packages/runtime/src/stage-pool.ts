@@ -10,6 +10,7 @@ import {
 	type WorkerMetadata,
 } from "@curator/core";
 import { encodeStage, packTasks, readBatch } from "./codec.ts";
+import { EncodedTask, isEncoded, type PoolBatch } from "./encoded-task.ts";
 import type { StageCallStats, TaskRef } from "./protocol.ts";
 import type { WorkerCache } from "./worker-cache.ts";
 import {
@@ -77,26 +78,6 @@ export interface ProcessOptions {
 	 */
 	keepEncodedAbove?: number;
 }
-
-/**
- * A task kept in the bytes a worker sent, with the id and item count a pool
- * needs for routing and failure reports. A batch of them goes to the next
- * worker as it is.
- */
-export class EncodedTask {
-	readonly bytes: Uint8Array;
-	readonly taskId: string;
-	readonly numItems: number;
-
-	constructor(bytes: Uint8Array, ref: TaskRef) {
-		this.bytes = bytes;
-		this.taskId = ref.taskId;
-		this.numItems = ref.numItems;
-	}
-}
-
-/** What a pool runs: tasks, or tasks still encoded by a worker (never both in one batch). */
-export type PoolBatch = Task[] | EncodedTask[];
 
 /** What one batch produced: its outputs, or nothing when its failure was recorded. */
 export interface BatchOutcome {
@@ -601,10 +582,6 @@ export class StagePool {
 		const { isolation, execArgv, maxMessageBytes } = this.#options;
 		return JSON.stringify([isolation, env, execArgv ?? [], maxMessageBytes ?? 0]);
 	}
-}
-
-function isEncoded(batch: PoolBatch): batch is EncodedTask[] {
-	return batch[0] instanceof EncodedTask;
 }
 
 function encodedOutputs(reply: HostReply): EncodedTask[] {

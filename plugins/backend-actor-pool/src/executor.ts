@@ -6,12 +6,13 @@ import {
 	type Task,
 } from "@curator/core";
 import {
+	asPoolBatch,
 	type BatchOutcome,
-	decodeTasks,
 	detectMachine,
 	EncodedTask,
 	type FaultPolicy,
 	type PoolBatch,
+	type PoolTask,
 	type ProcessOptions,
 	StagePool,
 	WorkerCache,
@@ -56,13 +57,13 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		const killCache = () => cache.kill();
 		context.signal.addEventListener("abort", killCache, { once: true });
 		try {
-			let tasks: (Task | EncodedTask)[] = initialTasks;
+			let tasks: PoolTask[] = initialTasks;
 			let index = 0;
 			const groups = fuseStages(stages, this.config);
 			for (const [g, group] of groups.entries()) {
 				context.throwIfAborted();
 				const first = group[0] as ProcessingStage;
-				const batches = await chunk(tasks, first.batchSize);
+				const batches = chunk(tasks, first.batchSize);
 				const plan = planGroup(group, machine, batches.length, this.config.maxWorkersPerStage);
 				const workers = batches.length === 0 ? 0 : plan.workers;
 				const indexes = group.map(() => index++);
@@ -99,7 +100,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		context: ExecutionContext,
 		cache: WorkerCache,
 		keepEncoded: boolean,
-	): Promise<(Task | EncodedTask)[]> {
+	): Promise<PoolTask[]> {
 		const stage = group[0] as ProcessingStage;
 		const pool = new StagePool({
 			cache,
@@ -145,7 +146,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				},
 			);
 			await pool.close();
-			const outputs: (Task | EncodedTask)[] = [];
+			const outputs: PoolTask[] = [];
 			for (const outcome of outcomes) {
 				for (const task of outcome.encoded.length > 0 ? outcome.encoded : outcome.tasks) {
 					outputs.push(task);
@@ -242,23 +243,13 @@ async function dispatch(
 	return outcomes;
 }
 
-/** Batches of `size`; a batch mixing encoded and decoded tasks is decoded whole. */
-async function chunk(items: readonly (Task | EncodedTask)[], size: number): Promise<PoolBatch[]> {
+/** Batches of `size` (see `asPoolBatch` for those mixing encoded and decoded tasks). */
+function chunk(items: readonly PoolTask[], size: number): PoolBatch[] {
 	const chunks: PoolBatch[] = [];
 	for (let start = 0; start < items.length; start += size) {
-		const batch = items.slice(start, start + size);
-		const encoded = batch.filter((task) => task instanceof EncodedTask).length;
-		if (encoded === 0 || encoded === batch.length) chunks.push(batch as PoolBatch);
-		else chunks.push(await Promise.all(batch.map(decodeTask)));
+		chunks.push(asPoolBatch(items.slice(start, start + size)));
 	}
 	return chunks;
-}
-
-async function decodeTask(task: Task | EncodedTask): Promise<Task> {
-	if (!(task instanceof EncodedTask)) return task;
-	const [decoded] = await decodeTasks(task.bytes);
-	if (decoded === undefined) throw new Error(`encoded task ${task.taskId} holds no task`);
-	return decoded;
 }
 
 function validateConfig(config: ActorPoolConfig, fail: (message: string) => Error): void {

@@ -55,8 +55,8 @@ describe.each(["process", "thread"] as const)(
 				[40_000 * 25],
 			]);
 			const sumCalls = process.mock.calls.filter((call) => call[0].length > 0).slice(-3);
-			// Chunks of two: [big, small] and [big, small] are decoded whole; the last big one is not.
-			expect(inputKinds(sumCalls as [PoolBatch][])).toEqual(["decoded", "decoded", "encoded"]);
+			// Chunks of two: in [big, small] the small task is encoded too; nothing big is decoded here.
+			expect(inputKinds(sumCalls as [PoolBatch][])).toEqual(["encoded", "encoded", "encoded"]);
 		});
 
 		it("with keepEncoded: false every output is decoded between stages", async () => {

@@ -42,6 +42,9 @@ const admitted: Admission = { admit: true };
  */
 export function admit(occupancy: Occupancy, bound: QueueBound): Admission {
 	const calls = occupancy.inFlight + 1;
+	// An unbounded queue (a barrier's) admits everything: no need to measure calls first.
+	if (bound.maxTasks === Number.POSITIVE_INFINITY && bound.maxBytes === Number.POSITIVE_INFINITY)
+		return admitted;
 	if (!occupancy.calibrated && occupancy.inFlight > 0)
 		return { admit: false, reason: "calibrating" };
 	let reason: "tasks" | "bytes" | undefined;

@@ -5,7 +5,13 @@ import {
 	type ProcessingStage,
 	type Task,
 } from "@curator/core";
-import type { BatchOutcome, StagePool } from "@curator/runtime";
+import {
+	asPoolBatch,
+	type BatchOutcome,
+	EncodedTask,
+	type PoolTask,
+	type StagePool,
+} from "@curator/runtime";
 import { taskBytes } from "./backpressure.ts";
 import { type DataRunMetrics, snapshotMetrics } from "./metrics.ts";
 import { Operator, type Part } from "./operator.ts";
@@ -13,6 +19,18 @@ import { type DataConfig, dataDefaults } from "./options.ts";
 import type { ExecutionPlan, PoolPlan } from "./plan.ts";
 import { createStagePool } from "./pools.ts";
 import { type PoolLoad, scaleActions } from "./scaling.ts";
+
+/**
+ * Outputs of an operator whose first task encodes to at least this many
+ * bytes (document batches) stay in the bytes the worker sent, and go to the
+ * next operator's workers as they are: not decoded and encoded again here.
+ */
+const KEEP_ENCODED_MIN_BYTES = 64 * 1024;
+
+/** Size of a task for the queue bounds: exact when encoded, estimated otherwise. */
+function sizeOf(task: PoolTask): number {
+	return task instanceof EncodedTask ? task.bytes.byteLength : taskBytes(task);
+}
 
 /** What a {@link Dataflow} runs. */
 export interface DataflowOptions {
@@ -178,13 +196,16 @@ export class Dataflow {
 	#dispatch(op: Operator, pool: Pool): void {
 		const { seq, tasks } = op.take();
 		pool.inFlight += 1;
+		const options = {
+			stages: op.plan.poolStages,
+			rebatch: true,
+			numRunAttempts: op.plan.numRunAttempts,
+			ignoreFailures: op.plan.ignoreFailures,
+			// Large outputs pass through this process as the bytes a worker sent.
+			...(op.next === undefined ? {} : { keepEncodedAbove: KEEP_ENCODED_MIN_BYTES }),
+		};
 		const call = pool.pool
-			.process(tasks, {
-				stages: op.plan.poolStages,
-				rebatch: true,
-				numRunAttempts: op.plan.numRunAttempts,
-				ignoreFailures: op.plan.ignoreFailures,
-			})
+			.process(asPoolBatch(tasks), options)
 			.then(
 				(outcome) => {
 					pool.inFlight -= 1;
@@ -207,15 +228,17 @@ export class Dataflow {
 			context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
 		}
 		const next = op.next;
-		const sizes = next === undefined ? [] : outcome.tasks.map(taskBytes);
-		for (const part of op.settle(seq, { tasks: outcome.tasks, sizes })) this.#deliver(next, part);
+		const tasks: PoolTask[] = outcome.encoded.length > 0 ? outcome.encoded : outcome.tasks;
+		const sizes = next === undefined ? [] : tasks.map(sizeOf);
+		for (const part of op.settle(seq, { tasks, sizes })) this.#deliver(next, part);
 		op.noteBacklog();
 		this.#pump();
 	}
 
 	#deliver(next: Operator | undefined, part: Part): void {
 		if (next !== undefined) next.accept(part);
-		else for (const task of part.tasks) this.#results.push(task);
+		// The last operator never keeps its outputs encoded, so these are tasks.
+		else for (const task of part.tasks) this.#results.push(task as Task);
 	}
 
 	#setPaused(op: Operator, reason: "tasks" | "bytes" | undefined): void {

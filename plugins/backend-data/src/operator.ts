@@ -1,12 +1,12 @@
-import type { Task } from "@curator/core";
+import type { PoolTask } from "@curator/runtime";
 import { type Admission, admit } from "./backpressure.ts";
 import { emptyOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
 import type { OperatorPlan } from "./plan.ts";
 import { TaskQueue } from "./queue.ts";
 
-/** Outputs of one call, with their estimated sizes. */
+/** Outputs of one call (decoded, or still in the bytes a worker sent), with their sizes. */
 export interface Part {
-	tasks: Task[];
+	tasks: PoolTask[];
 	sizes: number[];
 }
 
@@ -83,7 +83,7 @@ export class Operator {
 	}
 
 	/** Takes the next batch and numbers the call. */
-	take(): { seq: number; tasks: Task[] } {
+	take(): { seq: number; tasks: PoolTask[] } {
 		const tasks = this.queue.take(this.plan.batchSize);
 		this.inFlight += 1;
 		this.metrics.tasksIn += tasks.length;

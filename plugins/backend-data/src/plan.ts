@@ -261,7 +261,9 @@ function planOperator(
 		const barrier = first.batchSize >= BARRIER_BATCH_SIZE;
 		queue = {
 			maxBatches,
-			maxTasks: maxBatches * Math.max(first.batchSize, producerBatch),
+			maxTasks: barrier
+				? Number.POSITIVE_INFINITY
+				: maxBatches * Math.max(first.batchSize, producerBatch),
 			maxBytes: barrier
 				? Number.POSITIVE_INFINITY
 				: (own.maxQueuedBytes ?? config.maxQueuedBytes ?? dataDefaults.maxQueuedBytes),

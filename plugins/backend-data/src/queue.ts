@@ -1,4 +1,4 @@
-import type { Task } from "@curator/core";
+import type { PoolTask } from "@curator/runtime";
 
 /**
  * An operator's input queue: tasks in arrival order with their estimated
@@ -6,7 +6,7 @@ import type { Task } from "@curator/core";
  * cleared at once and the array is compacted once they are half of it.
  */
 export class TaskQueue {
-	#tasks: (Task | undefined)[] = [];
+	#tasks: (PoolTask | undefined)[] = [];
 	#sizes: number[] = [];
 	#head = 0;
 	#bytes = 0;
@@ -22,7 +22,7 @@ export class TaskQueue {
 	}
 
 	/** Appends tasks; `sizes[i]` is the estimated size of `tasks[i]` (0 when absent). */
-	push(tasks: readonly Task[], sizes: readonly number[] = []): void {
+	push(tasks: readonly PoolTask[], sizes: readonly number[] = []): void {
 		tasks.forEach((task, i) => {
 			const size = sizes[i] ?? 0;
 			this.#tasks.push(task);
@@ -32,11 +32,11 @@ export class TaskQueue {
 	}
 
 	/** Removes and returns up to `count` tasks from the front. */
-	take(count: number): Task[] {
+	take(count: number): PoolTask[] {
 		const end = Math.min(this.#tasks.length, this.#head + count);
-		const taken: Task[] = [];
+		const taken: PoolTask[] = [];
 		for (let i = this.#head; i < end; i++) {
-			taken.push(this.#tasks[i] as Task);
+			taken.push(this.#tasks[i] as PoolTask);
 			this.#bytes -= this.#sizes[i] ?? 0;
 			// Taken slots must not keep their tasks alive until the next compaction.
 			this.#tasks[i] = undefined;

@@ -53,6 +53,15 @@ describe("admission (backpressure)", () => {
 		});
 	});
 
+	it("admits every call into an unbounded queue (a barrier's), measured or not", () => {
+		const unbounded = { maxTasks: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY };
+		const fresh = { ...occupancy, calibrated: false, inFlight: 7, tasks: 10 ** 9 };
+		expect(admit(fresh, unbounded)).toEqual({ admit: true });
+		expect(admit({ ...fresh, calibrated: true, consumerHasBatch: true }, unbounded)).toEqual({
+			admit: true,
+		});
+	});
+
 	it("estimates task sizes from their data", () => {
 		const [small, large] = numbers(
 			[1],
@@ -144,9 +153,9 @@ describe("task queue", () => {
 		);
 		expect([queue.length, queue.bytes]).toEqual([3000, 30_000]);
 		const first = queue.take(2000);
-		expect(first.map((t) => (t.data as number[])[0]).slice(0, 3)).toEqual([0, 1, 2]);
+		expect(first.slice(0, 3)).toEqual(tasks.slice(0, 3));
 		expect([queue.length, queue.bytes]).toEqual([1000, 10_000]);
-		expect(queue.take(5000).map((t) => (t.data as number[])[0])[0]).toBe(2000);
+		expect(queue.take(5000)[0]).toBe(tasks[2000]);
 		expect([queue.length, queue.bytes]).toEqual([0, 0]);
 	});
 

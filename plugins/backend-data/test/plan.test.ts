@@ -109,6 +109,7 @@ describe("execution plan", () => {
 			maxQueuedBytes: 1000,
 		});
 		expect(p.operators[1]?.queue?.maxBytes).toBe(Number.POSITIVE_INFINITY);
+		expect(p.operators[1]?.queue?.maxTasks).toBe(Number.POSITIVE_INFINITY);
 		expect(describePlan(p)).toContain("JournalStage: actors on JournalStage, batch");
 		expect(describePlan(p)).toContain("unbounded queue (barrier)");
 		const bounded = plan([new SquareStage(), new JournalStage({ batchSize: 1000 })], {

@@ -2,13 +2,15 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
 import { Pipeline, type ProcessingStage, type RunEvent, type Task } from "@curator/core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { EncodedTask, StagePool } from "@curator/runtime";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DataExecutor } from "../src/index.ts";
 import { batchSizes, childPids, tempDir, view } from "./fixtures/helpers.ts";
 import {
 	GenerateStage,
 	JournalStage,
 	numbers,
+	RepeatStage,
 	rows,
 	SplitStage,
 	SquareStage,
@@ -176,3 +178,44 @@ describe("DataExecutor batching and lifecycle", () => {
 		expect([metric("SquareStage"), metric("SquareStage#2")]).toEqual([3, 3]);
 	});
 });
+
+describe.each(["process", "thread"] as const)(
+	"large outputs between operators (%s isolation)",
+	(isolation) => {
+		it("go to the next operator's workers as the bytes they came in, with backend-local's results", async () => {
+			const process = vi.spyOn(StagePool.prototype, "process");
+			const pipeline = () => {
+				const repeat = new RepeatStage();
+				repeat.times = 40_000;
+				repeat.oddOnly = true;
+				return new Pipeline({
+					name: "p",
+					stages: [
+						new SquareStage(),
+						repeat,
+						new SumStage({ batchSize: 2 }).with({ backend: { data: { fuse: false } } }),
+					],
+				});
+			};
+			const input = () => numbers([1], [2], [3], [4], [5]);
+			try {
+				const local = await pipeline().run(new LocalExecutor({ machine }), input());
+				const data = await pipeline().run(new DataExecutor({ isolation, machine }), input());
+				expect(view(data.tasks)).toEqual(view(local.tasks));
+				expect(data.tasks.map((t) => t.data)).toEqual([
+					[40_000],
+					[4],
+					[40_000 * 9],
+					[16],
+					[40_000 * 25],
+				]);
+				const encodedCalls = process.mock.calls.filter(
+					([batch]) => batch[0] instanceof EncodedTask,
+				);
+				expect(encodedCalls.length).toBeGreaterThan(0);
+			} finally {
+				process.mockRestore();
+			}
+		});
+	},
+);

@@ -11,6 +11,7 @@ const per = new Map<string, number>();
 await createDemoPipeline({ input, output }).run(executor, undefined, {
 	onEvent: (e) => {
 		if (e.type === "batch:done") { per.set(e.stage, (per.get(e.stage) ?? 0) + e.perf.processTimeS); if (e.stage === "NormalizedTextHasher" || e.stage === "ExactDuplicateFilter") console.log(at(), e.stage, e.workerId); }
+		else if (e.type === "log" && process.env.SHOWLOG) console.log(at(), e.message, (e as {stage?: string}).stage, (e as {fields?: unknown}).fields ? JSON.stringify((e as {fields?: unknown}).fields) : "");
 		else if (e.type === "stage:start" || e.type === "stage:end" || e.type === "worker:start") console.log(at(), e.type, (e as {stage?: string}).stage ?? "");
 	},
 });

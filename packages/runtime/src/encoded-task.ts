@@ -1,0 +1,47 @@
+import type { Task } from "@curator/core";
+import { encodeTasks } from "./codec.ts";
+import type { TaskRef } from "./protocol.ts";
+
+/**
+ * A task kept in the bytes a worker sent, with the id and item count a pool
+ * needs for routing and failure reports. A batch of them goes to the next
+ * worker as it is (see `ProcessOptions.keepEncodedAbove`).
+ */
+export class EncodedTask {
+	readonly bytes: Uint8Array;
+	readonly taskId: string;
+	readonly numItems: number;
+
+	constructor(bytes: Uint8Array, ref: TaskRef) {
+		this.bytes = bytes;
+		this.taskId = ref.taskId;
+		this.numItems = ref.numItems;
+	}
+}
+
+/** A task as a backend holds it between calls: decoded, or still encoded by a worker. */
+export type PoolTask = Task | EncodedTask;
+
+/** What a pool runs: tasks, or tasks still encoded by a worker (never both in one batch). */
+export type PoolBatch = Task[] | EncodedTask[];
+
+/** Whether a batch holds encoded tasks (a batch is all one or the other). */
+export function isEncoded(batch: PoolBatch): batch is EncodedTask[] {
+	return batch[0] instanceof EncodedTask;
+}
+
+/**
+ * A batch of `tasks`: as they are when all decoded or all encoded; when they
+ * mix both, the decoded ones (the small ones, in practice) are encoded too,
+ * so nothing large is decoded and the batch is ready at once.
+ */
+export function asPoolBatch(tasks: readonly PoolTask[]): PoolBatch {
+	let encoded = 0;
+	for (const task of tasks) if (task instanceof EncodedTask) encoded += 1;
+	if (encoded === 0 || encoded === tasks.length) return tasks.slice() as PoolBatch;
+	return tasks.map((task) =>
+		task instanceof EncodedTask
+			? task
+			: new EncodedTask(encodeTasks([task]), { taskId: task.taskId, numItems: task.numItems }),
+	);
+}
