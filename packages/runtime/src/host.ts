@@ -185,7 +185,8 @@ export class WorkerHost {
 		const batches: BatchReply[] = [];
 		let start = 0;
 		for (const size of sizes) {
-			const batch = tasks.slice(start, (start += size));
+			const batch = tasks.slice(start, start + size);
+			start += size;
 			const stats: StageCallStats[] = [];
 			try {
 				const bytes = Math.round(bytesPerTask * size);

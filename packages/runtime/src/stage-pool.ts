@@ -301,7 +301,8 @@ export class StagePool {
 		const workerId = worker.handle.workerId;
 		let offset = 0;
 		return parts.map((part, i) => {
-			const tasks = outputs.slice(offset, (offset += part.outputs));
+			const tasks = outputs.slice(offset, offset + part.outputs);
+			offset += part.outputs;
 			if (part.error === undefined) {
 				return { tasks, encoded: [], stats: part.stats, failed: false, workerId };
 			}
