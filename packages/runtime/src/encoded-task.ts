@@ -3,19 +3,28 @@ import { encodeTasks } from "./codec.ts";
 import type { TaskRef } from "./protocol.ts";
 
 /**
- * A task kept in the bytes a worker sent, with the id and item count a pool
- * needs for routing and failure reports. A batch of them goes to the next
- * worker as it is (see `ProcessOptions.keepEncodedAbove`).
+ * A task kept in the form a worker sent it: its bytes, or the path of the
+ * file holding them (see `SpillDir`), with the id, item count and size a
+ * pool needs for routing, queue bounds and failure reports. A batch of them
+ * goes to the next worker as it is (see `ProcessOptions.keepEncodedAbove`).
  */
 export class EncodedTask {
-	readonly bytes: Uint8Array;
+	readonly payload: Uint8Array | string;
 	readonly taskId: string;
 	readonly numItems: number;
+	/** Encoded size in bytes. */
+	readonly byteLength: number;
 
-	constructor(bytes: Uint8Array, ref: TaskRef) {
-		this.bytes = bytes;
+	constructor(payload: Uint8Array | string, ref: TaskRef) {
+		this.payload = payload;
 		this.taskId = ref.taskId;
 		this.numItems = ref.numItems;
+		this.byteLength = typeof payload === "string" ? (ref.bytes ?? 0) : payload.byteLength;
+	}
+
+	/** The spilled file holding it, if any. */
+	get file(): string | undefined {
+		return typeof this.payload === "string" ? this.payload : undefined;
 	}
 }
 

@@ -1,3 +1,6 @@
+import { randomUUID } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import {
 	BaseStageAdapter,
 	CuratorError,
@@ -109,18 +112,19 @@ export class WorkerHost {
 				await this.#get(request.key).adapter.setup(request.worker);
 				return {};
 			case "process": {
-				const input = "payloads" in request ? request.payloads : request.payload;
 				const options = {
 					rebatch: request.rebatch === true,
 					split: request.split === true,
 					splitAbove: request.splitAbove,
+					spillDir: request.spillDir,
 				};
 				const sizes = request.batches;
-				const run = this.#queue.then(() =>
-					sizes === undefined
+				const run = this.#queue.then(async () => {
+					const input = "payloads" in request ? await readParts(request.payloads) : request.payload;
+					return sizes === undefined
 						? this.#process(request.keys, input, options)
-						: this.#processEach(request.keys, input, sizes, options.rebatch),
-				);
+						: this.#processEach(request.keys, input, sizes, options.rebatch);
+				});
 				this.#queue = run.catch(() => {});
 				return run;
 			}
@@ -139,7 +143,7 @@ export class WorkerHost {
 	async #process(
 		keys: string[],
 		input: BatchPayload | Uint8Array[],
-		{ rebatch, split, splitAbove }: { rebatch: boolean; split: boolean; splitAbove?: number },
+		{ rebatch, split, splitAbove, spillDir }: SplitOptions,
 	): Promise<Reply> {
 		const asBytes = !isPortable(input);
 		const stats: StageCallStats[] = [];
@@ -156,8 +160,13 @@ export class WorkerHost {
 			const payloads = tasks.map((task, i) =>
 				i === 0 && first !== undefined ? first : encodeTasks([task]),
 			);
-			const refs = tasks.map((task) => ({ taskId: task.taskId, numItems: task.numItems }));
-			return { payloads, tasks: refs, stats };
+			const refs = tasks.map((task, i) => ({
+				taskId: task.taskId,
+				numItems: task.numItems,
+				bytes: (payloads[i] as Uint8Array).byteLength,
+			}));
+			if (spillDir === undefined) return { payloads, tasks: refs, stats };
+			return { payloads: await spill(spillDir, payloads), tasks: refs, stats };
 		}
 		return { payload: asBytes ? encodeTasks(tasks) : packTasks(tasks), stats };
 	}
@@ -275,6 +284,30 @@ type Reply = Omit<Extract<HostMessage, { type: "ok" }>, "v" | "id" | "type">;
 
 function isPortable(input: BatchPayload | Uint8Array[]): input is PortableBatch {
 	return !(input instanceof Uint8Array) && !Array.isArray(input);
+}
+
+/** How a `process` reply is shaped: one payload, or one per output task (maybe in files). */
+interface SplitOptions {
+	rebatch: boolean;
+	split: boolean;
+	splitAbove?: number | undefined;
+	spillDir?: string | undefined;
+}
+
+/** The bytes of each part: as sent, or read from the file a string names. */
+async function readParts(parts: readonly (Uint8Array | string)[]): Promise<Uint8Array[]> {
+	return Promise.all(parts.map((part) => (typeof part === "string" ? readFile(part) : part)));
+}
+
+/** Writes each payload to a file of its own in `dir`; returns their paths. */
+async function spill(dir: string, payloads: readonly Uint8Array[]): Promise<string[]> {
+	return Promise.all(
+		payloads.map(async (bytes) => {
+			const file = join(dir, `${randomUUID()}.task`);
+			await writeFile(file, bytes);
+			return file;
+		}),
+	);
 }
 
 /** Tasks of a payload, or of several encoded payloads taken as one batch in order. */

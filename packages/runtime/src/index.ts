@@ -48,6 +48,7 @@ export type {
 export { logLevels, RunRenderer, rendererDefaults } from "./render/renderer.ts";
 export type { RunReport, StageReport } from "./render/summary.ts";
 export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
+export { SpillDir, spillBase } from "./spill.ts";
 export type {
 	BatchOutcome,
 	FaultPolicy,

@@ -40,6 +40,11 @@ export type HostRequest =
 			 */
 			splitAbove?: number;
 			/**
+			 * With `splitAbove`: a folder where the host writes each large output to
+			 * a file of its own, replying with the file's path in `payloads`.
+			 */
+			spillDir?: string;
+			/**
 			 * When present, `payload` holds several batches back to back, of these
 			 * sizes. Each runs on its own (its own stage calls, stats and error),
 			 * and the reply carries their outputs back to back, described by
@@ -49,8 +54,11 @@ export type HostRequest =
 	  } & (
 			| { payload: BatchPayload }
 			| {
-					/** Encoded batches (e.g. one task each), processed as one batch, in order. */
-					payloads: Uint8Array[];
+					/**
+					 * Encoded batches (e.g. one task each), processed as one batch, in
+					 * order; a string is the path of a file holding one (see `spillDir`).
+					 */
+					payloads: (Uint8Array | string)[];
 			  }
 	  ))
 	| { v: 1; id: number; type: "teardown"; key: string }
@@ -86,6 +94,8 @@ export interface WireError {
 export interface TaskRef {
 	taskId: string;
 	numItems: number;
+	/** Its encoded size in bytes. */
+	bytes?: number;
 }
 
 /** What one batch of a multi-batch `process` request gave. */
@@ -104,8 +114,8 @@ export type HostMessage =
 			id: number;
 			type: "ok";
 			payload?: BatchPayload;
-			/** `split` replies: one encoded task per entry, described by `tasks`. */
-			payloads?: Uint8Array[];
+			/** `split` replies: one encoded task per entry (or the file holding it), described by `tasks`. */
+			payloads?: (Uint8Array | string)[];
 			tasks?: TaskRef[];
 			stats?: StageCallStats[];
 			/** Multi-batch replies: one entry per batch of the request, in order. */
@@ -138,9 +148,12 @@ export function requestProblem(message: unknown, maxBytes: number): string | und
 	if (m.type === "process") {
 		const problem = payloadsProblem(m, maxBytes);
 		if (problem !== undefined) return problem;
-		const { splitAbove } = m;
+		const { splitAbove, spillDir } = m;
 		if (splitAbove !== undefined && !(typeof splitAbove === "number" && splitAbove >= 0)) {
 			return "splitAbove must be a number of bytes";
+		}
+		if (spillDir !== undefined && (typeof spillDir !== "string" || splitAbove === undefined)) {
+			return "spillDir must be a folder path, given with splitAbove";
 		}
 	}
 	for (const field of ["payload", "stage"] as const) {
@@ -167,11 +180,18 @@ function payloadsProblem(m: Record<string, unknown>, maxBytes: number): string |
 	}
 	if (payloads === undefined) return payload === undefined ? "process needs a payload" : undefined;
 	if (payload !== undefined) return "process takes payload or payloads, not both";
-	if (!Array.isArray(payloads) || !payloads.every((p) => p instanceof Uint8Array)) {
-		return "payloads must be a list of bytes";
+	const parts = payloads as unknown[];
+	if (
+		!Array.isArray(parts) ||
+		!parts.every((p) => p instanceof Uint8Array || typeof p === "string")
+	) {
+		return "payloads must be a list of bytes or file paths";
 	}
 	// Each part is bounded, not their sum: a barrier's input (every task of a run) may exceed any fixed bound.
-	const largest = payloads.reduce((max: number, p: Uint8Array) => Math.max(max, p.byteLength), 0);
+	const largest = parts.reduce(
+		(max: number, p) => Math.max(max, p instanceof Uint8Array ? p.byteLength : 0),
+		0,
+	);
 	if (largest > maxBytes) return `a payload of ${largest} bytes is over the limit of ${maxBytes}`;
 	return undefined;
 }

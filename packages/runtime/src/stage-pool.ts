@@ -1,3 +1,4 @@
+import { unlink } from "node:fs/promises";
 import {
 	CuratorError,
 	ErrorCodes,
@@ -53,6 +54,12 @@ export interface StagePoolOptions {
 	/** Extra Node flags for workers (e.g. a heap limit). */
 	execArgv?: string[];
 	maxMessageBytes?: number;
+	/**
+	 * Folder (a {@link SpillDir}'s path) where workers write the outputs they
+	 * keep encoded (`keepEncodedAbove`), to be read by the next worker: for
+	 * worker processes, for which a file in shared memory beats the IPC channel.
+	 */
+	spillDir?: string;
 	/** Reuse workers left by earlier pools, and leave ours for later ones. */
 	cache?: WorkerCache;
 	/** Prefix of worker ids (defaults to the first stage's name). */
@@ -180,9 +187,17 @@ export class StagePool {
 	 * reported under their names joined with `+`.
 	 */
 	async process(tasks: PoolBatch, options: ProcessOptions = {}): Promise<BatchOutcome> {
+		const outcome = await this.#processBatch(tasks, options);
+		// Its inputs are done with (processed, or recorded as failed): their spilled files can go.
+		if (isEncoded(tasks)) releaseFiles(tasks);
+		return outcome;
+	}
+
+	async #processBatch(tasks: PoolBatch, options: ProcessOptions): Promise<BatchOutcome> {
 		const input = isEncoded(tasks)
-			? { payloads: tasks.map((task) => task.bytes) }
+			? { payloads: tasks.map((task) => task.payload) }
 			: { payload: packTasks(tasks) };
+		const spillDir = options.keepEncodedAbove === undefined ? undefined : this.#options.spillDir;
 		const taskIds = tasks.map((task) => task.taskId);
 		const { chain, call } = this.#callOf(options);
 		const { label } = call;
@@ -199,6 +214,7 @@ export class StagePool {
 					...(options.keepEncodedAbove === undefined
 						? {}
 						: { splitAbove: options.keepEncodedAbove }),
+					...(spillDir === undefined ? {} : { spillDir }),
 				});
 				const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
 				worker.calls += 1;
@@ -585,13 +601,20 @@ export class StagePool {
 	}
 }
 
+function releaseFiles(tasks: readonly EncodedTask[]): void {
+	for (const task of tasks) {
+		const { file } = task;
+		if (file !== undefined) void unlink(file).catch(() => {});
+	}
+}
+
 function encodedOutputs(reply: HostReply): EncodedTask[] {
 	const { payloads, tasks } = reply;
 	if (payloads === undefined) return [];
 	if (tasks === undefined || tasks.length !== payloads.length) {
 		throw new CuratorError(ErrorCodes.protocol, "a split reply must describe each of its tasks");
 	}
-	return payloads.map((bytes, i) => new EncodedTask(bytes, tasks[i] as TaskRef));
+	return payloads.map((payload, i) => new EncodedTask(payload, tasks[i] as TaskRef));
 }
 
 /** A worker gave up waiting: `setupOnNode` failed on the worker that ran it. */

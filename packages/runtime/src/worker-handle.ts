@@ -71,7 +71,7 @@ export interface HostReply {
 	/** Multi-batch requests: what each batch gave, in order. */
 	batches?: BatchReply[];
 	/** `split` requests: one encoded task per entry, described by `tasks`. */
-	payloads?: Uint8Array[];
+	payloads?: (Uint8Array | string)[];
 	tasks?: TaskRef[];
 }
 

@@ -175,6 +175,55 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 		).rejects.toThrow(/batches combines with neither payloads nor split/);
 	});
 
+	it("writes large outputs to files in spillDir, and reads inputs from files", async () => {
+		const dir = await mkdtemp(join(tmpdir(), "curator-spill-host-"));
+		try {
+			const handle = spawn(isolation);
+			await handle.request({
+				type: "init",
+				key: "s",
+				stage: encodeStage(new ShoutStage()),
+				isSource: false,
+			});
+			const long = Array.from({ length: 2000 }, (_, i) => `word${i}`);
+			const reply = await handle.request({
+				type: "process",
+				keys: ["s"],
+				payload: encodeTasks(words(long, ["b"])),
+				splitAbove: 1000,
+				spillDir: dir,
+			});
+			const files = reply.payloads as string[];
+			expect(files.every((file) => typeof file === "string" && file.startsWith(dir))).toBe(true);
+			expect(reply.tasks?.map((t) => [t.taskId, t.numItems])).toEqual([
+				["0_0_0", 2000],
+				["0_1_0", 1],
+			]);
+			expect(reply.tasks?.[0]?.bytes).toBeGreaterThan(1000);
+			const again = await handle.request({ type: "process", keys: ["s"], payloads: files });
+			const out = await readBatch(again.payload!);
+			expect(out.map((t) => (t.data as string[])[0])).toEqual(["WORD0!!", "B!!"]);
+			const small = await handle.request({
+				type: "process",
+				keys: ["s"],
+				payload: encodeTasks(words(["c"])),
+				splitAbove: 1000,
+				spillDir: dir,
+			});
+			expect(small.payloads).toBeUndefined();
+			await expect(
+				handle.request({
+					type: "process",
+					keys: ["s"],
+					payload: encodeTasks(words(["c"])),
+					spillDir: dir,
+				}),
+			).rejects.toThrow(/spillDir must be a folder path, given with splitAbove/);
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
 	it("turns a worker that exits mid-batch into a crash error with the exit cause", async () => {
 		expect.assertions(3);
 		const handle = spawn(isolation);

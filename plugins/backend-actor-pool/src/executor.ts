@@ -14,6 +14,7 @@ import {
 	type PoolBatch,
 	type PoolTask,
 	type ProcessOptions,
+	SpillDir,
 	StagePool,
 	WorkerCache,
 } from "@curator/runtime";
@@ -54,6 +55,10 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		for (const stage of stages) planPool(stage, machine, 1, this.config.maxWorkersPerStage);
 		// Workers outlive their stage (after its teardown) and serve the next one: no cold start per stage.
 		const cache = new WorkerCache();
+		// Large outputs travel between worker processes as files in shared memory.
+		const isolation = this.config.isolation ?? actorPoolDefaults.isolation;
+		const spill =
+			isolation === "process" && this.config.keepEncoded !== false ? SpillDir.create() : undefined;
 		const killCache = () => cache.kill();
 		context.signal.addEventListener("abort", killCache, { once: true });
 		try {
@@ -79,7 +84,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				tasks =
 					batches.length === 0
 						? []
-						: await this.#runStages(group, batches, plan, context, cache, keepEncoded);
+						: await this.#runStages(group, batches, plan, context, cache, keepEncoded, spill);
 				for (const [i, stage] of group.entries()) {
 					context.emit({ type: "stage:end", stage: stage.name, index: indexes[i] as number });
 				}
@@ -90,6 +95,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			context.signal.removeEventListener("abort", killCache);
 			if (context.signal.aborted) cache.kill();
 			else await cache.close();
+			await spill?.remove();
 		}
 	}
 
@@ -100,10 +106,12 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		context: ExecutionContext,
 		cache: WorkerCache,
 		keepEncoded: boolean,
+		spill: SpillDir | undefined,
 	): Promise<PoolTask[]> {
 		const stage = group[0] as ProcessingStage;
 		const pool = new StagePool({
 			cache,
+			...(spill === undefined ? {} : { spillDir: spill.path }),
 			stages: group,
 			isolation: this.config.isolation ?? actorPoolDefaults.isolation,
 			node: { nodeId: hostname() },

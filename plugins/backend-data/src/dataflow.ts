@@ -29,7 +29,7 @@ const KEEP_ENCODED_MIN_BYTES = 64 * 1024;
 
 /** Size of a task for the queue bounds: exact when encoded, estimated otherwise. */
 function sizeOf(task: PoolTask): number {
-	return task instanceof EncodedTask ? task.bytes.byteLength : taskBytes(task);
+	return task instanceof EncodedTask ? task.byteLength : taskBytes(task);
 }
 
 /** What a {@link Dataflow} runs. */
@@ -40,6 +40,8 @@ export interface DataflowOptions {
 	context: ExecutionContext;
 	config: DataConfig;
 	node: NodeInfo;
+	/** Where workers write the large outputs passed between operators (process workers). */
+	spillDir?: string;
 }
 
 interface Pool {

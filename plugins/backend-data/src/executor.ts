@@ -7,10 +7,10 @@ import {
 	resolveStages,
 	type Task,
 } from "@curator/core";
-import { detectMachine } from "@curator/runtime";
+import { detectMachine, SpillDir } from "@curator/runtime";
 import { Dataflow } from "./dataflow.ts";
 import type { DataRunMetrics } from "./metrics.ts";
-import { configProblem, type DataConfig } from "./options.ts";
+import { configProblem, type DataConfig, dataDefaults } from "./options.ts";
 import { describePlan, type ExecutionPlan, planExecution } from "./plan.ts";
 
 /** Capabilities of the data backend. */
@@ -64,6 +64,9 @@ export class DataExecutor extends BaseExecutor<DataConfig> {
 		context.logger.info({ plan }, text);
 		for (const warning of plan.warnings) context.logger.warn(warning);
 		context.emit({ type: "log", level: "info", message: text, fields: { plan } });
+		// Large outputs travel between worker processes as files in shared memory.
+		const isolation = this.config.isolation ?? dataDefaults.isolation;
+		const spill = isolation === "process" ? SpillDir.create() : undefined;
 		const flow = new Dataflow({
 			plan,
 			stages,
@@ -71,9 +74,14 @@ export class DataExecutor extends BaseExecutor<DataConfig> {
 			context,
 			config: this.config,
 			node: { nodeId: hostname() },
+			...(spill === undefined ? {} : { spillDir: spill.path }),
 		});
 		this.#flow = flow;
-		return flow.run();
+		try {
+			return await flow.run();
+		} finally {
+			await spill?.remove();
+		}
 	}
 
 	#plan(stages: ProcessingStage[]): ExecutionPlan {

@@ -12,7 +12,7 @@ import { gpuDevices, type PoolPlan } from "./plan.ts";
  */
 export function createStagePool(
 	plan: PoolPlan,
-	{ config, context, node, stages }: DataflowOptions,
+	{ config, context, node, stages, spillDir }: DataflowOptions,
 	slotsPerWorker: number,
 ): StagePool {
 	return new StagePool({
@@ -26,6 +26,7 @@ export function createStagePool(
 			ignoreFailures: false,
 		},
 		idPrefix: plan.name,
+		...(spillDir === undefined ? {} : { spillDir }),
 		slotsPerWorker,
 		allocation: (slot) => ({ cpus: plan.cpusPerWorker, gpus: gpuDevices(plan, slot) }),
 		workerEnv: (slot): Record<string, string> =>

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
 import { Pipeline, type ProcessingStage, type RunEvent, type Task } from "@curator/core";
@@ -183,7 +184,9 @@ describe.each(["process", "thread"] as const)(
 	"large outputs between operators (%s isolation)",
 	(isolation) => {
 		it("go to the next operator's workers as the bytes they came in, with backend-local's results", async () => {
-			const process = vi.spyOn(StagePool.prototype, "process");
+			const processCalls = vi.spyOn(StagePool.prototype, "process");
+			const spillBase = await mkdtemp(join(tmpdir(), "curator-spill-"));
+			vi.stubEnv("CURATOR_SPILL_DIR", spillBase);
 			const pipeline = () => {
 				const repeat = new RepeatStage();
 				repeat.times = 40_000;
@@ -209,12 +212,19 @@ describe.each(["process", "thread"] as const)(
 					[16],
 					[40_000 * 25],
 				]);
-				const encodedCalls = process.mock.calls.filter(
-					([batch]) => batch[0] instanceof EncodedTask,
+				const encoded = processCalls.mock.calls.flatMap(([batch]) =>
+					batch.filter((task) => task instanceof EncodedTask),
 				);
-				expect(encodedCalls.length).toBeGreaterThan(0);
+				expect(encoded.length).toBeGreaterThan(0);
+				// Worker processes pass them through files in the run's spill folder, gone after the run.
+				const files = encoded.flatMap((task) => (task.file === undefined ? [] : [task.file]));
+				expect(files.length > 0).toBe(isolation === "process");
+				expect(files.every((file) => file.startsWith(spillBase))).toBe(true);
+				expect(await readdir(spillBase)).toEqual([]);
 			} finally {
-				process.mockRestore();
+				processCalls.mockRestore();
+				vi.unstubAllEnvs();
+				await rm(spillBase, { recursive: true, force: true });
 			}
 		});
 	},
