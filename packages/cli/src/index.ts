@@ -18,7 +18,12 @@ export {
 export type { ExitCode } from "./errors.ts";
 export { BackendUnavailableError, ExitCodes, UsageError } from "./errors.ts";
 export type { PipelineOptions } from "./examples/demo.ts";
-export { createDemoPipeline, demoFilters, sampleDir } from "./examples/demo.ts";
+export {
+	createDemoPipeline,
+	DEMO_ROWS_PER_BATCH,
+	demoFilters,
+	sampleDir,
+} from "./examples/demo.ts";
 export type { LoadedPipeline, PipelineFactory } from "./load-pipeline.ts";
 export { examples, instantiate, loadPipeline } from "./load-pipeline.ts";
 export { processIO, runCli } from "./main.ts";

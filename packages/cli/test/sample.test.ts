@@ -1,8 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { type DocumentBatch, FileGroupTask, JsonlReaderStage } from "@curator/text";
 import { describe, expect, it } from "vitest";
 import {
+	createDemoPipeline,
+	DEMO_ROWS_PER_BATCH,
 	generateDocuments,
 	SAMPLE_COUNT,
 	SAMPLE_FILES,
@@ -71,3 +74,16 @@ describe("embedded sample", () => {
 });
 
 export { expected };
+
+describe("demo pipeline", () => {
+	it("reads in batches of at most DEMO_ROWS_PER_BATCH documents, so a large file spreads over workers", async () => {
+		const dir = await tempDir();
+		await writeDocuments({ dir, count: DEMO_ROWS_PER_BATCH + 10, files: 1 });
+		const stages = createDemoPipeline({ input: dir, output: join(dir, "out") }).build();
+		const reader = stages.find((stage) => stage instanceof JsonlReaderStage);
+		expect(reader?.rowsPerBatch).toBe(DEMO_ROWS_PER_BATCH);
+		const task = new FileGroupTask({ datasetName: "d", data: [join(dir, "part-0000.jsonl")] });
+		const out = (await reader?.process(task)) as DocumentBatch[];
+		expect(out.map((batch) => batch.numItems)).toEqual([DEMO_ROWS_PER_BATCH, 10]);
+	});
+});

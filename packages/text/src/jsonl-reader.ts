@@ -27,6 +27,12 @@ export interface JsonlReaderOptions extends StageSettings {
 	onError?: OnMalformed;
 	/** Adds a column of this name holding each record's source file. */
 	filenameField?: string;
+	/**
+	 * Most documents per output batch: a larger input gives several batches,
+	 * in order (default: no limit, one batch per input task). Bounded batches
+	 * keep each call's memory small and let large files spread over workers.
+	 */
+	rowsPerBatch?: number;
 }
 
 /** Defaults of {@link JsonlReaderOptions}. */
@@ -44,6 +50,7 @@ export class JsonlReaderStage extends Stage<FileGroupTask, DocumentBatch> {
 	fields: string[] | undefined;
 	onError: OnMalformed;
 	filenameField: string | undefined;
+	rowsPerBatch: number;
 
 	constructor(options: JsonlReaderOptions = {}) {
 		super(options);
@@ -58,14 +65,32 @@ export class JsonlReaderStage extends Stage<FileGroupTask, DocumentBatch> {
 			);
 		}
 		this.filenameField = options.filenameField;
+		this.rowsPerBatch = options.rowsPerBatch ?? Number.POSITIVE_INFINITY;
+		if (
+			!(this.rowsPerBatch >= 1) ||
+			(Number.isFinite(this.rowsPerBatch) && !Number.isInteger(this.rowsPerBatch))
+		) {
+			throw new CuratorError(
+				ErrorCodes.invalidStage,
+				`JsonlReaderStage: rowsPerBatch must be a whole number >= 1, got ${String(options.rowsPerBatch)}`,
+			);
+		}
 	}
 
 	override outputs(): StageIO {
 		return { data: [this.textField] };
 	}
 
-	override async process(task: FileGroupTask): Promise<DocumentBatch | null> {
-		const builder = new ColumnBuilder(this.fields);
+	override async process(task: FileGroupTask): Promise<DocumentBatch | DocumentBatch[] | null> {
+		const batches: DocumentBatch[] = [];
+		const toBatch = (columns: DocumentColumns) =>
+			new DocumentBatch({
+				datasetName: task.datasetName,
+				data: columns,
+				metadata: { sourceFiles: [...task.data] },
+			});
+		let builder = new ColumnBuilder(this.fields);
+		let records = 0;
 		let skipped = 0;
 		for (const file of task.data) {
 			for await (const { firstLine, lines } of readLineChunks(file)) {
@@ -79,17 +104,19 @@ export class JsonlReaderStage extends Stage<FileGroupTask, DocumentBatch> {
 					}
 					if (this.filenameField !== undefined) record[this.filenameField] = file;
 					builder.add(record);
+					records += 1;
+					if (builder.rows >= this.rowsPerBatch) {
+						batches.push(toBatch(builder.build()));
+						builder = new ColumnBuilder(this.fields);
+					}
 				}
 			}
 		}
-		this.logMetric("records", builder.rows);
+		if (builder.rows > 0) batches.push(toBatch(builder.build()));
+		this.logMetric("records", records);
 		if (skipped > 0) this.logMetric("skippedLines", skipped);
-		if (builder.rows === 0) return null;
-		return new DocumentBatch({
-			datasetName: task.datasetName,
-			data: builder.build(),
-			metadata: { sourceFiles: [...task.data] },
-		});
+		if (batches.length === 0) return null;
+		return batches.length === 1 ? (batches[0] as DocumentBatch) : batches;
 	}
 }
 

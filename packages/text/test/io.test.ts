@@ -150,6 +150,53 @@ describe("JsonlReaderStage", () => {
 	});
 });
 
+describe("JsonlReaderStage rowsPerBatch", () => {
+	it("splits a large input into batches of at most rowsPerBatch documents, in order", async () => {
+		const dir = await filesIn(await tempDir(), {
+			"a.jsonl": ["1", "2", "3"].map((id) => line(id, `t${id}`)).join("\n"),
+			"b.jsonl": ["4", "5"].map((id) => line(id, `t${id}`)).join("\n"),
+		});
+		const task = new FileGroupTask({
+			datasetName: "d",
+			data: [join(dir, "a.jsonl"), join(dir, "b.jsonl")],
+		});
+		const stage = new JsonlReaderStage({ rowsPerBatch: 2 });
+		const out = (await stage.process(task)) as DocumentBatch[];
+		expect(out.map((batch) => batch.data.id)).toEqual([["1", "2"], ["3", "4"], ["5"]]);
+		expect(out.every((batch) => batch.metadata.sourceFiles !== undefined)).toBe(true);
+		const { consumeStageMetrics } = await import("@curator/core");
+		expect(consumeStageMetrics(stage)).toEqual({ records: 5 });
+		const whole = (await new JsonlReaderStage({ rowsPerBatch: 5 }).process(task)) as DocumentBatch;
+		expect(whole.data.id).toEqual(["1", "2", "3", "4", "5"]);
+	});
+
+	it("gives each batch its own id, and the same documents as one batch would", async () => {
+		const dir = await filesIn(await tempDir(), {
+			"a.jsonl": ["1", "2", "3", "4", "5"].map((id) => line(id, `t${id}`)).join("\n"),
+		});
+		const run = async (rowsPerBatch?: number) => {
+			const { tasks } = await new Pipeline({
+				name: "p",
+				stages: [new JsonlReader({ paths: [dir], ...(rowsPerBatch ? { rowsPerBatch } : {}) })],
+			}).run(new LocalExecutor());
+			return tasks as DocumentBatch[];
+		};
+		const split = await run(2);
+		const one = await run();
+		expect(split.map((batch) => batch.numItems)).toEqual([2, 2, 1]);
+		expect(new Set(split.map((batch) => batch.taskId)).size).toBe(3);
+		expect(split.flatMap((batch) => batch.data.id)).toEqual(one[0]?.data.id);
+	});
+
+	it("rejects a rowsPerBatch that is not a whole number >= 1", () => {
+		for (const bad of [0, -1, 1.5, Number.NaN]) {
+			expect(() => new JsonlReaderStage({ rowsPerBatch: bad })).toThrow(
+				/rowsPerBatch must be a whole number >= 1/,
+			);
+		}
+	});
+});
+
 describe("JsonlWriter", () => {
 	it("writes one file per task, named after the task id, with no temp file left", async () => {
 		const dir = await tempDir();

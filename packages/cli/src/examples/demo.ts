@@ -42,9 +42,12 @@ export function sampleDir(): string {
 	throw new Error("the embedded sample is missing from this installation of @curator/cli");
 }
 
+/** Most documents per batch the demo's reader makes (a larger file gives several batches). */
+export const DEMO_ROWS_PER_BATCH = 16_384;
+
 /**
  * The demo text-curation pipeline: read JSONL (default: the embedded
- * sample), the heuristic filters of {@link demoFilters}, exact duplicate
+ * sample) in batches of at most {@link DEMO_ROWS_PER_BATCH} documents, the heuristic filters of {@link demoFilters}, exact duplicate
  * removal (hashes computed in parallel, looked up by one worker), and JSONL
  * files in `output`.
  */
@@ -54,7 +57,8 @@ export function createDemoPipeline(options: PipelineOptions): Pipeline {
 		name: "demo",
 		description: "heuristic filters and exact dedup over JSONL documents",
 		stages: [
-			new JsonlReader({ paths: options.input ?? sampleDir() }),
+			// Bounded batches: a large input file is spread over the workers, and each call stays small.
+			new JsonlReader({ paths: options.input ?? sampleDir(), rowsPerBatch: DEMO_ROWS_PER_BATCH }),
 			...demoFilters.map((spec) => new ScoreFilter(spec, batch)),
 			// Hashing runs on every worker; the one-worker dedup stage then only looks hashes up.
 			new NormalizedTextHasher(batch),
