@@ -504,6 +504,8 @@ export class StagePool {
 		const cacheKey = this.#cacheKey(spawnOptions.env);
 		const reused = options.cache?.take(cacheKey);
 		reused?.rename(workerId);
+		// A new process is needed: an idle cached one that does not fit goes first.
+		if (reused === undefined) options.cache?.evictOne();
 		const worker: PoolWorker = {
 			handle: reused ?? WorkerHandle.spawn(spawnOptions),
 			slot,

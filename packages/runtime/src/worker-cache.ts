@@ -30,6 +30,22 @@ export class WorkerCache {
 		return true;
 	}
 
+	/**
+	 * Stops one cached worker, if there is one: a pool that has to start a new
+	 * worker (none cached fits it) makes room first, so the cache never adds
+	 * to the number of live workers a backend has planned for.
+	 */
+	evictOne(): boolean {
+		for (const [key, handles] of this.#idle) {
+			const handle = handles.shift();
+			if (handles.length === 0) this.#idle.delete(key);
+			if (handle === undefined) continue;
+			void handle.stop();
+			return true;
+		}
+		return false;
+	}
+
 	/** Workers waiting for reuse. */
 	get size(): number {
 		let count = 0;
@@ -45,10 +61,12 @@ export class WorkerCache {
 		await Promise.all(handles.map((handle) => handle.stop()));
 	}
 
-	/** Kills every cached worker at once (abort). */
-	kill(): void {
+	/** Kills every cached worker at once (abort); resolves once they have exited. */
+	async kill(): Promise<void> {
 		this.#closed = true;
-		for (const handle of [...this.#idle.values()].flat()) handle.kill();
+		const handles = [...this.#idle.values()].flat();
 		this.#idle.clear();
+		for (const handle of handles) handle.kill();
+		await Promise.all(handles.map((handle) => handle.exited));
 	}
 }

@@ -59,7 +59,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		const isolation = this.config.isolation ?? actorPoolDefaults.isolation;
 		const spill =
 			isolation === "process" && this.config.keepEncoded !== false ? SpillDir.create() : undefined;
-		const killCache = () => cache.kill();
+		const killCache = () => void cache.kill();
 		context.signal.addEventListener("abort", killCache, { once: true });
 		try {
 			let tasks: PoolTask[] = initialTasks;
@@ -93,7 +93,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			return tasks as Task[];
 		} finally {
 			context.signal.removeEventListener("abort", killCache);
-			if (context.signal.aborted) cache.kill();
+			if (context.signal.aborted) await cache.kill();
 			else await cache.close();
 			await spill?.remove();
 		}

@@ -11,6 +11,7 @@ import {
 	EncodedTask,
 	type PoolTask,
 	type StagePool,
+	WorkerCache,
 } from "@curator/runtime";
 import { taskBytes } from "./backpressure.ts";
 import { type DataRunMetrics, snapshotMetrics } from "./metrics.ts";
@@ -67,6 +68,8 @@ export class Dataflow {
 	readonly #operators: Operator[];
 	readonly #pools: Pool[];
 	readonly #slots: number;
+	/** Workers a pool lets go (after teardown) wait here for another pool: no new process for it. */
+	readonly #cache = new WorkerCache();
 	#results: Task[] = [];
 	readonly #pending = new Set<Promise<unknown>>();
 	#failure: { error: unknown } | undefined;
@@ -84,7 +87,7 @@ export class Dataflow {
 		});
 		this.#pools = options.plan.pools.map((plan) => ({
 			plan,
-			pool: createStagePool(plan, options, this.#slots),
+			pool: createStagePool(plan, options, this.#slots, this.#cache),
 			operators: this.#operators.filter((op) => options.plan.pools[op.plan.pool] === plan),
 			inFlight: 0,
 			changing: false,
@@ -147,9 +150,15 @@ export class Dataflow {
 		this.#peakWorkers = Math.max(this.#peakWorkers, live);
 		if (this.#pools.every((p) => p.closed)) {
 			this.#settled = true;
-			this.#resolve(this.#results);
+			const results = this.#results;
 			// The executor keeps this flow for its metrics; the outputs belong to the caller now.
 			this.#results = [];
+			this.#track(
+				this.#cache.close().then(
+					() => this.#resolve(results),
+					(error: unknown) => this.#reject(error),
+				),
+			);
 		}
 	}
 
@@ -336,7 +345,7 @@ export class Dataflow {
 		for (const p of this.#pools) p.pool.kill();
 		await Promise.allSettled([...this.#pending]);
 		for (const p of this.#pools) p.pool.kill();
-		await Promise.all(this.#pools.map((p) => p.pool.reaped()));
+		await Promise.all([...this.#pools.map((p) => p.pool.reaped()), this.#cache.kill()]);
 	}
 }
 

@@ -1,5 +1,5 @@
 import type { ProcessingStage } from "@curator/core";
-import { StagePool } from "@curator/runtime";
+import { StagePool, type WorkerCache } from "@curator/runtime";
 import type { DataflowOptions } from "./dataflow.ts";
 import { dataDefaults } from "./options.ts";
 import { gpuDevices, type PoolPlan } from "./plan.ts";
@@ -14,8 +14,10 @@ export function createStagePool(
 	plan: PoolPlan,
 	{ config, context, node, stages, spillDir }: DataflowOptions,
 	slotsPerWorker: number,
+	cache: WorkerCache,
 ): StagePool {
 	return new StagePool({
+		cache,
 		stages: plan.stageIndexes.map((i) => stages[i] as ProcessingStage),
 		isolation: config.isolation ?? dataDefaults.isolation,
 		node,

@@ -124,16 +124,21 @@ describe("actor pools", () => {
 			["tasks", 1, 2],
 			["GateStage", 1, 2],
 		]);
-		const started = new Set<string>();
+		// Gate workers alive at once: the pool must reach its maximum (2) and never pass it.
+		const live = new Set<string>();
+		let most = 0;
 		const result = await pipeline.run(executor, numbers(...rows(20, 20)), {
 			onEvent: (e) => {
-				if (e.type !== "worker:start" || e.stage !== "GateStage") return;
-				started.add(e.workerId);
-				if (started.size === 2) writeFileSync(gate, "open");
+				if ((e.type !== "worker:start" && e.type !== "worker:exit") || e.stage !== "GateStage")
+					return;
+				if (e.type === "worker:start") live.add(e.workerId);
+				else live.delete(e.workerId);
+				most = Math.max(most, live.size);
+				if (live.size === 2) writeFileSync(gate, "open");
 			},
 		});
 		expect(result.tasks).toHaveLength(20);
-		expect(started.size).toBe(2);
+		expect(most).toBe(2);
 		expect(executor.metrics?.peakWorkers).toBeLessThanOrEqual(3);
 	});
 
@@ -155,5 +160,35 @@ describe("actor pools", () => {
 			perWorker.set(line, (perWorker.get(line) ?? 0) + 1);
 		}
 		expect(Math.max(...perWorker.values())).toBeLessThanOrEqual(2);
+	});
+});
+
+describe("worker reuse between pools", () => {
+	it("a barrier's actor and the stages after it run on processes already started", async () => {
+		const pipeline = new Pipeline({
+			name: "p",
+			stages: [
+				new SquareStage(),
+				new SumStage(),
+				new JournalStage({ batchSize: Number.MAX_SAFE_INTEGER }),
+				new SumStage(),
+			],
+		});
+		const pids: number[] = [];
+		const result = await pipeline.run(
+			new DataExecutor({ machine, maxWorkers: 2 }),
+			numbers(...rows(40)),
+			{
+				onEvent: (e) => {
+					if (e.type === "worker:start" && e.pid !== undefined) pids.push(e.pid);
+				},
+			},
+		);
+		const local = await pipeline.run(new LocalExecutor({ machine }), numbers(...rows(40)));
+		expect(view(result.tasks)).toEqual(view(local.tasks));
+		// Workers started more often than processes: the barrier's actor (and the workers
+		// after it) took over processes the other pool let go, never more than maxWorkers.
+		expect(pids.length).toBeGreaterThan(new Set(pids).size);
+		expect(new Set(pids).size).toBeLessThanOrEqual(2);
 	});
 });
