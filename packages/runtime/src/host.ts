@@ -10,14 +10,7 @@ import {
 	StageError,
 	type Task,
 } from "@curator/core";
-import {
-	decodeStage,
-	decodeTasks,
-	encodeTasks,
-	type PortableBatch,
-	packTasks,
-	readBatch,
-} from "./codec.ts";
+import { decodeStage, decodeTasks, encodeTasks, packTasks, readBatch } from "./codec.ts";
 import {
 	type BatchPayload,
 	type BatchReply,
@@ -26,6 +19,7 @@ import {
 	type HostRequest,
 	requestProblem,
 	type StageCallStats,
+	type TaskRef,
 	type WireError,
 } from "./protocol.ts";
 
@@ -120,7 +114,9 @@ export class WorkerHost {
 				};
 				const sizes = request.batches;
 				const run = this.#queue.then(async () => {
-					const input = "payloads" in request ? await readParts(request.payloads) : request.payload;
+					const input = await decodeInput(
+						"payloads" in request ? request.payloads : request.payload,
+					);
 					return sizes === undefined
 						? this.#process(request.keys, input, options)
 						: this.#processEach(request.keys, input, sizes, options.rebatch);
@@ -142,33 +138,33 @@ export class WorkerHost {
 	 */
 	async #process(
 		keys: string[],
-		input: BatchPayload | Uint8Array[],
+		input: DecodedInput,
 		{ rebatch, split, splitAbove, spillDir }: SplitOptions,
 	): Promise<Reply> {
-		const asBytes = !isPortable(input);
 		const stats: StageCallStats[] = [];
-		const tasks = await this.#runChain(
-			keys,
-			await readInput(input),
-			byteLengthOf(input),
-			rebatch,
-			stats,
-		);
+		const tasks = await this.#runChain(keys, input.tasks, input.byteLength, rebatch, stats);
 		const first =
 			splitAbove === undefined || tasks[0] === undefined ? undefined : encodeTasks([tasks[0]]);
 		if (split || (first !== undefined && first.byteLength >= (splitAbove as number))) {
-			const payloads = tasks.map((task, i) =>
-				i === 0 && first !== undefined ? first : encodeTasks([task]),
-			);
-			const refs = tasks.map((task, i) => ({
-				taskId: task.taskId,
-				numItems: task.numItems,
-				bytes: (payloads[i] as Uint8Array).byteLength,
-			}));
-			if (spillDir === undefined) return { payloads, tasks: refs, stats };
-			return { payloads: await spill(spillDir, payloads), tasks: refs, stats };
+			const payloads: (Uint8Array | string)[] = [];
+			const refs: TaskRef[] = [];
+			// Each file is written while the next task is encoded.
+			const writes: Promise<void>[] = [];
+			for (const [i, task] of tasks.entries()) {
+				const bytes = i === 0 && first !== undefined ? first : encodeTasks([task]);
+				refs.push({ taskId: task.taskId, numItems: task.numItems, bytes: bytes.byteLength });
+				if (spillDir === undefined) {
+					payloads.push(bytes);
+				} else {
+					const file = join(spillDir, `${randomUUID()}.task`);
+					payloads.push(file);
+					writes.push(writeFile(file, bytes));
+				}
+			}
+			await Promise.all(writes);
+			return { payloads, tasks: refs, stats };
 		}
-		return { payload: asBytes ? encodeTasks(tasks) : packTasks(tasks), stats };
+		return { payload: input.asBytes ? encodeTasks(tasks) : packTasks(tasks), stats };
 	}
 
 	/**
@@ -177,11 +173,11 @@ export class WorkerHost {
 	 */
 	async #processEach(
 		keys: string[],
-		input: BatchPayload | Uint8Array[],
+		input: DecodedInput,
 		sizes: number[],
 		rebatch: boolean,
 	): Promise<Reply> {
-		const tasks = await readInput(input);
+		const { tasks } = input;
 		const total = sizes.reduce((sum, size) => sum + size, 0);
 		if (total !== tasks.length) {
 			throw new CuratorError(
@@ -189,7 +185,7 @@ export class WorkerHost {
 				`batches of ${total} tasks in all, but the payload holds ${tasks.length}`,
 			);
 		}
-		const bytesPerTask = tasks.length === 0 ? 0 : byteLengthOf(input) / tasks.length;
+		const bytesPerTask = tasks.length === 0 ? 0 : input.byteLength / tasks.length;
 		const outputs: Task[] = [];
 		const batches: BatchReply[] = [];
 		let start = 0;
@@ -206,7 +202,7 @@ export class WorkerHost {
 				batches.push({ outputs: 0, stats, error: toWireError(error) });
 			}
 		}
-		const payload = isPortable(input) ? packTasks(outputs) : encodeTasks(outputs);
+		const payload = input.asBytes ? encodeTasks(outputs) : packTasks(outputs);
 		return { payload, batches };
 	}
 
@@ -282,10 +278,6 @@ export class WorkerHost {
 /** What a successful request replies with (besides `v`, `id` and `type`). */
 type Reply = Omit<Extract<HostMessage, { type: "ok" }>, "v" | "id" | "type">;
 
-function isPortable(input: BatchPayload | Uint8Array[]): input is PortableBatch {
-	return !(input instanceof Uint8Array) && !Array.isArray(input);
-}
-
 /** How a `process` reply is shaped: one payload, or one per output task (maybe in files). */
 interface SplitOptions {
 	rebatch: boolean;
@@ -294,33 +286,40 @@ interface SplitOptions {
 	spillDir?: string | undefined;
 }
 
-/** The bytes of each part: as sent, or read from the file a string names. */
-async function readParts(parts: readonly (Uint8Array | string)[]): Promise<Uint8Array[]> {
-	return Promise.all(parts.map((part) => (typeof part === "string" ? readFile(part) : part)));
+/** The tasks of a request, with the size and form they came in. */
+interface DecodedInput {
+	tasks: Task[];
+	byteLength: number;
+	/** They came as bytes (reply in bytes), not as a portable batch. */
+	asBytes: boolean;
 }
 
-/** Writes each payload to a file of its own in `dir`; returns their paths. */
-async function spill(dir: string, payloads: readonly Uint8Array[]): Promise<string[]> {
-	return Promise.all(
-		payloads.map(async (bytes) => {
-			const file = join(dir, `${randomUUID()}.task`);
-			await writeFile(file, bytes);
-			return file;
+/**
+ * Decodes a request's batch: a portable batch, bytes, or several parts
+ * (bytes, or paths of spilled files) taken as one batch in order. A part is
+ * decoded as soon as its file is read, while the other files are still read.
+ */
+async function decodeInput(
+	input: BatchPayload | readonly (Uint8Array | string)[],
+): Promise<DecodedInput> {
+	if (!Array.isArray(input)) {
+		const batch = input as BatchPayload;
+		const asBytes = batch instanceof Uint8Array;
+		return {
+			tasks: await readBatch(batch),
+			byteLength: asBytes ? batch.byteLength : 0,
+			asBytes,
+		};
+	}
+	let byteLength = 0;
+	const parts = await Promise.all(
+		input.map(async (part: Uint8Array | string) => {
+			const bytes = typeof part === "string" ? await readFile(part) : part;
+			byteLength += bytes.byteLength;
+			return decodeTasks(bytes);
 		}),
 	);
-}
-
-/** Tasks of a payload, or of several encoded payloads taken as one batch in order. */
-async function readInput(input: BatchPayload | Uint8Array[]): Promise<Task[]> {
-	if (!Array.isArray(input)) return readBatch(input);
-	const parts = await Promise.all(input.map((bytes) => decodeTasks(bytes)));
-	return parts.flat();
-}
-
-function byteLengthOf(input: BatchPayload | Uint8Array[]): number {
-	if (input instanceof Uint8Array) return input.byteLength;
-	if (Array.isArray(input)) return input.reduce((sum, bytes) => sum + bytes.byteLength, 0);
-	return 0;
+	return { tasks: parts.flat(), byteLength, asBytes: true };
 }
 
 function countItems(tasks: readonly Task[]): number {
