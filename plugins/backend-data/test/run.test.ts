@@ -114,8 +114,10 @@ describe("DataExecutor batching and lifecycle", () => {
 				onEvent: (e) => events.push(e),
 			},
 		);
-		expect(batchSizes(events, "JournalStage")).toEqual([3, 3, 1]);
-		expect(batchSizes(events, "JournalStage")).toEqual(batchSizes(local, "JournalStage"));
+		// Batches may finish in any order on two workers: their sizes are what must match.
+		const sizes = (from: RunEvent[]) => batchSizes(from, "JournalStage").sort();
+		expect(sizes(events)).toEqual([1, 3, 3]);
+		expect(sizes(events)).toEqual(sizes(local));
 	});
 
 	it("gives a fused stage batches of at most its own batchSize", async () => {

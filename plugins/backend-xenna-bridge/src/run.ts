@@ -60,7 +60,8 @@ export async function runPipeline(
 	try {
 		context.throwIfAborted();
 		session = await acquire(setup, key, keepAliveMs, cancel.signal);
-		const outputs = collect(session, context, cancel.signal, state);
+		const graceMs = (config.cancelGraceS ?? xennaDefaults.cancelGraceS) * 1000;
+		const outputs = collect(session, context, cancel.signal, state, graceMs);
 		await session.send(
 			"submit",
 			{
@@ -161,7 +162,9 @@ function poolKey({ python, config }: RunSetup): string {
 
 /**
  * Resolves with the output payloads once the driver says `done`; rejects on
- * its `error`, on its death, or when `signal` aborts (after sending `cancel`).
+ * its `error`, on its death, or when `signal` aborts: then it sends `cancel`
+ * and, when the driver has not exited within `graceMs`, kills its process
+ * group, so a driver stuck in its own shutdown cannot hold the run forever.
  * `state.reusable` tells whether the driver can serve another run.
  */
 function collect(
@@ -169,6 +172,7 @@ function collect(
 	context: ExecutionContext,
 	signal: AbortSignal,
 	state: { reusable: boolean },
+	graceMs: number,
 ): Promise<Uint8Array[]> {
 	const logger = context.logger;
 	return new Promise((resolve, reject) => {
@@ -184,7 +188,16 @@ function collect(
 		const cancel = () => {
 			logger.info(`${backendName}: cancelling the run`);
 			void session.send("cancel", { reason: String(signal.reason ?? "aborted") }).catch(() => {});
-			void session.driver.exited.then(() => settle(new AbortError(signal.reason)));
+			const deadline = setTimeout(() => {
+				logger.warn(
+					`${backendName}: the driver did not stop within ${graceMs / 1000} s; killing it`,
+				);
+				session.driver.killGroup();
+			}, graceMs);
+			void session.driver.exited.then(() => {
+				clearTimeout(deadline);
+				settle(new AbortError(signal.reason));
+			});
 		};
 		if (signal.aborted) cancel();
 		else signal.addEventListener("abort", cancel, { once: true });

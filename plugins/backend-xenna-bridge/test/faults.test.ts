@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,6 +86,46 @@ describe.skipIf(skipReason !== "")(`faults${skipped}`, () => {
 			],
 			30_000,
 		);
+		expect(left.map((p) => `${p.pid} ${p.command}`)).toEqual([]);
+	});
+
+	it("a driver that does not stop after cancel is killed after cancelGraceS; the run rejects", async () => {
+		expect.assertions(4);
+		// The real driver, deaf to cancel: it refuses the message and goes on holding the batch.
+		const stuck = join(dir, "stuck-python");
+		writeFileSync(
+			stuck,
+			[
+				"#!/bin/sh",
+				"shift 2",
+				`exec "${python}" -c "import sys`,
+				"from ray_js_bridge import protocol",
+				"protocol.EXECUTOR_TYPES = protocol.EXECUTOR_TYPES - {'cancel'}",
+				"from ray_js_bridge.__main__ import main",
+				'sys.exit(main(sys.argv[1:]))" "$@"',
+				"",
+			].join("\n"),
+			{ mode: 0o755 },
+		);
+		const controller = new AbortController();
+		const pipeline = new Pipeline({ name: "p", stages: [new HoldStage({ dir, hold: 2 })] });
+		const run = pipeline.run(
+			testExecutor({ python: stuck, cancelGraceS: 2, keepAliveS: 0 }),
+			numbersTasks([1], [2], [3]),
+			{ signal: controller.signal },
+		);
+		const outcome = run.then(
+			() => undefined,
+			(error: unknown) => error,
+		);
+		await waitFor(() => (heldPids(dir).length > 0 ? true : undefined), 90_000, "a held batch");
+		const [driver] = drivers();
+		expect(driver, "the driver process").toBeDefined();
+		controller.abort(new Error("test abort"));
+		const error = await outcome;
+		expect(error).toMatchObject({ code: ErrorCodes.aborted });
+		expect(groupAlive(driver?.pid ?? -1), "the driver's process group").toBe(false);
+		const left = await waitUntilGone(() => drivers(), 30_000);
 		expect(left.map((p) => `${p.pid} ${p.command}`)).toEqual([]);
 	});
 
