@@ -136,6 +136,7 @@ function sampleStages(): ProcessingStage[] {
 		new fixtures.DropAllStage(),
 		new fixtures.PairBatchStage({ batchSize: 2 }),
 		new fixtures.MetricsStage(),
+		new fixtures.RepeatStage({ times: 3, oddOnly: true }),
 		new fixtures.FailingStage({ failOn: 99 }),
 		new fixtures.FailingBatchStage({ failOn: 99 }),
 		new fixtures.CrashStage({ exitOn: 99 }),

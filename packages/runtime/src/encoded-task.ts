@@ -28,6 +28,13 @@ export class EncodedTask {
 	}
 }
 
+/**
+ * The `keepEncodedAbove` both multi-process backends use: a task encoding to
+ * 64 KiB or more (a document batch) stays in a worker's bytes between calls;
+ * smaller ones move more cheaply decoded, in column layout.
+ */
+export const KEEP_ENCODED_MIN_BYTES = 64 * 1024;
+
 /** A task as a backend holds it between calls: decoded, or still encoded by a worker. */
 export type PoolTask = Task | EncodedTask;
 

@@ -11,7 +11,12 @@ export {
 	unpackTasks,
 } from "./codec.ts";
 export type { PoolBatch, PoolTask } from "./encoded-task.ts";
-export { asPoolBatch, EncodedTask, isEncoded } from "./encoded-task.ts";
+export {
+	asPoolBatch,
+	EncodedTask,
+	isEncoded,
+	KEEP_ENCODED_MIN_BYTES,
+} from "./encoded-task.ts";
 export type { HostTransport } from "./host.ts";
 export { HostStageAdapter, toWireError, WorkerHost } from "./host.ts";
 export { defaultLogger } from "./logger.ts";
@@ -55,7 +60,7 @@ export type {
 	ProcessOptions,
 	StagePoolOptions,
 } from "./stage-pool.ts";
-export { StagePool } from "./stage-pool.ts";
+export { outputsOf, StagePool } from "./stage-pool.ts";
 export { WorkerCache } from "./worker-cache.ts";
 export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";
 export { WorkerCrashError, WorkerHandle, WorkerRequestError } from "./worker-handle.ts";

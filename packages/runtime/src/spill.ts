@@ -47,15 +47,15 @@ export class SpillDir {
 		return new SpillDir(path);
 	}
 
-	/** Deletes one spilled file (once the task it holds is done with); missing files are fine. */
-	async release(file: string): Promise<void> {
-		await unlink(file).catch(() => {});
-	}
-
 	/** Deletes the folder and everything in it. */
 	async remove(): Promise<void> {
 		await rm(this.path, { recursive: true, force: true });
 	}
+}
+
+/** Deletes one spilled file, once the task it holds is done with; a missing file is fine. */
+export async function releaseSpilled(file: string): Promise<void> {
+	await unlink(file).catch(() => {});
 }
 
 /** Removes spill folders whose process is gone (it was killed before cleaning up). */

@@ -1,4 +1,3 @@
-import { unlink } from "node:fs/promises";
 import {
 	CuratorError,
 	ErrorCodes,
@@ -11,8 +10,9 @@ import {
 	type WorkerMetadata,
 } from "@curator/core";
 import { encodeStage, packTasks, readBatch } from "./codec.ts";
-import { EncodedTask, isEncoded, type PoolBatch } from "./encoded-task.ts";
+import { EncodedTask, isEncoded, type PoolBatch, type PoolTask } from "./encoded-task.ts";
 import type { StageCallStats, TaskRef } from "./protocol.ts";
+import { releaseSpilled } from "./spill.ts";
 import type { WorkerCache } from "./worker-cache.ts";
 import {
 	type HostReply,
@@ -84,6 +84,11 @@ export interface ProcessOptions {
 	 * this many bytes; smaller outputs come back decoded, in `tasks`.
 	 */
 	keepEncodedAbove?: number;
+}
+
+/** The outputs of a batch, whether they stayed encoded or came back decoded. */
+export function outputsOf(outcome: BatchOutcome): PoolTask[] {
+	return outcome.encoded.length > 0 ? outcome.encoded : outcome.tasks;
 }
 
 /** What one batch produced: its outputs, or nothing when its failure was recorded. */
@@ -606,7 +611,7 @@ export class StagePool {
 function releaseFiles(tasks: readonly EncodedTask[]): void {
 	for (const task of tasks) {
 		const { file } = task;
-		if (file !== undefined) void unlink(file).catch(() => {});
+		if (file !== undefined) void releaseSpilled(file);
 	}
 }
 

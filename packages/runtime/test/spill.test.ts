@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SpillDir, spillBase } from "../src/index.ts";
+import { releaseSpilled } from "../src/spill.ts";
 
 let base = "";
 beforeEach(async () => {
@@ -26,8 +27,9 @@ describe("SpillDir", () => {
 		const spill = SpillDir.create(base);
 		expect(spill.path.startsWith(join(base, `curator-spill-${process.pid}-`))).toBe(true);
 		await writeFile(join(spill.path, "a.task"), "x");
-		await spill.release(join(spill.path, "a.task"));
-		await spill.release(join(spill.path, "never-there.task"));
+		await releaseSpilled(join(spill.path, "a.task"));
+		expect(existsSync(join(spill.path, "a.task"))).toBe(false);
+		await releaseSpilled(join(spill.path, "never-there.task"));
 		await writeFile(join(spill.path, "b.task"), "x");
 		await spill.remove();
 		expect(existsSync(spill.path)).toBe(false);

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ProcessingStage } from "@curator/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
 	encodeStage,
@@ -35,6 +36,18 @@ function words(...lists: string[][]): WordsTask[] {
 
 const worker = { workerId: "w0", allocation: { cpus: 1, gpus: [] } };
 
+/** A worker host hosting `stages` under their keys (each `init`ed, not set up). */
+async function hosting(
+	isolation: Isolation,
+	stages: Record<string, ProcessingStage>,
+): Promise<WorkerHandle> {
+	const handle = spawn(isolation);
+	for (const [key, stage] of Object.entries(stages)) {
+		await handle.request({ type: "init", key, stage: encodeStage(stage), isSource: false });
+	}
+	return handle;
+}
+
 describe.each(["process", "thread"] as const)("worker host in a %s", (isolation) => {
 	it("runs the lifecycle and processes batches through a chain of stages", async () => {
 		const dir = await mkdtemp(join(tmpdir(), "curator-host-"));
@@ -42,14 +55,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 			const journal = join(dir, "journal");
 			const shout = new ShoutStage();
 			shout.journal = journal;
-			const handle = spawn(isolation);
-			await handle.request({ type: "init", key: "a", stage: encodeStage(shout), isSource: false });
-			await handle.request({
-				type: "init",
-				key: "b",
-				stage: encodeStage(new DangerStage()),
-				isSource: false,
-			});
+			const handle = await hosting(isolation, { a: shout, b: new DangerStage() });
 			await handle.request({ type: "setupOnNode", key: "a", node: { nodeId: "n" }, worker });
 			await handle.request({ type: "setup", key: "a", worker });
 			await handle.request({ type: "setup", key: "b", worker });
@@ -80,13 +86,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 
 	it("reports a stage error with the stage and task ids, and stays alive", async () => {
 		expect.assertions(3);
-		const handle = spawn(isolation);
-		await handle.request({
-			type: "init",
-			key: "d",
-			stage: encodeStage(new DangerStage()),
-			isSource: false,
-		});
+		const handle = await hosting(isolation, { d: new DangerStage() });
 		try {
 			await handle.request({
 				type: "process",
@@ -110,19 +110,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 	});
 
 	it("runs the batches of a multi-batch message one by one: own ids, stats and errors", async () => {
-		const handle = spawn(isolation);
-		await handle.request({
-			type: "init",
-			key: "s",
-			stage: encodeStage(new ShoutStage()),
-			isSource: false,
-		});
-		await handle.request({
-			type: "init",
-			key: "d",
-			stage: encodeStage(new DangerStage()),
-			isSource: false,
-		});
+		const handle = await hosting(isolation, { s: new ShoutStage(), d: new DangerStage() });
 		const tasks = words(["a"], ["b", "c"], ["bad"], ["d"]);
 		const reply = await handle.request({
 			type: "process",
@@ -178,13 +166,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 	it("writes large outputs to files in spillDir, and reads inputs from files", async () => {
 		const dir = await mkdtemp(join(tmpdir(), "curator-spill-host-"));
 		try {
-			const handle = spawn(isolation);
-			await handle.request({
-				type: "init",
-				key: "s",
-				stage: encodeStage(new ShoutStage()),
-				isSource: false,
-			});
+			const handle = await hosting(isolation, { s: new ShoutStage() });
 			const long = Array.from({ length: 2000 }, (_, i) => `word${i}`);
 			const reply = await handle.request({
 				type: "process",
@@ -226,13 +208,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 
 	it("turns a worker that exits mid-batch into a crash error with the exit cause", async () => {
 		expect.assertions(3);
-		const handle = spawn(isolation);
-		await handle.request({
-			type: "init",
-			key: "d",
-			stage: encodeStage(new DangerStage()),
-			isSource: false,
-		});
+		const handle = await hosting(isolation, { d: new DangerStage() });
 		try {
 			await handle.request({ type: "process", keys: ["d"], payload: encodeTasks(words(["die"])) });
 		} catch (error) {
@@ -263,13 +239,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 
 describe("process title", () => {
 	it("a worker process is titled after its stage class", async () => {
-		const handle = spawn("process");
-		await handle.request({
-			type: "init",
-			key: "a",
-			stage: encodeStage(new ShoutStage({ name: "loud" })),
-			isSource: false,
-		});
+		const handle = await hosting("process", { a: new ShoutStage({ name: "loud" }) });
 		const title = execFileSync("ps", ["-o", "args=", "-p", String(handle.pid)], {
 			encoding: "utf8",
 		});

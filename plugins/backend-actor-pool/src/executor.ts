@@ -11,6 +11,8 @@ import {
 	detectMachine,
 	EncodedTask,
 	type FaultPolicy,
+	KEEP_ENCODED_MIN_BYTES,
+	outputsOf,
 	type PoolBatch,
 	type PoolTask,
 	type ProcessOptions,
@@ -154,12 +156,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				},
 			);
 			await pool.close();
-			const outputs: PoolTask[] = [];
-			for (const outcome of outcomes) {
-				for (const task of outcome.encoded.length > 0 ? outcome.encoded : outcome.tasks) {
-					outputs.push(task);
-				}
-			}
+			const outputs = outcomes.flatMap(outputsOf);
 			log.info({ outputs: outputs.length }, "stage finished");
 			return outputs;
 		} catch (error) {
@@ -197,14 +194,6 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		};
 	}
 }
-
-/**
- * Outputs of a stage group whose first task encodes to at least this many
- * bytes stay encoded until the next group's workers (see `keepEncoded`):
- * large tasks such as document batches are then not decoded and encoded
- * again in this process. Smaller ones move more cheaply in column layout.
- */
-const KEEP_ENCODED_MIN_BYTES = 64 * 1024;
 
 /**
  * Sends batches to the pool with at most `inFlight` outstanding (one per

@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
 import { childProcessesOf } from "@curator/conformance";
+import { RepeatStage } from "@curator/conformance/fixtures";
 import { Pipeline, type Task } from "@curator/core";
 import { EncodedTask, type PoolBatch, StagePool } from "@curator/runtime";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ActorPoolExecutor } from "../src/index.ts";
-import { CrashStage, MathStage, numbers, RepeatStage, SumStage } from "./fixtures/stages.ts";
+import { CrashStage, MathStage, numbers, SumStage } from "./fixtures/stages.ts";
 
 const machine = { cpus: 2, gpus: 0 };
 afterEach(() => {
@@ -21,14 +22,11 @@ const view = (tasks: Task[]) =>
 
 /** Odd tasks grow past the size that stays encoded; even ones stay small. */
 function pipeline(): Pipeline {
-	const repeat = new RepeatStage();
-	repeat.times = 40_000;
-	repeat.oddOnly = true;
 	return new Pipeline({
 		name: "p",
 		stages: [
 			new MathStage(),
-			repeat,
+			new RepeatStage({ times: 40_000, oddOnly: true }),
 			new SumStage({ batchSize: 2 }).with({ backend: { actorPool: { fuse: false } } }),
 		],
 	});
@@ -84,14 +82,12 @@ describe.each(["process", "thread"] as const)(
 			const markerDir = await mkdtemp(join(tmpdir(), "curator-crash-"));
 			try {
 				const build = () => {
-					const repeat = new RepeatStage();
-					repeat.times = 40_000;
 					const crash = new CrashStage().with({ backend: { actorPool: { fuse: false } } });
 					crash.victim = 9;
 					crash.markerDir = markerDir;
 					return new Pipeline({
 						name: "p",
-						stages: [new MathStage(), repeat, crash, new SumStage()],
+						stages: [new MathStage(), new RepeatStage({ times: 40_000 }), crash, new SumStage()],
 					});
 				};
 				const retries: string[] = [];

@@ -9,6 +9,8 @@ import {
 	asPoolBatch,
 	type BatchOutcome,
 	EncodedTask,
+	KEEP_ENCODED_MIN_BYTES,
+	outputsOf,
 	type PoolTask,
 	type StagePool,
 	WorkerCache,
@@ -20,13 +22,6 @@ import { type DataConfig, dataDefaults } from "./options.ts";
 import type { ExecutionPlan, PoolPlan } from "./plan.ts";
 import { createStagePool } from "./pools.ts";
 import { type PoolLoad, scaleActions } from "./scaling.ts";
-
-/**
- * Outputs of an operator whose first task encodes to at least this many
- * bytes (document batches) stay in the bytes the worker sent, and go to the
- * next operator's workers as they are: not decoded and encoded again here.
- */
-const KEEP_ENCODED_MIN_BYTES = 64 * 1024;
 
 /** Size of a task for the queue bounds: exact when encoded, estimated otherwise. */
 function sizeOf(task: PoolTask): number {
@@ -239,7 +234,7 @@ export class Dataflow {
 			context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
 		}
 		const next = op.next;
-		const tasks: PoolTask[] = outcome.encoded.length > 0 ? outcome.encoded : outcome.tasks;
+		const tasks = outputsOf(outcome);
 		const sizes = next === undefined ? [] : tasks.map(sizeOf);
 		for (const part of op.settle(seq, { tasks, sizes })) this.#deliver(next, part);
 		op.noteBacklog();

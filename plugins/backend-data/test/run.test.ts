@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
+import { RepeatStage } from "@curator/conformance/fixtures";
 import { Pipeline, type ProcessingStage, type RunEvent, type Task } from "@curator/core";
 import { EncodedTask, StagePool } from "@curator/runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -11,7 +12,6 @@ import {
 	GenerateStage,
 	JournalStage,
 	numbers,
-	RepeatStage,
 	rows,
 	SplitStage,
 	SquareStage,
@@ -189,19 +189,15 @@ describe.each(["process", "thread"] as const)(
 			const processCalls = vi.spyOn(StagePool.prototype, "process");
 			const spillBase = await mkdtemp(join(tmpdir(), "curator-spill-"));
 			vi.stubEnv("CURATOR_SPILL_DIR", spillBase);
-			const pipeline = () => {
-				const repeat = new RepeatStage();
-				repeat.times = 40_000;
-				repeat.oddOnly = true;
-				return new Pipeline({
+			const pipeline = () =>
+				new Pipeline({
 					name: "p",
 					stages: [
 						new SquareStage(),
-						repeat,
+						new RepeatStage({ times: 40_000, oddOnly: true }),
 						new SumStage({ batchSize: 2 }).with({ backend: { data: { fuse: false } } }),
 					],
 				});
-			};
 			const input = () => numbers([1], [2], [3], [4], [5]);
 			try {
 				const local = await pipeline().run(new LocalExecutor({ machine }), input());

@@ -52,6 +52,7 @@ export async function runPipeline(
 		bytes: encodeTasks([task]),
 	}));
 	const cancel = new Cancellation(context.signal);
+	const graceMs = (config.cancelGraceS ?? xennaDefaults.cancelGraceS) * 1000;
 	const maxMessageBytes = config.maxMessageBytes ?? xennaDefaults.maxMessageBytes;
 	const keepAliveMs = (config.keepAliveS ?? xennaDefaults.keepAliveS) * 1000;
 	const key = poolKey(setup);
@@ -60,7 +61,6 @@ export async function runPipeline(
 	try {
 		context.throwIfAborted();
 		session = await acquire(setup, key, keepAliveMs, cancel.signal);
-		const graceMs = (config.cancelGraceS ?? xennaDefaults.cancelGraceS) * 1000;
 		const outputs = collect(session, context, cancel.signal, state, graceMs);
 		await session.send(
 			"submit",
@@ -82,7 +82,7 @@ export async function runPipeline(
 	} finally {
 		cancel.dispose();
 		if (session !== undefined)
-			await release(session, key, keepAliveMs, state.reusable, cancel, config);
+			await release(session, key, keepAliveMs, state.reusable, cancel, graceMs);
 		cancel.reraise();
 	}
 }
@@ -135,7 +135,7 @@ async function release(
 	keepAliveMs: number,
 	reusable: boolean,
 	cancel: Cancellation,
-	config: XennaConfig,
+	graceMs: number,
 ): Promise<void> {
 	const alive = session.driver.exit === undefined;
 	if (keepAliveMs > 0 && reusable && alive && !cancel.signal.aborted) {
@@ -144,7 +144,6 @@ async function release(
 		return;
 	}
 	if (alive && !cancel.signal.aborted) await session.send("close").catch(() => {});
-	const graceMs = (config.cancelGraceS ?? xennaDefaults.cancelGraceS) * 1000;
 	await session.close(cancel.signal.aborted ? graceMs : Math.max(graceMs, 60_000));
 }
 

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { descendantProcessesOf, liveProcesses, waitUntilGone } from "@curator/conformance";
 import { FailingStage, MultiplyStage, numbersTasks } from "@curator/conformance/fixtures";
-import { ErrorCodes, Pipeline, type RunEvent, StageError } from "@curator/core";
+import { ErrorCodes, Pipeline, type RunEvent, type RunOptions, StageError } from "@curator/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { XennaDriverError, XennaEnvironmentError } from "../src/index.ts";
+import { XennaDriverError, XennaEnvironmentError, type XennaExecutor } from "../src/index.ts";
 import { python, rayTempDir, skipped, skipReason, testExecutor } from "./bridge-env.ts";
 import { processTreeMatching } from "./cluster.ts";
 import { HoldStage, release } from "./fixtures/stages.ts";
@@ -23,6 +23,21 @@ afterEach(async () => {
 
 const view = (tasks: { taskId: string; data: unknown }[]) => tasks.map((t) => [t.taskId, t.data]);
 const drivers = () => descendantProcessesOf().filter((p) => p.command.includes("ray_js_bridge"));
+
+/**
+ * Starts a run whose batches hold until released, and waits until one is
+ * held. Returns the run's outcome (its error, or `undefined`) and the driver.
+ */
+async function heldRun(executor: XennaExecutor, options: RunOptions) {
+	const pipeline = new Pipeline({ name: "p", stages: [new HoldStage({ dir, hold: 2 })] });
+	const outcome = pipeline.run(executor, numbersTasks([1], [2], [3]), options).then(
+		() => undefined,
+		(error: unknown) => error,
+	);
+	await waitFor(() => (heldPids(dir).length > 0 ? true : undefined), 90_000, "a held batch");
+	const [driver] = drivers();
+	return { outcome, driver };
+}
 
 describe.skipIf(skipReason !== "")(`faults${skipped}`, () => {
 	it("a python that does not exist fails with the exact set-up command", async () => {
@@ -61,14 +76,7 @@ describe.skipIf(skipReason !== "")(`faults${skipped}`, () => {
 		const onEvent = (event: RunEvent) => {
 			if (event.type === "worker:start" && event.pid !== undefined) workers.add(event.pid);
 		};
-		const pipeline = new Pipeline({ name: "p", stages: [new HoldStage({ dir, hold: 2 })] });
-		const run = pipeline.run(testExecutor(), numbersTasks([1], [2], [3]), { onEvent });
-		const outcome = run.then(
-			() => undefined,
-			(error: unknown) => error,
-		);
-		await waitFor(() => (heldPids(dir).length > 0 ? true : undefined), 90_000, "a held batch");
-		const [driver] = drivers();
+		const { outcome, driver } = await heldRun(testExecutor(), { onEvent });
 		expect(driver, "the driver process").toBeDefined();
 		const killedAt = Date.now();
 		process.kill(driver?.pid ?? -1, "SIGKILL");
@@ -108,18 +116,10 @@ describe.skipIf(skipReason !== "")(`faults${skipped}`, () => {
 			{ mode: 0o755 },
 		);
 		const controller = new AbortController();
-		const pipeline = new Pipeline({ name: "p", stages: [new HoldStage({ dir, hold: 2 })] });
-		const run = pipeline.run(
+		const { outcome, driver } = await heldRun(
 			testExecutor({ python: stuck, cancelGraceS: 2, keepAliveS: 0 }),
-			numbersTasks([1], [2], [3]),
 			{ signal: controller.signal },
 		);
-		const outcome = run.then(
-			() => undefined,
-			(error: unknown) => error,
-		);
-		await waitFor(() => (heldPids(dir).length > 0 ? true : undefined), 90_000, "a held batch");
-		const [driver] = drivers();
 		expect(driver, "the driver process").toBeDefined();
 		controller.abort(new Error("test abort"));
 		const error = await outcome;
