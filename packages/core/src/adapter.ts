@@ -1,5 +1,5 @@
 import { CuratorError, ErrorCodes, StageError } from "./errors.ts";
-import { assignTaskIds } from "./ids.ts";
+import { assignTaskIdsInOrder } from "./ids.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
 import type { StagePerfStats } from "./perf.ts";
 import {
@@ -66,10 +66,17 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 
 	/** Like {@link processBatch}, also returning the batch's perf record. */
 	async processBatchWithStats(tasks: In[], hints: BatchHints = {}): Promise<BatchResult<Out>> {
-		const taskIds = tasks.map((task) => task.taskId);
+		// Read before the call: a stage may hand its inputs back as outputs, which get new ids.
+		const taskIds = new Array<string>(tasks.length);
 		const required = this.stage.inputs();
-		for (const task of tasks) this.#validateInput(task, required);
-		const numItems = tasks.reduce((sum, task) => sum + safeNumItems(task), 0);
+		const needsFields = (required.task?.length ?? 0) + (required.data?.length ?? 0) > 0;
+		let numItems = 0;
+		for (let i = 0; i < tasks.length; i++) {
+			const task = tasks[i] as In;
+			taskIds[i] = task.taskId;
+			this.#validateInput(task, required, needsFields);
+			numItems += safeNumItems(task);
+		}
 		let results: StageOutput<Out>[];
 		let timing: Awaited<ReturnType<StageTimer["time"]>>[1];
 		try {
@@ -81,13 +88,12 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 			consumeStageMetrics(this.stage);
 			throw this.#stageError(taskIds, error);
 		}
-		const parented = (() => {
-			try {
-				return assignTaskIds(this.stage.name, tasks, results, hints.isSource ?? false);
-			} catch (error) {
-				throw this.#stageError(taskIds, error);
-			}
-		})();
+		let outputs: { tasks: Out[]; parents: Task[] };
+		try {
+			outputs = assignTaskIdsInOrder(this.stage.name, tasks, results, hints.isSource ?? false);
+		} catch (error) {
+			throw this.#stageError(taskIds, error);
+		}
 		const perf = this.timer.record(
 			timing,
 			{
@@ -98,8 +104,13 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 			},
 			consumeStageMetrics(this.stage),
 		);
-		for (const { task, parent } of parented) task.stagePerf = [...parent.stagePerf, perf];
-		return { tasks: parented.map(({ task }) => task), perf };
+		const { tasks: out, parents } = outputs;
+		for (let i = 0; i < out.length; i++) {
+			const history = (parents[i] as Task).stagePerf.slice();
+			history.push(perf);
+			(out[i] as Out).stagePerf = history;
+		}
+		return { tasks: out, perf };
 	}
 
 	/** Calls the stage; a backend may override this hook (never the public methods). */
@@ -107,8 +118,7 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 		return this.stage.processBatch(tasks);
 	}
 
-	#validateInput(task: In, required: StageIO): void {
-		const needsFields = (required.task?.length ?? 0) + (required.data?.length ?? 0) > 0;
+	#validateInput(task: In, required: StageIO, needsFields: boolean): void {
 		const missing = needsFields
 			? [
 					...(required.task ?? []).filter((attr) => !(attr in task)),

@@ -35,35 +35,61 @@ export function assignTaskIds<Out extends Task>(
 	results: readonly StageOutput<Out>[],
 	isSource: boolean,
 ): ParentedTask<Out>[] {
-	const outputs: ParentedTask<Out>[] = [];
+	const { tasks, parents } = assignTaskIdsInOrder(stageName, inputs, results, isSource);
+	return tasks.map((task, i) => ({ task, parent: parents[i] as Task }));
+}
+
+/**
+ * {@link assignTaskIds} in the form adapters use on every batch: the outputs
+ * and, at the same index, their parents (no object per output).
+ */
+export function assignTaskIdsInOrder<Out extends Task>(
+	stageName: string,
+	inputs: readonly Task[],
+	results: readonly StageOutput<Out>[],
+	isSource: boolean,
+): { tasks: Out[]; parents: Task[] } {
+	const tasks: Out[] = [];
+	const parents: Task[] = [];
 	const first = inputs[0];
-	if (first === undefined) return outputs;
+	if (first === undefined) return { tasks, parents };
 	if (results.length === inputs.length) {
-		results.forEach((entry, index) => {
-			const parent = inputs[index] as Task;
-			childrenOf(stageName, entry).forEach((task, j) => {
+		for (let i = 0; i < results.length; i++) {
+			const entry = results[i];
+			if (entry === null || entry === undefined) continue;
+			const parent = inputs[i] as Task;
+			if (!Array.isArray(entry)) {
+				assertTask(stageName, entry);
+				entry.taskId = `${parent.taskId}_0`;
+				tasks.push(entry);
+				parents.push(parent);
+				continue;
+			}
+			for (let j = 0; j < entry.length; j++) {
+				const task = entry[j] as Out;
+				assertTask(stageName, task);
 				task.taskId = `${parent.taskId}_${j}`;
-				outputs.push({ task, parent });
-			});
-		});
-	} else if (inputs.length === 1) {
-		flatten(stageName, results).forEach((task, j) => {
-			task.taskId = `${first.taskId}_${j}`;
-			outputs.push({ task, parent: first });
-		});
+				tasks.push(task);
+				parents.push(parent);
+			}
+		}
 	} else {
-		for (const task of flatten(stageName, results)) {
-			task.taskId = randomTaskId();
-			outputs.push({ task, parent: first });
+		const flat = flatten(stageName, results);
+		const traced = inputs.length === 1;
+		for (let j = 0; j < flat.length; j++) {
+			const task = flat[j] as Out;
+			task.taskId = traced ? `${first.taskId}_${j}` : randomTaskId();
+			tasks.push(task);
+			parents.push(first);
 		}
 	}
 	if (isSource) {
-		for (const { task } of outputs) {
+		for (const task of tasks) {
 			const contentId = task.deterministicId?.();
 			if (typeof contentId === "string" && contentId.length > 0) task.taskId = contentId;
 		}
 	}
-	return outputs;
+	return { tasks, parents };
 }
 
 /** Ids for the initial tasks of a run (rule 1). */

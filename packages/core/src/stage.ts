@@ -78,8 +78,12 @@ export abstract class ProcessingStage<In extends Task = Task, Out extends Task =
 	 * ambiguous batch and gets random ids.
 	 */
 	async processBatch(tasks: In[]): Promise<StageOutput<Out>[]> {
-		const results: StageOutput<Out>[] = [];
-		for (const task of tasks) results.push(await this.process(task));
+		const results = new Array<StageOutput<Out>>(tasks.length);
+		for (let i = 0; i < tasks.length; i++) {
+			const result = this.process(tasks[i] as In);
+			// Awaiting only real promises saves a microtask per task of a synchronous stage.
+			results[i] = isPromiseLike(result) ? await result : result;
+		}
 		return results;
 	}
 
@@ -185,4 +189,12 @@ function toResources(value: Resources | ResourcesInit | undefined): Resources {
 		throw new CuratorError(ErrorCodes.invalidResources, "invalid resources: expected an object");
 	}
 	return new Resources(value);
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+	return (
+		typeof value === "object" &&
+		value !== null &&
+		typeof (value as PromiseLike<T>).then === "function"
+	);
 }

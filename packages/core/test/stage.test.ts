@@ -50,6 +50,30 @@ describe("ProcessingStage", () => {
 		expect(Object.keys(stage)).toEqual(["name", "resources", "batchSize", "role", "backend"]);
 	});
 
+	it("runs a synchronous process() on every task before processBatch yields, and awaits an async one", async () => {
+		const seen: number[] = [];
+		class SyncStage extends ProcessingStage<NumberTask, NumberTask> {
+			override process(task: NumberTask): NumberTask {
+				seen.push(task.data[0] as number);
+				return task;
+			}
+		}
+		const pending = new SyncStage().processBatch(numbers([1], [2], [3]));
+		expect(seen).toEqual([1, 2, 3]);
+		expect((await pending).map((task) => (task as NumberTask).data)).toEqual([[1], [2], [3]]);
+		const order: string[] = [];
+		class AsyncStage extends ProcessingStage<NumberTask, NumberTask> {
+			override async process(task: NumberTask): Promise<NumberTask> {
+				order.push(`start ${task.data[0]}`);
+				await new Promise((resolve) => setImmediate(resolve));
+				order.push(`end ${task.data[0]}`);
+				return task;
+			}
+		}
+		await new AsyncStage().processBatch(numbers([1], [2]));
+		expect(order).toEqual(["start 1", "end 1", "start 2", "end 2"]);
+	});
+
 	it("knows which stages define setup", () => {
 		expect(hasCustomSetup(new SetupStage())).toBe(true);
 		expect(hasCustomSetup(new DoubleStage())).toBe(false);

@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { threadId } from "node:worker_threads";
 import {
 	BaseStageAdapter,
 	CuratorError,
@@ -156,9 +155,9 @@ export class WorkerHost {
 				if (spillDir === undefined) {
 					payloads.push(bytes);
 				} else {
-					const file = join(spillDir, `${randomUUID()}.task`);
+					const file = join(spillDir, spillFileName());
 					payloads.push(file);
-					writes.push(writeFile(file, bytes));
+					writes.push(writeSpilled(file, bytes));
 				}
 			}
 			await Promise.all(writes);
@@ -241,14 +240,13 @@ export class WorkerHost {
 		inputSizeBytes: number,
 		stats: StageCallStats[],
 	): Promise<Task[]> {
-		const itemsIn = countItems(tasks);
 		const hints = { isSource: hosted.isSource, inputSizeBytes };
 		const result = await hosted.adapter.processBatchWithStats(tasks, hints);
 		stats.push({
 			stage: hosted.stage.name,
 			tasksIn: tasks.length,
 			tasksOut: result.tasks.length,
-			itemsIn,
+			itemsIn: result.perf.numItemsProcessed,
 			itemsOut: countItems(result.tasks),
 			perf: result.perf,
 		});
@@ -314,12 +312,36 @@ async function decodeInput(
 	let byteLength = 0;
 	const parts = await Promise.all(
 		input.map(async (part: Uint8Array | string) => {
-			const bytes = typeof part === "string" ? await readFile(part) : part;
+			const bytes = typeof part === "string" ? await readSpilled(part) : part;
 			byteLength += bytes.byteLength;
 			return decodeTasks(bytes);
 		}),
 	);
 	return { tasks: parts.flat(), byteLength, asBytes: true };
+}
+
+/*
+ * Spill files are rare next to worker starts: the file system and the names
+ * are set up without loading node:crypto or node:fs/promises at start (each
+ * adds milliseconds to every worker's start).
+ */
+const spillPrefix = `${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}`;
+let spilled = 0;
+
+/** A name no other worker of the run uses (process, thread, a random tag, a counter). */
+function spillFileName(): string {
+	spilled += 1;
+	return `${spillPrefix}-${spilled}.task`;
+}
+
+async function writeSpilled(file: string, bytes: Uint8Array): Promise<void> {
+	const { writeFile } = await import("node:fs/promises");
+	await writeFile(file, bytes);
+}
+
+async function readSpilled(file: string): Promise<Uint8Array> {
+	const { readFile } = await import("node:fs/promises");
+	return readFile(file);
 }
 
 function countItems(tasks: readonly Task[]): number {

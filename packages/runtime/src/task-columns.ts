@@ -38,7 +38,13 @@ const PERF_KEY = "stagePerf";
 /**
  * Lays out `tasks` as columns when they share one constructor and one list
  * of own keys; returns `undefined` otherwise (the caller keeps rows).
- * Values are taken as they are: the caller checks they need no conversion.
+ * Values are taken as they are, except objects other than empty plain ones,
+ * which `needsConversion` must accept.
+ *
+ * The work is one pass over the tasks (copying their values out) and one
+ * tight pass per column. Workers live for seconds: every branch in a
+ * per-task loop is code V8 has to optimise again in each of them, so the
+ * loops stay small and see one kind of array each.
  */
 export function columnsOf(
 	tasks: readonly object[],
@@ -46,37 +52,73 @@ export function columnsOf(
 ): TaskColumns | undefined {
 	const first = tasks[0];
 	if (first === undefined) return undefined;
-	const ctor = first.constructor;
 	const allKeys = Object.keys(first);
-	const keys = allKeys.filter((key) => key !== PERF_KEY);
-	const hasPerf = keys.length !== allKeys.length;
-	const values: unknown[][] = keys.map(() => new Array(tasks.length));
-	for (let i = 0; i < tasks.length; i++) {
-		const task = tasks[i] as Record<string, unknown>;
-		if (task.constructor !== ctor || !sameKeys(task, allKeys)) return undefined;
-		for (let k = 0; k < keys.length; k++) {
-			const key = keys[k] as string;
-			const value = task[key];
-			if (
-				typeof value === "object" &&
-				value !== null &&
-				!isEmptyPlainObject(value) &&
-				needsConversion(value, key, task)
-			) {
-				return undefined;
-			}
-			(values[k] as unknown[])[i] = value;
+	const columns = transpose(tasks, first.constructor, allKeys);
+	if (columns === undefined) return undefined;
+	const laidOut: TaskColumns = { count: tasks.length, keys: [], kinds: [], values: [] };
+	for (let k = 0; k < allKeys.length; k++) {
+		const key = allKeys[k] as string;
+		const column = columns[k] as unknown[];
+		if (key === PERF_KEY) {
+			const perf = perfColumnOf(column);
+			if (perf === undefined) return undefined;
+			laidOut.perf = perf;
+			continue;
 		}
+		const kind = kindOf(column, key, tasks, needsConversion);
+		if (kind === undefined) return undefined;
+		laidOut.keys.push(key);
+		laidOut.kinds.push(kind);
+		laidOut.values.push(storedColumn(column, kind));
 	}
-	const kinds = values.map(kindOf);
-	const stored = values.map((column, k) => storedColumn(column, kinds[k] as number));
-	const columns: TaskColumns = { count: tasks.length, keys, kinds, values: stored };
-	if (hasPerf) {
-		const perf = perfColumnOf(tasks as readonly Record<string, unknown>[]);
-		if (perf === undefined) return undefined;
-		columns.perf = perf;
+	return laidOut;
+}
+
+/** The tasks' own values, column by column; `undefined` when a task's class or keys differ. */
+function transpose(
+	tasks: readonly object[],
+	ctor: unknown,
+	keys: readonly string[],
+): unknown[][] | undefined {
+	const count = tasks.length;
+	const columns: unknown[][] = [];
+	for (let k = 0; k < keys.length; k++) {
+		const column = new Array<unknown>(count);
+		// Gives every column the same element kind up front (no transition mid-loop).
+		column[0] = null;
+		columns.push(column);
+	}
+	for (let i = 0; i < count; i++) {
+		const task = tasks[i] as object;
+		if (task.constructor !== ctor || !hasKeys(task, keys)) return undefined;
+		const values = Object.values(task);
+		for (let k = 0; k < values.length; k++) (columns[k] as unknown[])[i] = values[k];
 	}
 	return columns;
+}
+
+/** How `column` is stored (see {@link ColumnKind}); `undefined` when a value needs conversion. */
+function kindOf(
+	column: unknown[],
+	key: string,
+	tasks: readonly object[],
+	needsConversion: (value: unknown, key: string, task: object) => boolean,
+): number | undefined {
+	const first = column[0];
+	let same = typeof first !== "object" || first === null;
+	let empty = true;
+	for (let i = 0; i < column.length; i++) {
+		const value = column[i];
+		if (value !== first) same = false;
+		if (typeof value !== "object" || value === null) {
+			empty = false;
+		} else if (!isEmptyPlainObject(value)) {
+			empty = false;
+			if (needsConversion(value, key, tasks[i] as object)) return undefined;
+		}
+	}
+	if (empty) return ColumnKind.emptyObject;
+	return same ? ColumnKind.same : ColumnKind.perTask;
 }
 
 /** Rebuilds the tasks of `columns` on `prototype`, without constructors. */
@@ -133,14 +175,6 @@ function isPerfColumn(perf: PerfColumn, count: number): boolean {
 	);
 }
 
-function kindOf(column: unknown[]): number {
-	const first = column[0];
-	if (typeof first === "object" && first !== null) {
-		return column.every(isEmptyPlainObject) ? ColumnKind.emptyObject : ColumnKind.perTask;
-	}
-	return column.every((value) => value === first) ? ColumnKind.same : ColumnKind.perTask;
-}
-
 function storedColumn(column: unknown[], kind: number): unknown {
 	if (kind === ColumnKind.perTask) return column;
 	return kind === ColumnKind.same ? column[0] : null;
@@ -155,35 +189,53 @@ function isEmptyPlainObject(value: unknown): boolean {
 	return true;
 }
 
-function sameKeys(task: Record<string, unknown>, keys: readonly string[]): boolean {
-	let n = 0;
-	for (const key in task) {
-		if (!Object.hasOwn(task, key)) continue;
-		if (keys[n] !== key) return false;
-		n += 1;
-	}
-	return n === keys.length;
+/** Whether the own enumerable keys of `task` are `keys`, in order. */
+function hasKeys(task: object, keys: readonly string[]): boolean {
+	const own = Object.keys(task);
+	if (own.length !== keys.length) return false;
+	for (let k = 0; k < own.length; k++) if (own[k] !== keys[k]) return false;
+	return true;
 }
 
-function perfColumnOf(tasks: readonly Record<string, unknown>[]): PerfColumn | undefined {
+/** The perf histories of a column of them; `undefined` when one is not an array. */
+function perfColumnOf(histories: readonly unknown[]): PerfColumn | undefined {
+	const offsets = new Uint32Array(histories.length + 1);
+	let total = 0;
+	for (let i = 0; i < histories.length; i++) {
+		const history = histories[i];
+		if (!Array.isArray(history)) return undefined;
+		total += history.length;
+		offsets[i + 1] = total;
+	}
 	const table: unknown[] = [];
 	const indexOf = new Map<unknown, number>();
-	const offsets = new Uint32Array(tasks.length + 1);
-	const indices: number[] = [];
-	for (let i = 0; i < tasks.length; i++) {
-		const history = (tasks[i] as Record<string, unknown>)[PERF_KEY];
-		if (!Array.isArray(history)) return undefined;
-		for (const record of history) {
-			let index = indexOf.get(record);
-			if (index === undefined) {
-				index = table.push(record) - 1;
-				indexOf.set(record, index);
-			}
-			indices.push(index);
+	const indices = new Uint32Array(total);
+	// Tasks of one batch share their records: most lookups repeat the previous task's.
+	const recent: unknown[] = [];
+	const recentIndex: number[] = [];
+	let at = 0;
+	for (let i = 0; i < histories.length; i++) {
+		const history = histories[i] as unknown[];
+		for (let j = 0; j < history.length; j++) {
+			const record = history[j];
+			const index =
+				recent[j] === record ? (recentIndex[j] as number) : tableIndex(table, indexOf, record);
+			recent[j] = record;
+			recentIndex[j] = index;
+			indices[at++] = index;
 		}
-		offsets[i + 1] = indices.length;
 	}
-	return { table, offsets, indices: Uint32Array.from(indices) };
+	return { table, offsets, indices };
+}
+
+/** Where `record` is in `table`, added if new (kept out of the loop above: it runs once per batch). */
+function tableIndex(table: unknown[], indexOf: Map<unknown, number>, record: unknown): number {
+	let index = indexOf.get(record);
+	if (index === undefined) {
+		index = table.push(record) - 1;
+		indexOf.set(record, index);
+	}
+	return index;
 }
 
 function historyAt(perf: PerfColumn, i: number): unknown[] {

@@ -170,6 +170,32 @@ describe("the column layout", () => {
 		}
 	});
 
+	it("keeps a value per task when a field mixes empty objects, filled ones and primitives", async () => {
+		const tasks = wordsTasks(4);
+		tasks[0]!.metadata = {};
+		tasks[1]!.metadata = { kept: 1 };
+		tasks[2]!.metadata = {};
+		(tasks[3] as { metadata: unknown }).metadata = null;
+		(tasks[2] as { datasetName: string }).datasetName = "other";
+		const packed = packTasks(tasks);
+		const kindOf = (key: string) => packed.columns?.kinds[packed.columns.keys.indexOf(key)];
+		expect([kindOf("metadata"), kindOf("datasetName")]).toEqual([
+			ColumnKind.perTask,
+			ColumnKind.perTask,
+		]);
+		const copies = await unpackTasks(structuredClone(packed));
+		expect(copies.map((copy) => ({ ...copy }))).toEqual(tasks.map((task) => ({ ...task })));
+	});
+
+	it("falls back to rows when the same keys come in another order", () => {
+		const tasks = wordsTasks(2);
+		const { taskId, ...rest } = tasks[1] as WordsTask;
+		const reordered = Object.assign(Object.create(WordsTask.prototype), rest, { taskId });
+		const packed = packTasks([tasks[0] as WordsTask, reordered]);
+		expect(packed.columns).toBeUndefined();
+		expect(packed.tasks).toHaveLength(2);
+	});
+
 	it("still names the task and field that cannot travel", () => {
 		const tasks = wordsTasks(2);
 		(tasks[1] as WordsTask).metadata = { cb: () => 1 };

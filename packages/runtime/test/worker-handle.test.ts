@@ -13,7 +13,7 @@ import {
 	WorkerHandle,
 	WorkerRequestError,
 } from "../src/index.ts";
-import { DangerStage, ShoutStage, WordsTask } from "./fixtures/stages.ts";
+import { CompileCacheStage, DangerStage, ShoutStage, WordsTask } from "./fixtures/stages.ts";
 
 const handles: WorkerHandle[] = [];
 afterEach(async () => {
@@ -302,4 +302,19 @@ describe("worker compile cache", () => {
 		process.env.NODE_COMPILE_CACHE = "/somewhere/else";
 		expect(compileCacheEnv()).toEqual({});
 	});
+
+	it.each(["process", "thread"] as const)(
+		"a worker %s really runs with that compile cache (threads read it from their env too)",
+		async (isolation) => {
+			const handle = await hosting(isolation, { c: new CompileCacheStage() });
+			const reply = await handle.request({
+				type: "process",
+				keys: ["c"],
+				payload: encodeTasks(words(["where"])),
+			});
+			const [task] = await readBatch(reply.payload!);
+			const expected = process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "node-compile-cache");
+			expect(task?.data).toEqual([expect.stringContaining(expected)]);
+		},
+	);
 });
