@@ -119,21 +119,17 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 	}
 
 	#validateInput(task: In, required: StageIO, needsFields: boolean): void {
-		const missing = needsFields
-			? [
-					...(required.task ?? []).filter((attr) => !(attr in task)),
-					...(required.data ?? [])
-						.filter((field) => !hasDataField(task, field))
-						.map((f) => `data.${f}`),
-				]
-			: [];
-		if (missing.length > 0 || !task.validate()) {
-			const what = missing.length > 0 ? `missing ${missing.join(", ")}` : "validate() failed";
-			throw this.#stageError(
-				[task.taskId],
-				new CuratorError(ErrorCodes.invalidTask, `invalid input task (${what})`),
-			);
-		}
+		const missing = needsFields ? missingFields(task, required) : undefined;
+		if (missing !== undefined && missing.length > 0)
+			this.#invalid(task, `missing ${missing.join(", ")}`);
+		if (!task.validate()) this.#invalid(task, "validate() failed");
+	}
+
+	#invalid(task: In, what: string): never {
+		throw this.#stageError(
+			[task.taskId],
+			new CuratorError(ErrorCodes.invalidTask, `invalid input task (${what})`),
+		);
 	}
 
 	#stageError(taskIds: string[], cause: unknown): StageError {
@@ -141,6 +137,14 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 		const context = { stage: this.stage.name, taskIds, ...workerOf(this.#workerId) };
 		return new StageError(context, cause);
 	}
+}
+
+/** The attributes and data fields `required` names that `task` lacks. */
+function missingFields(task: Task, required: StageIO): string[] {
+	return [
+		...(required.task ?? []).filter((attr) => !(attr in task)),
+		...(required.data ?? []).filter((field) => !hasDataField(task, field)).map((f) => `data.${f}`),
+	];
 }
 
 function workerOf(workerId: string | undefined): { workerId?: string } {
