@@ -119,9 +119,10 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 	}
 
 	#validateInput(task: In, required: StageIO, needsFields: boolean): void {
-		const missing = needsFields ? missingFields(task, required) : undefined;
-		if (missing !== undefined && missing.length > 0)
-			this.#invalid(task, `missing ${missing.join(", ")}`);
+		if (needsFields) {
+			const missing = missingFields(task, required);
+			if (missing.length > 0) this.#invalid(task, `missing ${missing.join(", ")}`);
+		}
 		if (!task.validate()) this.#invalid(task, "validate() failed");
 	}
 

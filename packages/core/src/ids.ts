@@ -58,15 +58,11 @@ export function assignTaskIdsInOrder<Out extends Task>(
 			const entry = results[i];
 			if (entry === null || entry === undefined) continue;
 			const parent = inputs[i] as Task;
-			if (!Array.isArray(entry)) {
-				assertTask(stageName, entry);
-				entry.taskId = `${parent.taskId}_0`;
-				tasks.push(entry);
-				parents.push(parent);
-				continue;
-			}
-			for (let j = 0; j < entry.length; j++) {
-				const task = entry[j] as Out;
+			// A single task is entry 0 of its own list (no array made for it).
+			const list = Array.isArray(entry) ? entry : undefined;
+			const count = list === undefined ? 1 : list.length;
+			for (let j = 0; j < count; j++) {
+				const task = (list === undefined ? entry : list[j]) as Out;
 				assertTask(stageName, task);
 				task.taskId = `${parent.taskId}_${j}`;
 				tasks.push(task);
