@@ -24,3 +24,32 @@ export async function timeRun(
 	if (out.length !== count) throw new Error(`expected ${count} outputs, got ${out.length}`);
 	return (performance.now() - start) / 1000;
 }
+
+/** The `repeat` flag of benchmarks that keep the fastest of interleaved runs. */
+export function repeatFlag(runs: number): { default: string; description: string } {
+	return {
+		default: String(runs),
+		description: "runs of each runner, interleaved; the fastest counts",
+	};
+}
+
+/**
+ * Times every runner `repeat` times, interleaved (each once, then each again),
+ * so a slow spell of a shared machine hits all of them alike; returns the
+ * fastest seconds of each runner, by name.
+ */
+export async function fastestRuns(
+	runners: readonly (readonly [name: string, time: () => Promise<number>])[],
+	repeat: number,
+	log: (line: string) => void,
+): Promise<Map<string, number>> {
+	const best = new Map<string, number>();
+	for (let rep = 1; rep <= repeat; rep++) {
+		for (const [name, time] of runners) {
+			log(`run ${rep}: ${name}`);
+			const seconds = await time();
+			best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, seconds));
+		}
+	}
+	return best;
+}

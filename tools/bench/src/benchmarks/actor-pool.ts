@@ -4,7 +4,7 @@ import { ActorPoolExecutor } from "@curator/backend-actor-pool";
 import { LocalExecutor } from "@curator/backend-local";
 import { Piscina } from "piscina";
 import { registerBenchmark } from "../harness.ts";
-import { numberTasks, timeRun } from "../runs.ts";
+import { fastestRuns, numberTasks, repeatFlag, timeRun } from "../runs.ts";
 import { CpuStage, calibrate, EmptyStage } from "../stages/cpu.ts";
 
 registerBenchmark({
@@ -14,7 +14,7 @@ registerBenchmark({
 		tasks: { default: "2000", description: "number of tasks" },
 		"work-ms": { default: "2", description: "CPU work per task in ms" },
 		"batch-size": { default: "10", description: "tasks per batch" },
-		repeat: { default: "3", description: "runs of each runner, interleaved; the fastest counts" },
+		repeat: repeatFlag(3),
 	},
 	async run(flags, log) {
 		const count = Number(flags.tasks);
@@ -33,14 +33,11 @@ registerBenchmark({
 				() => timeRun(new ActorPoolExecutor({ isolation, maxWorkersPerStage: 2 }), stage, count),
 			]);
 		}
-		const best = new Map<string, number>();
-		for (let rep = 1; rep <= Number(flags.repeat); rep++) {
-			for (const [name, , time] of runners) {
-				log(`run ${rep}: ${name}`);
-				const s = await time();
-				best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, s));
-			}
-		}
+		const best = await fastestRuns(
+			runners.map(([name, , time]) => [name, time] as const),
+			Number(flags.repeat),
+			log,
+		);
 		const localS = best.get("local") as number;
 		const rows = runners.map(([backend, workers]) => {
 			const seconds = best.get(backend) as number;
@@ -65,7 +62,7 @@ registerBenchmark({
 	flags: {
 		tasks: { default: "100000", description: "number of tasks" },
 		"batch-sizes": { default: "1,100", description: "comma-separated batch sizes" },
-		repeat: { default: "5", description: "runs of each runner, interleaved; the fastest counts" },
+		repeat: repeatFlag(5),
 	},
 	async run(flags, log) {
 		const count = Number(flags.tasks);
@@ -85,14 +82,12 @@ registerBenchmark({
 		}
 		const rows = [];
 		for (const batchSize of (flags["batch-sizes"] ?? "1").split(",").map(Number)) {
-			const best = new Map<string, number>();
-			for (let rep = 1; rep <= Number(flags.repeat); rep++) {
-				for (const [name, time] of runners) {
-					log(`run ${rep}: ${name}, batch size ${batchSize}`);
-					const s = await time(batchSize);
-					best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, s));
-				}
-			}
+			log(`batch size ${batchSize}`);
+			const best = await fastestRuns(
+				runners.map(([name, time]) => [name, () => time(batchSize)] as const),
+				Number(flags.repeat),
+				log,
+			);
 			const piscinaRate = count / (best.get("piscina (threads)") as number);
 			for (const [name] of runners) {
 				const rate = count / (best.get(name) as number);

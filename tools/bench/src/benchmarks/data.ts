@@ -6,7 +6,7 @@ import { ActorPoolExecutor } from "@curator/backend-actor-pool";
 import { DataExecutor } from "@curator/backend-data";
 import type { BaseExecutor } from "@curator/core";
 import { type Cell, measureCommand, registerBenchmark } from "../harness.ts";
-import { timeRun } from "../runs.ts";
+import { fastestRuns, repeatFlag, timeRun } from "../runs.ts";
 import { CpuStage, calibrate } from "../stages/cpu.ts";
 
 const memoryRun = fileURLToPath(new URL("./data-memory-run.ts", import.meta.url));
@@ -67,7 +67,7 @@ registerBenchmark({
 		tasks: { default: "2000", description: "number of tasks" },
 		"work-ms": { default: "2", description: "CPU work per task in ms" },
 		"batch-size": { default: "10", description: "tasks per batch" },
-		repeat: { default: "3", description: "runs of each runner, interleaved; the fastest counts" },
+		repeat: repeatFlag(3),
 	},
 	async run(flags, log) {
 		const count = Number(flags.tasks);
@@ -82,14 +82,11 @@ registerBenchmark({
 			]);
 			runners.push([`data (${isolation})`, () => new DataExecutor({ isolation, maxWorkers: 2 })]);
 		}
-		const best = new Map<string, number>();
-		for (let rep = 1; rep <= Number(flags.repeat); rep++) {
-			for (const [name, make] of runners) {
-				log(`run ${rep}: ${name}`);
-				const s = await timeRun(make(), stage, count);
-				best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, s));
-			}
-		}
+		const best = await fastestRuns(
+			runners.map(([name, make]) => [name, () => timeRun(make(), stage, count)] as const),
+			Number(flags.repeat),
+			log,
+		);
 		const rows = runners.map(([name]) => {
 			const s = best.get(name) as number;
 			const isolation = name.includes("thread") ? "thread" : "process";
