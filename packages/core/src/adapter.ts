@@ -105,9 +105,15 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 			consumeStageMetrics(this.stage),
 		);
 		const { tasks: out, parents } = outputs;
+		// One frozen history per run of equal parent histories: no array to allocate and collect per small task.
+		let previous: readonly StagePerfStats[] | undefined;
+		let history: readonly StagePerfStats[] = [];
 		for (let i = 0; i < out.length; i++) {
-			const history = (parents[i] as Task).stagePerf.slice();
-			history.push(perf);
+			const earlier = (parents[i] as Task).stagePerf;
+			if (previous === undefined || !sameRecords(earlier, previous)) {
+				history = Object.freeze([...earlier, perf]);
+				previous = earlier;
+			}
 			(out[i] as Out).stagePerf = history;
 		}
 		return { tasks: out, perf };
@@ -146,6 +152,13 @@ function missingFields(task: Task, required: StageIO): string[] {
 		...(required.task ?? []).filter((attr) => !(attr in task)),
 		...(required.data ?? []).filter((field) => !hasDataField(task, field)).map((f) => `data.${f}`),
 	];
+}
+
+function sameRecords(a: readonly StagePerfStats[], b: readonly StagePerfStats[]): boolean {
+	if (a === b) return true;
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
 }
 
 function workerOf(workerId: string | undefined): { workerId?: string } {

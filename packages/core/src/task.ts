@@ -6,7 +6,7 @@ export interface TaskInit<T> {
 	datasetName: string;
 	data: T;
 	metadata?: Record<string, unknown>;
-	stagePerf?: StagePerfStats[];
+	stagePerf?: readonly StagePerfStats[];
 }
 
 /**
@@ -23,8 +23,12 @@ export abstract class Task<T = unknown> {
 	datasetName: string;
 	data: T;
 	metadata: Record<string, unknown>;
-	/** One record per stage the task went through, in pipeline order. */
-	stagePerf: StagePerfStats[];
+	/**
+	 * One record per stage the task went through, in pipeline order. Written by
+	 * the framework only: it is a frozen array, shared by the tasks of a batch
+	 * whose histories are equal (replace it, never change it in place).
+	 */
+	stagePerf: readonly StagePerfStats[];
 
 	constructor(init: TaskInit<T>) {
 		this.datasetName = init.datasetName;

@@ -70,6 +70,25 @@ describe("BaseStageAdapter", () => {
 		expect(second.perf.customMetrics).toEqual({ doubled: 1 });
 	});
 
+	it("gives outputs with equal earlier histories one read-only history", async () => {
+		const adapter = new BaseStageAdapter(new DoubleStage());
+		const earlier = await earlierPerf();
+		const inputs = withIds(numbers([1], [2], [3], [4]));
+		// Equal records in separate arrays count as one history; a different record does not.
+		inputs[0]!.stagePerf = [earlier];
+		inputs[1]!.stagePerf = [earlier];
+		inputs[2]!.stagePerf = [{ ...earlier }];
+		const { tasks } = await adapter.processBatchWithStats(inputs);
+		const [a, b, c, d] = tasks.map((task) => task.stagePerf);
+		expect(a).toBe(b);
+		expect(c).not.toBe(b);
+		expect(d).not.toBe(c);
+		expect(d?.map((p) => p.stageName)).toEqual(["DoubleStage"]);
+		expect(inputs[0]!.stagePerf).toEqual([earlier]);
+		expect(tasks.every((task) => Object.isFrozen(task.stagePerf))).toBe(true);
+		expect(() => (a as unknown[]).push(earlier)).toThrow(TypeError);
+	});
+
 	it("drops filtered results and fans out", async () => {
 		const dropped = await new BaseStageAdapter(new DropOddStage()).processBatch(
 			withIds(numbers([1], [2], [3])),

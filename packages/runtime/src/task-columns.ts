@@ -125,6 +125,7 @@ function kindOf(
 export function tasksFromColumns(columns: TaskColumns, prototype: object): object[] {
 	const { count, keys, kinds, values, perf } = columns;
 	const tasks = new Array<object>(count);
+	let history: readonly unknown[] = [];
 	for (let i = 0; i < count; i++) {
 		const task = Object.create(prototype) as Record<string, unknown>;
 		for (let k = 0; k < keys.length; k++) {
@@ -137,7 +138,10 @@ export function tasksFromColumns(columns: TaskColumns, prototype: object): objec
 						? column
 						: {};
 		}
-		if (perf !== undefined) task[PERF_KEY] = historyAt(perf, i);
+		if (perf !== undefined) {
+			if (i === 0 || !sameRange(perf, i - 1, i)) history = historyAt(perf, i);
+			task[PERF_KEY] = history;
+		}
 		tasks[i] = task;
 	}
 	return tasks;
@@ -238,10 +242,21 @@ function tableIndex(table: unknown[], indexOf: Map<unknown, number>, record: unk
 	return index;
 }
 
-function historyAt(perf: PerfColumn, i: number): unknown[] {
+function historyAt(perf: PerfColumn, i: number): readonly unknown[] {
 	const start = perf.offsets[i] as number;
 	const end = perf.offsets[i + 1] as number;
 	const history = new Array(end - start);
 	for (let j = start; j < end; j++) history[j - start] = perf.table[perf.indices[j] as number];
-	return history;
+	return Object.freeze(history);
+}
+
+/** Whether tasks `a` and `b` have the same history (same records, in order). */
+function sameRange(perf: PerfColumn, a: number, b: number): boolean {
+	const { offsets, indices } = perf;
+	const startA = offsets[a] as number;
+	const startB = offsets[b] as number;
+	const length = (offsets[b + 1] as number) - startB;
+	if ((offsets[a + 1] as number) - startA !== length) return false;
+	for (let j = 0; j < length; j++) if (indices[startA + j] !== indices[startB + j]) return false;
+	return true;
 }
