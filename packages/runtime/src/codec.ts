@@ -9,7 +9,14 @@ import {
 	type ProcessingStage,
 	type Task,
 } from "@curator/core";
-import { classFor, fromPortable, rebuildInstance, toPortable } from "./portable.ts";
+import {
+	classFor,
+	fromPortable,
+	rebuildInstance,
+	type Shell,
+	shellOf,
+	toPortable,
+} from "./portable.ts";
 import { columnsOf, type TaskColumns, tasksFromColumns } from "./task-columns.ts";
 
 /** A stage in a form that can be rebuilt in another process. */
@@ -161,13 +168,13 @@ function convert(value: unknown, key: string, task: Task, modules: Set<string>):
 /** Rebuilds the tasks of a {@link PortableBatch}, importing their classes' modules. */
 export async function unpackTasks(batch: PortableBatch): Promise<Task[]> {
 	await importModules(batch.modules);
-	const prototypes = batch.classes.map((ref) => classFor(ref).prototype as object);
+	const shells = batch.classes.map((ref) => shellOf(classFor(ref).prototype as object));
 	const { columns } = batch;
 	if (columns !== undefined) {
-		return tasksFromColumns(columns, prototypes[0] as object) as Task[];
+		return tasksFromColumns(columns, shells[0] as Shell) as Task[];
 	}
 	return (batch.tasks as PortableTask[]).map(([index, plain, fields]) => {
-		const task = Object.create(prototypes[index] as object) as Record<string, unknown>;
+		const task = new (shells[index] as Shell)();
 		for (const key in fields) task[key] = plain ? fields[key] : fromPortable(fields[key]);
 		return task as unknown as Task;
 	});

@@ -1,3 +1,5 @@
+import type { Shell } from "./portable.ts";
+
 /**
  * The column layout of a batch: tasks of one class with the same fields
  * travel as one array per field instead of one object per task, and their
@@ -121,13 +123,13 @@ function kindOf(
 	return same ? ColumnKind.same : ColumnKind.perTask;
 }
 
-/** Rebuilds the tasks of `columns` on `prototype`, without constructors. */
-export function tasksFromColumns(columns: TaskColumns, prototype: object): object[] {
+/** Rebuilds the tasks of `columns` as instances of `shell` (see `shellOf`), without their class's constructor. */
+export function tasksFromColumns(columns: TaskColumns, shell: Shell): object[] {
 	const { count, keys, kinds, values, perf } = columns;
 	const tasks = new Array<object>(count);
 	let history: readonly unknown[] = [];
 	for (let i = 0; i < count; i++) {
-		const task = Object.create(prototype) as Record<string, unknown>;
+		const task = new shell();
 		for (let k = 0; k < keys.length; k++) {
 			const kind = kinds[k];
 			const column = values[k];

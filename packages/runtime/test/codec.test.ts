@@ -131,6 +131,12 @@ describe("the column layout", () => {
 			await decodeTasks(encodeTasks(tasks)),
 		]) {
 			expect(copies.map((copy) => copy instanceof WordsTask)).toEqual([true, true, true]);
+			expect(copies.map((copy) => Object.getPrototypeOf(copy) === WordsTask.prototype)).toEqual([
+				true,
+				true,
+				true,
+			]);
+			expect(copies.map((copy) => copy.constructor)).toEqual([WordsTask, WordsTask, WordsTask]);
 			expect(copies.map((copy) => ({ ...copy }))).toEqual(tasks.map((task) => ({ ...task })));
 			// Equal histories come back as one read-only array; others stay apart.
 			expect(copies[0]?.stagePerf).toBe(copies[1]?.stagePerf);
