@@ -4,7 +4,7 @@ import { ActorPoolExecutor } from "@curator/backend-actor-pool";
 import { LocalExecutor } from "@curator/backend-local";
 import { Piscina } from "piscina";
 import { registerBenchmark } from "../harness.ts";
-import { fastestRuns, numberTasks, repeatFlag, timeRun } from "../runs.ts";
+import { fastestRuns, numberTasks, repeatFlag, settleHeap, timeRun } from "../runs.ts";
 import { CpuStage, calibrate, EmptyStage } from "../stages/cpu.ts";
 
 registerBenchmark({
@@ -143,7 +143,7 @@ async function timeRawThreads(count: number, iterations: number): Promise<number
 /**
  * Piscina running the same empty work on batches of the same size, all
  * submitted at once. Like the executor's run, the time includes starting the
- * pool's two threads.
+ * pool's two threads and stopping them.
  */
 async function timePiscina(count: number, batchSize: number): Promise<number> {
 	const filename = fileURLToPath(new URL("../stages/piscina-worker.mjs", import.meta.url));
@@ -151,15 +151,17 @@ async function timePiscina(count: number, batchSize: number): Promise<number> {
 		datasetName: task.datasetName,
 		data: task.data,
 	}));
+	settleHeap();
 	const start = performance.now();
 	const pool = new Piscina({ filename, minThreads: 2, maxThreads: 2 });
+	let done = 0;
 	try {
 		const runs: Promise<unknown[]>[] = [];
 		for (let i = 0; i < count; i += batchSize) runs.push(pool.run(input.slice(i, i + batchSize)));
-		const done = (await Promise.all(runs)).reduce((n, batch) => n + batch.length, 0);
-		if (done !== count) throw new Error(`piscina returned ${done} of ${count}`);
-		return (performance.now() - start) / 1000;
+		done = (await Promise.all(runs)).reduce((n, batch) => n + batch.length, 0);
 	} finally {
 		await pool.destroy();
 	}
+	if (done !== count) throw new Error(`piscina returned ${done} of ${count}`);
+	return (performance.now() - start) / 1000;
 }
