@@ -76,25 +76,38 @@ export function columnsOf(
 	return laidOut;
 }
 
-/** The tasks' own values, column by column; `undefined` when a task's class or keys differ. */
+/**
+ * The tasks' own values, column by column; `undefined` when a task's class
+ * or keys differ. `for...in` reads a task's keys and values without making
+ * an array per task (`Object.keys` and `Object.values` each make one), which
+ * is most of the pass while a worker's code is not optimised yet. It also
+ * yields inherited enumerable keys: a class whose prototype has any is left
+ * to rows, as its first task's `for...in` keys then differ from its own keys.
+ */
 function transpose(
 	tasks: readonly object[],
 	ctor: unknown,
 	keys: readonly string[],
 ): unknown[][] | undefined {
 	const count = tasks.length;
+	const width = keys.length;
 	const columns: unknown[][] = [];
-	for (let k = 0; k < keys.length; k++) {
+	for (let k = 0; k < width; k++) {
 		const column = new Array<unknown>(count);
 		// Gives every column the same element kind up front (no transition mid-loop).
 		column[0] = null;
 		columns.push(column);
 	}
 	for (let i = 0; i < count; i++) {
-		const task = tasks[i] as object;
-		if (task.constructor !== ctor || !hasKeys(task, keys)) return undefined;
-		const values = Object.values(task);
-		for (let k = 0; k < values.length; k++) (columns[k] as unknown[])[i] = values[k];
+		const task = tasks[i] as Record<string, unknown>;
+		if (task.constructor !== ctor) return undefined;
+		let k = 0;
+		for (const key in task) {
+			if (k === width || key !== keys[k]) return undefined;
+			(columns[k] as unknown[])[i] = task[key];
+			k++;
+		}
+		if (k !== width) return undefined;
 	}
 	return columns;
 }
@@ -192,14 +205,6 @@ function isEmptyPlainObject(value: unknown): boolean {
 	if (proto !== Object.prototype) return false;
 	// Symbol keys are not checked: structured cloning drops them too.
 	for (const key in value) if (Object.hasOwn(value, key)) return false;
-	return true;
-}
-
-/** Whether the own enumerable keys of `task` are `keys`, in order. */
-function hasKeys(task: object, keys: readonly string[]): boolean {
-	const own = Object.keys(task);
-	if (own.length !== keys.length) return false;
-	for (let k = 0; k < own.length; k++) if (own[k] !== keys[k]) return false;
 	return true;
 }
 

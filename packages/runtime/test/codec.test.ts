@@ -205,6 +205,30 @@ describe("the column layout", () => {
 		expect(packed.tasks).toHaveLength(2);
 	});
 
+	it("falls back to rows when a task lacks a field its first sibling has", () => {
+		const tasks = wordsTasks(3);
+		delete (tasks[2] as Partial<WordsTask>).metadata;
+		const packed = packTasks(tasks);
+		expect(packed.columns).toBeUndefined();
+		expect(packed.tasks).toHaveLength(3);
+	});
+
+	it("leaves inherited enumerable keys on the prototype (rows, not own fields)", async () => {
+		class Tagged extends WordsTask {}
+		(Tagged.prototype as unknown as { tag: string }).tag = "inherited";
+		registerModule(import.meta.url, { Tagged });
+		const tasks = [0, 1].map((i) => {
+			const task = new Tagged({ datasetName: "d", data: [`w${i}`] });
+			task.taskId = `0_${i}`;
+			return task;
+		});
+		const packed = packTasks(tasks);
+		expect(packed.columns).toBeUndefined();
+		const copies = await unpackTasks(structuredClone(packed));
+		expect(copies.map((copy) => Object.hasOwn(copy, "tag"))).toEqual([false, false]);
+		expect(copies.map((copy) => ({ ...copy }))).toEqual(tasks.map((task) => ({ ...task })));
+	});
+
 	it("still names the task and field that cannot travel", () => {
 		const tasks = wordsTasks(2);
 		(tasks[1] as WordsTask).metadata = { cb: () => 1 };
