@@ -93,9 +93,10 @@ function transpose(
 	const width = keys.length;
 	const columns: unknown[][] = [];
 	for (let k = 0; k < width; k++) {
-		const column = new Array<unknown>(count);
-		// Gives every column the same element kind up front (no transition mid-loop).
-		column[0] = null;
+		// Packed and of the most general element kind from the start: no transition mid-loop,
+		// and structured cloning writes a packed array densely (a holey one, key by key).
+		const column: unknown[] = [null];
+		column.pop();
 		columns.push(column);
 	}
 	for (let i = 0; i < count; i++) {
@@ -104,7 +105,7 @@ function transpose(
 		let k = 0;
 		for (const key in task) {
 			if (k === width || key !== keys[k]) return undefined;
-			(columns[k] as unknown[])[i] = task[key];
+			(columns[k] as unknown[]).push(task[key]);
 			k++;
 		}
 		if (k !== width) return undefined;

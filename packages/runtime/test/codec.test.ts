@@ -1,3 +1,4 @@
+import { serialize } from "node:v8";
 import { Resources, registerModule } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import {
@@ -203,6 +204,18 @@ describe("the column layout", () => {
 		const packed = packTasks([tasks[0] as WordsTask, reordered]);
 		expect(packed.columns).toBeUndefined();
 		expect(packed.tasks).toHaveLength(2);
+	});
+
+	it("lays columns out as packed arrays, which structured cloning writes densely", () => {
+		const packed = packTasks(wordsTasks(50));
+		const perTask = (packed.columns?.values ?? []).filter(
+			(_, k) => packed.columns?.kinds[k] === ColumnKind.perTask,
+		);
+		expect(perTask.length).toBeGreaterThan(0);
+		// After the 0xff version header, v8 tags a dense array "A" and a sparse (holey) one "a".
+		const DENSE_ARRAY_TAG = 0x41;
+		const tags = perTask.map((column) => serialize(column)[2]);
+		expect(tags).toEqual(perTask.map(() => DENSE_ARRAY_TAG));
 	});
 
 	it("falls back to rows when a task lacks a field its first sibling has", () => {
