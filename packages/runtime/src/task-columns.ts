@@ -9,10 +9,16 @@ import type { Shell } from "./portable.ts";
  * the cost of moving many small tasks.
  */
 
-/** Perf histories: `table` holds each distinct record once; task i's history is `table[indices[offsets[i]..offsets[i+1]]]`. */
+/**
+ * Perf histories, by runs of consecutive tasks whose histories are equal
+ * (the tasks of a batch share theirs): `table` holds each distinct record
+ * once; run r starts at task `runStarts[r]` and lasts until the next run
+ * starts, and its history is `table[indices[runOffsets[r]..runOffsets[r+1]]]`.
+ */
 export interface PerfColumn {
 	table: unknown[];
-	offsets: Uint32Array;
+	runStarts: Uint32Array;
+	runOffsets: Uint32Array;
 	indices: Uint32Array;
 }
 
@@ -142,6 +148,8 @@ export function tasksFromColumns(columns: TaskColumns, shell: Shell): object[] {
 	const { count, keys, kinds, values, perf } = columns;
 	const tasks = new Array<object>(count);
 	let history: readonly unknown[] = [];
+	let run = 0;
+	let nextRun = 0;
 	for (let i = 0; i < count; i++) {
 		const task = new shell();
 		for (let k = 0; k < keys.length; k++) {
@@ -155,7 +163,11 @@ export function tasksFromColumns(columns: TaskColumns, shell: Shell): object[] {
 						: {};
 		}
 		if (perf !== undefined) {
-			if (i === 0 || !sameRange(perf, i - 1, i)) history = historyAt(perf, i);
+			if (i === nextRun) {
+				history = historyOf(perf, run);
+				run += 1;
+				nextRun = run < perf.runStarts.length ? (perf.runStarts[run] as number) : count;
+			}
 			task[PERF_KEY] = history;
 		}
 		tasks[i] = task;
@@ -185,14 +197,25 @@ export function isTaskColumns(value: unknown): value is TaskColumns {
 }
 
 function isPerfColumn(perf: PerfColumn, count: number): boolean {
-	return (
-		Array.isArray(perf.table) &&
-		perf.offsets instanceof Uint32Array &&
-		perf.indices instanceof Uint32Array &&
-		perf.offsets.length === count + 1 &&
-		perf.offsets[count] === perf.indices.length &&
-		perf.indices.every((index) => index < perf.table.length)
-	);
+	const { table, runStarts, runOffsets, indices } = perf;
+	if (
+		!Array.isArray(table) ||
+		!(runStarts instanceof Uint32Array) ||
+		!(runOffsets instanceof Uint32Array) ||
+		!(indices instanceof Uint32Array) ||
+		runOffsets.length !== runStarts.length + 1 ||
+		runOffsets[0] !== 0 ||
+		runOffsets[runStarts.length] !== indices.length ||
+		count > 0 !== (runStarts[0] === 0)
+	) {
+		return false;
+	}
+	for (let r = 1; r < runStarts.length; r++) {
+		if ((runStarts[r] as number) <= (runStarts[r - 1] as number)) return false;
+		if ((runOffsets[r] as number) < (runOffsets[r - 1] as number)) return false;
+	}
+	if (runStarts.length > 0 && (runStarts[runStarts.length - 1] as number) >= count) return false;
+	return indices.every((index) => index < table.length);
 }
 
 function storedColumn(column: unknown[], kind: number): unknown {
@@ -211,36 +234,43 @@ function isEmptyPlainObject(value: unknown): boolean {
 
 /** The perf histories of a column of them; `undefined` when one is not an array. */
 function perfColumnOf(histories: readonly unknown[]): PerfColumn | undefined {
-	const offsets = new Uint32Array(histories.length + 1);
-	let total = 0;
+	const starts: number[] = [];
+	const runs: (readonly unknown[])[] = [];
+	let previous: readonly unknown[] | undefined;
 	for (let i = 0; i < histories.length; i++) {
 		const history = histories[i];
+		// Most tasks share their predecessor's history array: one comparison each.
+		if (history === previous) continue;
 		if (!Array.isArray(history)) return undefined;
-		total += history.length;
-		offsets[i + 1] = total;
+		if (previous === undefined || !sameItems(history, previous)) {
+			starts.push(i);
+			runs.push(history);
+		}
+		previous = history;
 	}
 	const table: unknown[] = [];
 	const indexOf = new Map<unknown, number>();
-	const indices = new Uint32Array(total);
-	// Tasks of one batch share their records: most lookups repeat the previous task's.
-	const recent: unknown[] = [];
-	const recentIndex: number[] = [];
-	let at = 0;
-	for (let i = 0; i < histories.length; i++) {
-		const history = histories[i] as unknown[];
-		for (let j = 0; j < history.length; j++) {
-			const record = history[j];
-			const index =
-				recent[j] === record ? (recentIndex[j] as number) : tableIndex(table, indexOf, record);
-			recent[j] = record;
-			recentIndex[j] = index;
-			indices[at++] = index;
-		}
+	const runOffsets = new Uint32Array(runs.length + 1);
+	const indices: number[] = [];
+	for (const [r, history] of runs.entries()) {
+		for (const record of history) indices.push(tableIndex(table, indexOf, record));
+		runOffsets[r + 1] = indices.length;
 	}
-	return { table, offsets, indices };
+	return {
+		table,
+		runStarts: Uint32Array.from(starts),
+		runOffsets,
+		indices: Uint32Array.from(indices),
+	};
 }
 
-/** Where `record` is in `table`, added if new (kept out of the loop above: it runs once per batch). */
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
+}
+
+/** Where `record` is in `table`, added if new. */
 function tableIndex(table: unknown[], indexOf: Map<unknown, number>, record: unknown): number {
 	let index = indexOf.get(record);
 	if (index === undefined) {
@@ -250,21 +280,11 @@ function tableIndex(table: unknown[], indexOf: Map<unknown, number>, record: unk
 	return index;
 }
 
-function historyAt(perf: PerfColumn, i: number): readonly unknown[] {
-	const start = perf.offsets[i] as number;
-	const end = perf.offsets[i + 1] as number;
-	const history = new Array(end - start);
-	for (let j = start; j < end; j++) history[j - start] = perf.table[perf.indices[j] as number];
+/** The history of run `r`, frozen: its tasks share it. */
+function historyOf(perf: PerfColumn, r: number): readonly unknown[] {
+	const start = perf.runOffsets[r] as number;
+	const end = perf.runOffsets[r + 1] as number;
+	const history: unknown[] = [];
+	for (let j = start; j < end; j++) history.push(perf.table[perf.indices[j] as number]);
 	return Object.freeze(history);
-}
-
-/** Whether tasks `a` and `b` have the same history (same records, in order). */
-function sameRange(perf: PerfColumn, a: number, b: number): boolean {
-	const { offsets, indices } = perf;
-	const startA = offsets[a] as number;
-	const startB = offsets[b] as number;
-	const length = (offsets[b + 1] as number) - startB;
-	if ((offsets[a + 1] as number) - startA !== length) return false;
-	for (let j = 0; j < length; j++) if (indices[startA + j] !== indices[startB + j]) return false;
-	return true;
 }

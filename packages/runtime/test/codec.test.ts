@@ -9,7 +9,7 @@ import {
 	packTasks,
 	unpackTasks,
 } from "../src/index.ts";
-import { ColumnKind } from "../src/task-columns.ts";
+import { ColumnKind, isTaskColumns } from "../src/task-columns.ts";
 import { Options, ShoutStage, UnregisteredStage, WordsTask } from "./fixtures/stages.ts";
 
 describe("stage and task codec", () => {
@@ -216,6 +216,29 @@ describe("the column layout", () => {
 		const DENSE_ARRAY_TAG = 0x41;
 		const tags = perTask.map((column) => serialize(column)[2]);
 		expect(tags).toEqual(perTask.map(() => DENSE_ARRAY_TAG));
+	});
+
+	it("sends perf histories once per run of tasks that share them, and checks their shape", async () => {
+		const tasks = wordsTasks(5);
+		const [a, b] = [{ stage: "A" }, { stage: "B" }];
+		const histories = [[a], [a], [a, b], [a, b], [a]];
+		tasks.forEach((task, i) => {
+			(task as { stagePerf: unknown }).stagePerf = histories[i];
+		});
+		const { columns } = packTasks(tasks);
+		const perf = columns?.perf;
+		expect([...(perf?.runStarts ?? [])]).toEqual([0, 2, 4]);
+		expect(perf?.table).toEqual([a, b]);
+		const copies = await unpackTasks(structuredClone(packTasks(tasks)));
+		expect(copies.map((copy) => copy.stagePerf)).toEqual(histories);
+		expect(isTaskColumns(columns)).toBe(true);
+		const broken = (change: Partial<NonNullable<typeof perf>>) =>
+			isTaskColumns({ ...columns, perf: { ...perf, ...change } });
+		expect(broken({ runStarts: Uint32Array.of(1, 2, 4) })).toBe(false);
+		expect(broken({ runStarts: Uint32Array.of(0, 4, 2) })).toBe(false);
+		expect(broken({ runStarts: Uint32Array.of(0, 2, 5) })).toBe(false);
+		expect(broken({ indices: Uint32Array.of(0, 0, 2, 0) })).toBe(false);
+		expect(broken({ runOffsets: Uint32Array.of(0, 1, 3) })).toBe(false);
 	});
 
 	it("falls back to rows when a task lacks a field its first sibling has", () => {
