@@ -1,7 +1,7 @@
 import { CuratorError, ErrorCodes, StageError } from "./errors.ts";
 import { assignTaskIdsInOrder } from "./ids.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
-import type { StagePerfStats } from "./perf.ts";
+import { type StagePerfStats, sameRecords } from "./perf.ts";
 import {
 	consumeStageMetrics,
 	type ProcessingStage,
@@ -152,13 +152,6 @@ function missingFields(task: Task, required: StageIO): string[] {
 		...(required.task ?? []).filter((attr) => !(attr in task)),
 		...(required.data ?? []).filter((field) => !hasDataField(task, field)).map((f) => `data.${f}`),
 	];
-}
-
-function sameRecords(a: readonly StagePerfStats[], b: readonly StagePerfStats[]): boolean {
-	if (a === b) return true;
-	if (a.length !== b.length) return false;
-	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-	return true;
 }
 
 function workerOf(workerId: string | undefined): { workerId?: string } {

@@ -22,7 +22,7 @@ export type { AdapterClass } from "./named-adapter.ts";
 export { createNamedAdapter } from "./named-adapter.ts";
 export type { NodeInfo, WorkerAllocation, WorkerMetadata } from "./node.ts";
 export type { StagePerfStats } from "./perf.ts";
-export { emptyPerfStats, flattenPerfStats, sumPerfStats } from "./perf.ts";
+export { emptyPerfStats, flattenPerfStats, sameRecords, sumPerfStats } from "./perf.ts";
 export { Pipeline } from "./pipeline.ts";
 export type { PipelineStage } from "./plan.ts";
 export { resolveStages, sourceIndex } from "./plan.ts";

@@ -23,6 +23,14 @@ export interface StagePerfStats {
 	customMetrics: Record<string, number>;
 }
 
+/** Whether two perf histories hold the same records (by identity), in the same order. */
+export function sameRecords(a: readonly unknown[], b: readonly unknown[]): boolean {
+	if (a === b) return true;
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
+}
+
 /** A zero record for `stageName`, the identity of {@link sumPerfStats}. */
 export function emptyPerfStats(stageName: string): StagePerfStats {
 	return {

@@ -4,6 +4,7 @@ import {
 	emptyPerfStats,
 	flattenPerfStats,
 	RunSummaryBuilder,
+	sameRecords,
 	type StagePerfStats,
 	sumPerfStats,
 } from "../src/index.ts";
@@ -35,6 +36,15 @@ describe("StagePerfStats", () => {
 			perItemTimeS: 1,
 		});
 		expect(total.customMetrics).toEqual({ x: 3, y: 5 });
+	});
+
+	it("compares histories record by record, by identity", () => {
+		const [a, b] = [emptyPerfStats("A"), emptyPerfStats("B")];
+		expect(sameRecords([a, b], [a, b])).toBe(true);
+		expect(sameRecords([], [])).toBe(true);
+		expect(sameRecords([a, b], [b, a])).toBe(false);
+		expect(sameRecords([a], [a, b])).toBe(false);
+		expect(sameRecords([a], [{ ...a }])).toBe(false);
 	});
 
 	it("flattens with a custom. prefix", () => {

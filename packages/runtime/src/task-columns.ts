@@ -1,3 +1,4 @@
+import { sameRecords } from "@curator/core";
 import type { Shell } from "./portable.ts";
 
 /**
@@ -240,9 +241,9 @@ function perfColumnOf(histories: readonly unknown[]): PerfColumn | undefined {
 	for (let i = 0; i < histories.length; i++) {
 		const history = histories[i];
 		// Most tasks share their predecessor's history array: one comparison each.
-		if (history === previous) continue;
+		if (previous !== undefined && history === previous) continue;
 		if (!Array.isArray(history)) return undefined;
-		if (previous === undefined || !sameItems(history, previous)) {
+		if (previous === undefined || !sameRecords(history, previous)) {
 			starts.push(i);
 			runs.push(history);
 		}
@@ -262,12 +263,6 @@ function perfColumnOf(histories: readonly unknown[]): PerfColumn | undefined {
 		runOffsets,
 		indices: Uint32Array.from(indices),
 	};
-}
-
-function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
-	if (a.length !== b.length) return false;
-	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-	return true;
 }
 
 /** Where `record` is in `table`, added if new. */

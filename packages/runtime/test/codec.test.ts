@@ -241,6 +241,14 @@ describe("the column layout", () => {
 		expect(broken({ runOffsets: Uint32Array.of(0, 1, 3) })).toBe(false);
 	});
 
+	it("falls back to rows when tasks carry no perf history array", () => {
+		const tasks = wordsTasks(3);
+		for (const task of tasks) (task as { stagePerf: unknown }).stagePerf = undefined;
+		const packed = packTasks(tasks);
+		expect(packed.columns).toBeUndefined();
+		expect(packed.tasks).toHaveLength(3);
+	});
+
 	it("falls back to rows when a task lacks a field its first sibling has", () => {
 		const tasks = wordsTasks(3);
 		delete (tasks[2] as Partial<WordsTask>).metadata;
