@@ -4,8 +4,8 @@ import {
 	emptyPerfStats,
 	flattenPerfStats,
 	RunSummaryBuilder,
-	sameRecords,
 	type StagePerfStats,
+	sameRecords,
 	sumPerfStats,
 } from "../src/index.ts";
 import { NumberTask } from "./fixtures.ts";
