@@ -57,16 +57,19 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		for (const stage of stages) planPool(stage, machine, 1, this.config.maxWorkersPerStage);
 		// Workers outlive their stage (after its teardown) and serve the next one: no cold start per stage.
 		const cache = new WorkerCache();
-		// Large outputs travel between worker processes as files in shared memory.
+		const groups = fuseStages(stages, this.config);
+		// Large outputs travel between worker processes as files in shared memory (only a group
+		// followed by another one keeps its outputs encoded).
 		const isolation = this.config.isolation ?? actorPoolDefaults.isolation;
 		const spill =
-			isolation === "process" && this.config.keepEncoded !== false ? SpillDir.create() : undefined;
+			isolation === "process" && this.config.keepEncoded !== false && groups.length > 1
+				? SpillDir.create()
+				: undefined;
 		const killCache = () => void cache.kill();
 		context.signal.addEventListener("abort", killCache, { once: true });
 		try {
 			let tasks: PoolTask[] = initialTasks;
 			let index = 0;
-			const groups = fuseStages(stages, this.config);
 			for (const [g, group] of groups.entries()) {
 				context.throwIfAborted();
 				const first = group[0] as ProcessingStage;

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +40,31 @@ function inputKinds(calls: [PoolBatch, ...unknown[]][]): string[] {
 		return encoded === 0 ? "decoded" : encoded === batch.length ? "encoded" : "mixed";
 	});
 }
+
+describe("the spill folder", () => {
+	it("is made only when a group of stages passes its outputs on to another group", async () => {
+		const spillBase = await mkdtemp(join(tmpdir(), "curator-spill-"));
+		vi.stubEnv("CURATOR_SPILL_DIR", spillBase);
+		try {
+			const foldersDuring = async (stages: Pipeline["stages"]) => {
+				const seen: number[] = [];
+				const executor = new ActorPoolExecutor({ isolation: "process", machine });
+				await new Pipeline({ name: "p", stages: [...stages] }).run(executor, numbers([1], [2]), {
+					onEvent: (event) => {
+						if (event.type === "stage:start") seen.push(readdirSync(spillBase).length);
+					},
+				});
+				return seen;
+			};
+			expect(await foldersDuring([new MathStage()])).toEqual([0]);
+			const unfused = { backend: { actorPool: { fuse: false } } };
+			expect(await foldersDuring([new MathStage(), new SumStage().with(unfused)])).toEqual([1, 1]);
+			expect(await readdir(spillBase)).toEqual([]);
+		} finally {
+			await rm(spillBase, { recursive: true, force: true });
+		}
+	});
+});
 
 describe.each(["process", "thread"] as const)(
 	"outputs kept encoded (%s isolation)",
