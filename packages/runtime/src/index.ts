@@ -19,6 +19,7 @@ export {
 } from "./encoded-task.ts";
 export type { HostTransport } from "./host.ts";
 export { HostStageAdapter, toWireError, WorkerHost } from "./host.ts";
+export { concatLists } from "./lists.ts";
 export { defaultLogger } from "./logger.ts";
 export { assertFitsMachine, detectMachine } from "./machine.ts";
 export { fromPortable, rebuildInstance, toPortable } from "./portable.ts";

@@ -11,6 +11,7 @@ import {
 } from "@curator/core";
 import { encodeStage, packTasks, readBatch } from "./codec.ts";
 import { EncodedTask, isEncoded, type PoolBatch, type PoolTask } from "./encoded-task.ts";
+import { concatLists } from "./lists.ts";
 import type { StageCallStats, TaskRef } from "./protocol.ts";
 import { releaseSpilled } from "./spill.ts";
 import type { WorkerCache } from "./worker-cache.ts";
@@ -280,7 +281,7 @@ export class StagePool {
 	async processEach(batches: Task[][], options: ProcessOptions = {}): Promise<BatchOutcome[]> {
 		if (batches.length <= 1)
 			return Promise.all(batches.map((batch) => this.process(batch, options)));
-		const payload = packTasks(batches.flat());
+		const payload = packTasks(concatLists(batches));
 		const { chain, call } = this.#callOf(options);
 		this.#options.context.throwIfAborted();
 		const worker = await this.#acquire();
@@ -303,7 +304,7 @@ export class StagePool {
 			this.#options.context.emit({
 				type: "retry",
 				stage: call.label,
-				taskIds: batches.flat().map((task) => task.taskId),
+				taskIds: concatLists(batches).map((task) => task.taskId),
 				attempt: 1,
 				reason: `worker ${worker.handle.workerId} ${error.exit.cause} during a message of ${batches.length} batches: each runs again alone`,
 			});

@@ -8,6 +8,7 @@ import {
 import {
 	asPoolBatch,
 	type BatchOutcome,
+	concatLists,
 	detectMachine,
 	EncodedTask,
 	type FaultPolicy,
@@ -159,7 +160,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				},
 			);
 			await pool.close();
-			const outputs = concatOutputs(outcomes);
+			const outputs = concatLists(outcomes.map(outputsOf));
 			log.info({ outputs: outputs.length }, "stage finished");
 			return outputs;
 		} catch (error) {
@@ -241,22 +242,6 @@ async function dispatch(
 	const rejected = settled.find((result) => result.status === "rejected");
 	if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
 	return outcomes;
-}
-
-/**
- * The outputs of every batch, in batch order, copied into one array sized
- * up front (a quarter of the time of `flatMap` on 100,000 small outputs).
- */
-function concatOutputs(outcomes: readonly BatchOutcome[]): PoolTask[] {
-	let count = 0;
-	for (let i = 0; i < outcomes.length; i++) count += outputsOf(outcomes[i] as BatchOutcome).length;
-	const outputs = new Array<PoolTask>(count);
-	let at = 0;
-	for (let i = 0; i < outcomes.length; i++) {
-		const tasks = outputsOf(outcomes[i] as BatchOutcome);
-		for (let j = 0; j < tasks.length; j++) outputs[at++] = tasks[j] as PoolTask;
-	}
-	return outputs;
 }
 
 /** Batches of `size` (see `asPoolBatch` for those mixing encoded and decoded tasks). */
