@@ -4,7 +4,8 @@ import type { Shell } from "./portable.ts";
 /**
  * The column layout of a batch: tasks of one class with the same fields
  * travel as one array per field instead of one object per task, and their
- * perf histories as a table of distinct records plus typed-array indices.
+ * perf histories as a table of distinct records, one entry per run of tasks
+ * that share a history.
  * Structured cloning (IPC, worker threads, v8 serialization) then handles a
  * handful of arrays instead of several objects per task, which is most of
  * the cost of moving many small tasks.
