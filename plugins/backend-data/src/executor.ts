@@ -64,9 +64,11 @@ export class DataExecutor extends BaseExecutor<DataConfig> {
 		context.logger.info({ plan }, text);
 		for (const warning of plan.warnings) context.logger.warn(warning);
 		context.emit({ type: "log", level: "info", message: text, fields: { plan } });
-		// Large outputs travel between worker processes as files in shared memory.
+		// Large outputs travel between worker processes as files in shared memory (only an
+		// operator followed by another one keeps its outputs encoded).
 		const isolation = this.config.isolation ?? dataDefaults.isolation;
-		const spill = isolation === "process" ? SpillDir.create() : undefined;
+		const spill =
+			isolation === "process" && plan.operators.length > 1 ? SpillDir.create() : undefined;
 		const flow = new Dataflow({
 			plan,
 			stages,

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -179,6 +180,34 @@ describe("DataExecutor batching and lifecycle", () => {
 		const metric = (name: string) =>
 			result.summary.stages.find((s) => s.stage === name)?.perf.customMetrics.squared;
 		expect([metric("SquareStage"), metric("SquareStage#2")]).toEqual([3, 3]);
+	});
+});
+
+describe("the spill folder", () => {
+	it("is made only when an operator passes its outputs on to another operator", async () => {
+		const spillBase = await mkdtemp(join(tmpdir(), "curator-spill-"));
+		vi.stubEnv("CURATOR_SPILL_DIR", spillBase);
+		try {
+			const foldersDuring = async (stages: ProcessingStage[]) => {
+				const seen: number[] = [];
+				const executor = new DataExecutor({ isolation: "process", machine });
+				await new Pipeline({ name: "p", stages }).run(executor, numbers([1], [2]), {
+					onEvent: (event) => {
+						if (event.type === "stage:start") seen.push(readdirSync(spillBase).length);
+					},
+				});
+				return seen;
+			};
+			expect(await foldersDuring([new SquareStage()])).toEqual([0]);
+			const unfused = { backend: { data: { fuse: false } } };
+			expect(await foldersDuring([new SquareStage(), new SumStage().with(unfused)])).toEqual([
+				1, 1,
+			]);
+			expect(await readdir(spillBase)).toEqual([]);
+		} finally {
+			vi.unstubAllEnvs();
+			await rm(spillBase, { recursive: true, force: true });
+		}
 	});
 });
 
