@@ -119,6 +119,7 @@ async function timeRawThreads(count: number, iterations: number): Promise<number
 			sum += x;
 		}
 		parentPort.postMessage(sum);`;
+	settleHeap();
 	const start = performance.now();
 	const half = Math.floor(count / 2);
 	await Promise.all(
