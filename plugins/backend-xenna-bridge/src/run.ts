@@ -62,21 +62,26 @@ export async function runPipeline(
 		context.throwIfAborted();
 		session = await acquire(setup, key, keepAliveMs, cancel.signal);
 		const outputs = collect(session, context, cancel.signal, state, graceMs);
-		await session.send(
-			"submit",
-			{
-				run: runWire(config, setup.ignoreHeadNode),
-				worker: { node: process.execPath, entry: setup.workerEntry, env: {} },
-				stages: wire.stages,
-			},
-			wire.descriptors,
-		);
-		for (const group of chunk(inputs, maxMessageBytes)) {
-			const refs = group.items.map((input) => input.ref);
-			const parts = group.items.map((input) => input.bytes);
-			await session.send("input", { tasks: refs, last: group.last }, parts);
-		}
-		const payloads = await outputs;
+		const open = session;
+		const submitted = (async () => {
+			await open.send(
+				"submit",
+				{
+					run: runWire(config, setup.ignoreHeadNode),
+					worker: { node: process.execPath, entry: setup.workerEntry, env: {} },
+					stages: wire.stages,
+				},
+				wire.descriptors,
+			);
+			for (const group of chunk(inputs, maxMessageBytes)) {
+				const refs = group.items.map((input) => input.ref);
+				const parts = group.items.map((input) => input.bytes);
+				await open.send("input", { tasks: refs, last: group.last }, parts);
+			}
+		})();
+		// The run settles with its outcome even while an input is still being sent (a cancelled
+		// driver stops reading, and a send to it would wait until the socket is closed below).
+		const [, payloads] = await Promise.all([submitted, outputs]);
 		const tasks = (await Promise.all(payloads.map((bytes) => decodeTasks(bytes)))).flat();
 		return tasks.sort((a, b) => compareIds(a.taskId, b.taskId));
 	} finally {
