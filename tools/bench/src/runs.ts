@@ -39,22 +39,43 @@ export function repeatFlag(runs: number): { default: string; description: string
 /**
  * Times every runner `repeat` times, interleaved (each once, then each again),
  * so a slow spell of a shared machine hits all of them alike; returns the
- * fastest seconds of each runner, by name.
+ * seconds of every round of each runner, by name, in round order.
  */
+export async function interleavedRuns(
+	runners: readonly (readonly [name: string, time: () => Promise<number>])[],
+	repeat: number,
+	log: (line: string) => void,
+): Promise<Map<string, number[]>> {
+	const rounds = new Map<string, number[]>(runners.map(([name]) => [name, []]));
+	for (let rep = 1; rep <= repeat; rep++) {
+		for (const [name, time] of runners) {
+			log(`run ${rep}: ${name}`);
+			rounds.get(name)?.push(await time());
+		}
+	}
+	return rounds;
+}
+
+/** Like {@link interleavedRuns}, keeping the fastest seconds of each runner. */
 export async function fastestRuns(
 	runners: readonly (readonly [name: string, time: () => Promise<number>])[],
 	repeat: number,
 	log: (line: string) => void,
 ): Promise<Map<string, number>> {
-	const best = new Map<string, number>();
-	for (let rep = 1; rep <= repeat; rep++) {
-		for (const [name, time] of runners) {
-			log(`run ${rep}: ${name}`);
-			const seconds = await time();
-			best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, seconds));
-		}
-	}
-	return best;
+	const rounds = await interleavedRuns(runners, repeat, log);
+	return new Map([...rounds].map(([name, seconds]) => [name, Math.min(...seconds)]));
+}
+
+/**
+ * The median, over rounds, of `reference[i] / seconds[i]`: how much faster a
+ * runner was than the reference timed next to it, in a typical round.
+ */
+export function medianRatio(reference: readonly number[], seconds: readonly number[]): number {
+	const ratios = seconds.map((s, i) => (reference[i] as number) / s).sort((a, b) => a - b);
+	const middle = ratios.length >> 1;
+	return ratios.length % 2 === 1
+		? (ratios[middle] as number)
+		: ((ratios[middle - 1] as number) + (ratios[middle] as number)) / 2;
 }
 
 let collect: (() => void) | undefined;

@@ -4,7 +4,15 @@ import { ActorPoolExecutor } from "@curator/backend-actor-pool";
 import { LocalExecutor } from "@curator/backend-local";
 import { Piscina } from "piscina";
 import { registerBenchmark } from "../harness.ts";
-import { fastestRuns, numberTasks, repeatFlag, settleHeap, timeRun } from "../runs.ts";
+import {
+	fastestRuns,
+	interleavedRuns,
+	medianRatio,
+	numberTasks,
+	repeatFlag,
+	settleHeap,
+	timeRun,
+} from "../runs.ts";
 import { CpuStage, calibrate, EmptyStage } from "../stages/cpu.ts";
 
 registerBenchmark({
@@ -83,15 +91,21 @@ registerBenchmark({
 		const rows = [];
 		for (const batchSize of (flags["batch-sizes"] ?? "1").split(",").map(Number)) {
 			log(`batch size ${batchSize}`);
-			const best = await fastestRuns(
+			const rounds = await interleavedRuns(
 				runners.map(([name, time]) => [name, () => time(batchSize)] as const),
 				Number(flags.repeat),
 				log,
 			);
-			const piscinaRate = count / (best.get("piscina (threads)") as number);
+			const piscina = rounds.get("piscina (threads)") as number[];
 			for (const [name] of runners) {
-				const rate = count / (best.get(name) as number);
-				rows.push({ runner: name, batchSize, tasksPerS: rate, ratio: rate / piscinaRate });
+				const seconds = rounds.get(name) as number[];
+				rows.push({
+					runner: name,
+					batchSize,
+					tasksPerS: count / Math.min(...seconds),
+					ratio: Math.min(...piscina) / Math.min(...seconds),
+					medianRatio: medianRatio(piscina, seconds),
+				});
 			}
 		}
 		return {
