@@ -5,7 +5,13 @@ describe("interleaved runs", () => {
 	it("times each runner once per round, in turn, and keeps every round", async () => {
 		const order: string[] = [];
 		const clock = (name: string, seconds: number[]) =>
-			[name, async () => (order.push(name), seconds.shift() as number)] as const;
+			[
+				name,
+				async () => {
+					order.push(name);
+					return seconds.shift() as number;
+				},
+			] as const;
 		const rounds = await interleavedRuns([clock("a", [3, 1]), clock("b", [5, 4])], 2, () => {});
 		expect(order).toEqual(["a", "b", "a", "b"]);
 		expect(rounds).toEqual(
