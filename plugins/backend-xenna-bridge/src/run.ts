@@ -152,8 +152,8 @@ async function release(
 	await session.close(cancel.signal.aborted ? graceMs : Math.max(graceMs, 60_000));
 }
 
-/** What makes two runs able to share a driver. */
-function poolKey({ python, config }: RunSetup): string {
+/** What makes two runs able to share a driver (exported for tests; not part of the package API). */
+export function poolKey({ python, config }: RunSetup): string {
 	return JSON.stringify([
 		python,
 		config.rayAddress ?? process.env.RAY_ADDRESS ?? "",
