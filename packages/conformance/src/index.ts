@@ -25,6 +25,8 @@ export { registerCompositeCases } from "./cases/composite.ts";
 export { registerDeterminismCases } from "./cases/determinism.ts";
 export { registerFactoryCases } from "./cases/factory.ts";
 export { registerFanOutCases } from "./cases/fan-out.ts";
+export type { FaultExecutorFactory, FaultSettings } from "./cases/faults.ts";
+export { registerFaultCases } from "./cases/faults.ts";
 export { registerFilteringCases } from "./cases/filtering.ts";
 export { registerIsolationCases } from "./cases/isolation.ts";
 export { registerLifecycleCases } from "./cases/lifecycle.ts";

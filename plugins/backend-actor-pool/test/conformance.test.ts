@@ -1,8 +1,11 @@
-import { describeBackendConformance } from "@curator/conformance";
+import { describeBackendConformance, registerFaultCases } from "@curator/conformance";
+import { describe } from "vitest";
 import { ActorPoolExecutor } from "../src/index.ts";
 
-describeBackendConformance("backend-actor-pool (processes)", () => new ActorPoolExecutor());
-describeBackendConformance(
-	"backend-actor-pool (threads)",
-	() => new ActorPoolExecutor({ isolation: "thread" }),
-);
+for (const isolation of ["process", "thread"] as const) {
+	const name = `backend-actor-pool (${isolation === "process" ? "processes" : "threads"})`;
+	describeBackendConformance(name, () => new ActorPoolExecutor({ isolation }));
+	describe(name, () => {
+		registerFaultCases((faults) => new ActorPoolExecutor({ isolation, ...faults }));
+	});
+}

@@ -1,8 +1,11 @@
-import { describeBackendConformance } from "@curator/conformance";
+import { describeBackendConformance, registerFaultCases } from "@curator/conformance";
+import { describe } from "vitest";
 import { DataExecutor } from "../src/index.ts";
 
-describeBackendConformance("backend-data (processes)", () => new DataExecutor());
-describeBackendConformance(
-	"backend-data (threads)",
-	() => new DataExecutor({ isolation: "thread" }),
-);
+for (const isolation of ["process", "thread"] as const) {
+	const name = `backend-data (${isolation === "process" ? "processes" : "threads"})`;
+	describeBackendConformance(name, () => new DataExecutor({ isolation }));
+	describe(name, () => {
+		registerFaultCases((faults) => new DataExecutor({ isolation, ...faults }));
+	});
+}

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
-import { Pipeline, StageError, type Task } from "@curator/core";
+import { Pipeline, type Task } from "@curator/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DataExecutor } from "../src/index.ts";
 import { childPids, tempDir, view, waitForFile } from "./fixtures/helpers.ts";
@@ -59,41 +59,6 @@ describe.each(["process", "thread"] as const)("worker faults (%s isolation)", (i
 		]);
 		expect(result.failures).toEqual([]);
 		expect(result.summary.stages[0]?.retries).toBeGreaterThanOrEqual(1);
-	});
-
-	it("a worker dying on every attempt fails the run naming stage, tasks, worker and exit cause", async () => {
-		expect.assertions(5);
-		try {
-			await crashing({ everyAttempt: true }).run(
-				new DataExecutor({ isolation, machine, numRunAttempts: 3 }),
-				input(),
-			);
-		} catch (error) {
-			expect(error).toBeInstanceOf(StageError);
-			const e = error as StageError;
-			expect(e.stage).toBe("CrashStage");
-			expect(e.taskIds).toEqual(["0_2", "0_3"]);
-			expect(e.attempts).toBe(3);
-			expect(e.message).toMatch(
-				/stage "CrashStage" failed on tasks \[0_2, 0_3\], worker tasks-\d+, after 3 attempt\(s\), worker exit: exit code 9/,
-			);
-		}
-	});
-
-	it("with ignoreFailures the report lists exactly the failed tasks and the run goes on", async () => {
-		const result = await crashing({ everyAttempt: true }).run(
-			new DataExecutor({ isolation, machine, ignoreFailures: true }),
-			input(),
-		);
-		expect(result.failures).toHaveLength(1);
-		expect(result.failures[0]).toMatchObject({
-			stage: "CrashStage",
-			taskIds: ["0_2", "0_3"],
-			attempts: 2,
-			exitCause: "exit code 9",
-		});
-		expect(ids(result.tasks)).toEqual(["0_0_0_0", "0_1_0_0", "0_4_0_0", "0_5_0_0"]);
-		expect(result.summary.stages[0]?.failedTasks).toBe(2);
 	});
 
 	it("an AbortSignal stops the run and reaps every worker", async () => {

@@ -1,0 +1,95 @@
+import { type BaseExecutor, ErrorCodes, Pipeline, type StageError } from "@curator/core";
+import { describe } from "vitest";
+import { idsAndData } from "../expectations.ts";
+import { CrashStage, numbersTasks } from "../fixtures/index.ts";
+import { conformanceKit, disposeExecutor, type SkipWhen } from "../kit.ts";
+import type { ConformanceOptions } from "../options.ts";
+
+/** The fault settings of a backend that retries batches whose worker died. */
+export interface FaultSettings {
+	/** Attempts per batch when its worker dies (1 = no retry). */
+	numRunAttempts?: number;
+	/** Record failed tasks in the run's failure report and go on, instead of failing the run. */
+	ignoreFailures?: boolean;
+}
+
+/** Makes a fresh executor with `settings` applied over the backend's defaults. */
+export type FaultExecutorFactory = (settings: FaultSettings) => BaseExecutor;
+
+/** The worker exit code of the kit's {@link CrashStage}. */
+const crashExitCode = 70;
+
+/**
+ * Cases "worker faults": a worker that dies on every attempt of one batch.
+ * Without `ignoreFailures` the run fails with an error naming the stage, the
+ * batch's task ids, the attempts made and the worker's exit; with it, the
+ * failure report lists exactly that batch's tasks and every other task comes
+ * out. For backends whose config has `numRunAttempts` and `ignoreFailures`
+ * (`factory` maps them); skipped, visibly, without `supports.processIsolation`
+ * and `supports.retries`.
+ *
+ * @example
+ * registerFaultCases((faults) => new MyExecutor({ ...faults }));
+ */
+export function registerFaultCases(
+	factory: FaultExecutorFactory,
+	options?: ConformanceOptions,
+): void {
+	const kit = conformanceKit(() => factory({}), options);
+	const { processIsolation, retries } = kit.supports;
+	const skip: SkipWhen = !processIsolation
+		? { when: true, because: "supports.processIsolation is false" }
+		: { when: !retries, because: "supports.retries is false" };
+	const run = async (settings: FaultSettings) => {
+		const executor = factory(settings);
+		try {
+			const pipeline = new Pipeline({ name: "faults", stages: [new CrashStage({ exitOn: 13 })] });
+			return await pipeline.run(executor, numbersTasks([1], [13], [2]));
+		} finally {
+			await disposeExecutor(executor);
+		}
+	};
+	describe("worker faults", () => {
+		kit.test(
+			"a worker dying on every attempt fails the run naming the stage, the tasks, the attempts and the exit",
+			async (expect) => {
+				expect.assertions(7);
+				try {
+					await run({ numRunAttempts: 3 });
+				} catch (caught) {
+					const error = caught as StageError;
+					expect(error.code).toBe(ErrorCodes.stageFailed);
+					expect(error.stage).toBe("CrashStage");
+					expect(error.taskIds).toEqual(["0_1"]);
+					expect(error.attempts).toBe(3);
+					expect(error.workerId, "the worker that ran the last attempt").toMatch(/\S/);
+					expect(error.message).toContain(
+						`stage "CrashStage" failed on tasks [0_1], worker ${error.workerId}, after 3 attempt(s)`,
+					);
+					expect(error.message).toContain(`worker exit: exit code ${crashExitCode}`);
+				}
+			},
+			skip,
+		);
+
+		kit.test(
+			"with ignoreFailures the report lists exactly the failed batch and every other task comes out",
+			async (expect) => {
+				const result = await run({ numRunAttempts: 2, ignoreFailures: true });
+				expect(result.failures).toHaveLength(1);
+				expect(result.failures[0]).toMatchObject({
+					stage: "CrashStage",
+					taskIds: ["0_1"],
+					attempts: 2,
+					exitCause: `exit code ${crashExitCode}`,
+				});
+				expect(idsAndData(result.tasks)).toEqual([
+					["0_0_0", [1]],
+					["0_2_0", [2]],
+				]);
+				expect(result.summary.stages[0]?.failedTasks).toBe(1);
+			},
+			skip,
+		);
+	});
+}
