@@ -135,6 +135,8 @@ export class StagePool {
 	#nodeSetUp = false;
 	#closed = false;
 	#killed = false;
+	/** Set when a worker could not be set up within its attempts: no batch can wait for one any more. */
+	#broken: { error: unknown } | undefined;
 	#target = 0;
 
 	constructor(options: StagePoolOptions) {
@@ -159,22 +161,31 @@ export class StagePool {
 	}
 
 	/**
-	 * Starts workers until there are `count`, all at once. The first one runs
-	 * `setupOnNode`; the others start and load their stages meanwhile, and
-	 * run `setup` only once `setupOnNode` has finished.
+	 * Starts workers until there are `count`, all at once, and resolves when
+	 * every one is set up. The first one runs `setupOnNode`; the others start
+	 * and load their stages meanwhile, and run `setup` only once `setupOnNode`
+	 * has finished. A worker takes batches as soon as it is set up, one at a
+	 * time until the others are too (so a second batch does not queue on the
+	 * first worker ready while a later one is still starting). When a worker
+	 * cannot be set up, the batches waiting for a worker fail with that error.
 	 */
 	async grow(count: number): Promise<void> {
 		this.#target = Math.max(this.#target, count);
 		let missing = count - this.#workers.size;
 		if (missing <= 0) return;
-		const starts: Promise<void>[] = [];
+		const starts: Promise<PoolWorker>[] = [];
 		if (!this.#nodeSetupStarted) {
 			this.#nodeSetupStarted = true;
-			starts.push(this.#startWorker(true));
+			starts.push(this.#startWorker(true, 1));
 			missing -= 1;
 		}
-		for (let i = 0; i < missing; i++) starts.push(this.#startWorker(false));
-		await Promise.all(starts);
+		for (let i = 0; i < missing; i++) starts.push(this.#startWorker(false, 1));
+		const started = await Promise.allSettled(starts);
+		for (const result of started) {
+			if (result.status === "fulfilled") this.#handOutSlots(result.value, 1);
+		}
+		const failed = started.find((result) => result.status === "rejected");
+		if (failed !== undefined) throw failed.reason;
 	}
 
 	/** Stops one idle worker (after its teardown), if there is one. */
@@ -389,6 +400,7 @@ export class StagePool {
 	}
 
 	async #acquire(): Promise<PoolWorker> {
+		this.#throwIfBroken();
 		// A closed pool starts nothing new (a batch retried after close or kill ends here).
 		if (this.#closed) throw this.#closedError();
 		let worker = this.#idle.shift();
@@ -401,6 +413,7 @@ export class StagePool {
 		worker ??= await new Promise<PoolWorker>((resolve) => this.#waiting.push(resolve));
 		if (worker === undefined) {
 			this.#options.context.throwIfAborted();
+			this.#throwIfBroken();
 			throw this.#closedError();
 		}
 		worker.busy += 1;
@@ -424,6 +437,22 @@ export class StagePool {
 			return;
 		}
 		this.#handOut(worker);
+	}
+
+	/** Hands out `worker`'s batch slots from `from` on, unless it has left the pool meanwhile. */
+	#handOutSlots(worker: PoolWorker, from: number): void {
+		if (this.#closed || worker.retiring || !this.#workers.has(worker)) return;
+		for (let slot = from; slot < (this.#options.slotsPerWorker ?? 1); slot++) this.#handOut(worker);
+	}
+
+	#throwIfBroken(): void {
+		if (this.#broken !== undefined) throw this.#broken.error;
+	}
+
+	/** No worker can be set up: every batch waiting for one fails with `error`. */
+	#breakWith(error: unknown): void {
+		this.#broken ??= { error };
+		for (const waiter of this.#waiting.splice(0)) waiter(undefined as never);
 	}
 
 	#handOut(worker: PoolWorker): void {
@@ -457,7 +486,8 @@ export class StagePool {
 		if (!this.#closed && staying < this.#target) await this.#startWorker(false);
 	}
 
-	async #startWorker(runNodeSetup: boolean): Promise<void> {
+	/** Starts and sets up a worker, then hands out its slots up to `slots` (default: all of them). */
+	async #startWorker(runNodeSetup: boolean, slots?: number): Promise<PoolWorker> {
 		const { numSetupAttempts } = this.#options.policy;
 		let lastError: unknown;
 		for (let attempt = 1; attempt <= numSetupAttempts; attempt++) {
@@ -466,16 +496,19 @@ export class StagePool {
 			const worker = this.#spawn();
 			try {
 				await this.#setUp(worker, runNodeSetup);
-				for (let slot = 0; slot < (this.#options.slotsPerWorker ?? 1); slot++)
-					this.#handOut(worker);
-				return;
+				const all = this.#options.slotsPerWorker ?? 1;
+				for (let slot = 0; slot < Math.min(slots ?? all, all); slot++) this.#handOut(worker);
+				return worker;
 			} catch (error) {
 				lastError = error;
 				worker.handle.kill();
 				await worker.handle.exited;
 				this.#workers.delete(worker);
 				// Waiting workers do not retry a node set-up that failed elsewhere.
-				if (error instanceof NodeSetupFailed) throw error.cause;
+				if (error instanceof NodeSetupFailed) {
+					this.#breakWith(error.cause);
+					throw error.cause;
+				}
 			}
 		}
 		const reason = lastError instanceof Error ? lastError.message : String(lastError);
@@ -485,6 +518,7 @@ export class StagePool {
 			{ cause: lastError },
 		);
 		if (runNodeSetup) this.#nodeReady.reject(failure);
+		this.#breakWith(failure);
 		throw failure;
 	}
 

@@ -134,10 +134,16 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				: { execArgv: [`--max-old-space-size=${this.config.workerMaxHeapMb}`] }),
 		});
 		const log = context.logger.child({ stage: group.map((s) => s.name).join("+") });
+		// Batches go to each worker as soon as it is set up, not once all of them are.
+		let started: Promise<void> = Promise.resolve();
 		try {
-			await pool.grow(plan.workers);
-			log.info({ workers: pool.size, batches: batches.length }, "stage started");
-			const inFlight = pool.size * (this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker);
+			started = pool.grow(plan.workers);
+			// A worker that cannot be set up fails the batches waiting for one; the stage's error is
+			// rethrown below (or dispatch's, when it failed first).
+			started.catch(() => {});
+			log.info({ workers: plan.workers, batches: batches.length }, "stage started");
+			const inFlight =
+				plan.workers * (this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker);
 			const options = {
 				...(group.length > 1 ? { rebatch: true } : {}),
 				...(keepEncoded ? { keepEncodedAbove: KEEP_ENCODED_MIN_BYTES } : {}),
@@ -159,6 +165,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 					log.debug({ tasks: batch.length, workerId: outcome.workerId }, "batch done");
 				},
 			);
+			await started;
 			await pool.close();
 			const outputs = concatLists(outcomes.map(outputsOf));
 			log.info({ outputs: outputs.length }, "stage finished");
@@ -168,7 +175,9 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				pool.kill();
 				await pool.reaped();
 			} else {
-				// Every worker that ran setup is torn down, also after a failure.
+				// Every worker that ran setup is torn down, also after a failure (one still in setup
+				// finishes it first).
+				await started.catch(() => {});
 				await pool.close();
 			}
 			throw error;

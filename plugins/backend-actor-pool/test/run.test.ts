@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
@@ -6,7 +6,13 @@ import { childProcessesOf } from "@curator/conformance";
 import { Pipeline, type Task } from "@curator/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ActorPoolExecutor } from "../src/index.ts";
-import { FailingNodeSetupStage, FailingSetupStage, MathStage, numbers } from "./fixtures/stages.ts";
+import {
+	FailingNodeSetupStage,
+	FailingSetupStage,
+	FirstWorkerFirstStage,
+	MathStage,
+	numbers,
+} from "./fixtures/stages.ts";
 
 const machine = { cpus: 2, gpus: 0 };
 let dir = "";
@@ -56,6 +62,55 @@ describe.each(["process", "thread"] as const)("ActorPoolExecutor (%s isolation)"
 		]);
 		expect(lines.filter((l) => l === "teardown")).toHaveLength(2);
 		expect(result.summary.stages[0]?.workers).toBe(2);
+	});
+
+	it("a worker takes batches as soon as it is set up, before the others are", async () => {
+		// The second worker's setup ends only once a batch has run: waiting for every worker before
+		// the first batch would never finish.
+		const stage = new FirstWorkerFirstStage();
+		stage.dir = join(dir, `first-${isolation}`);
+		stage.journal = join(stage.dir, "journal");
+		await mkdir(stage.dir);
+		const result = await new Pipeline({ name: "p", stages: [stage] }).run(
+			new ActorPoolExecutor({ isolation, machine }),
+			numbers([1], [2], [3], [4]),
+		);
+		expect(result.tasks).toHaveLength(4);
+		const lines = (await readFile(stage.journal, "utf8")).trim().split("\n");
+		expect(lines.filter((l) => l.startsWith("setup "))).toHaveLength(2);
+		expect(lines.filter((l) => l === "teardown")).toHaveLength(2);
+	});
+
+	it("until every worker is set up, each one holds a single batch, so a later worker is not left idle", async () => {
+		// Two batches: the first worker ready must not queue the second one (its second slot) while
+		// the other worker is still starting, or neither batch could finish (each waits for a
+		// batch to start on another worker).
+		const stage = new FirstWorkerFirstStage();
+		stage.dir = join(dir, `meet-${isolation}`);
+		stage.meet = true;
+		await mkdir(stage.dir);
+		const result = await new Pipeline({ name: "p", stages: [stage] }).run(
+			new ActorPoolExecutor({ isolation, machine }),
+			numbers([1], [2]),
+		);
+		expect(result.tasks).toHaveLength(2);
+	});
+
+	it("a worker that cannot be set up fails the run, also while another one runs batches; each worker set up is torn down", async () => {
+		const stage = new FirstWorkerFirstStage();
+		stage.dir = join(dir, `late-${isolation}`);
+		stage.journal = join(stage.dir, "journal");
+		stage.failLate = true;
+		await mkdir(stage.dir);
+		const run = new Pipeline({ name: "p", stages: [stage] }).run(
+			new ActorPoolExecutor({ isolation, machine, numSetupAttempts: 2 }),
+			numbers([1], [2], [3], [4]),
+		);
+		await expect(run).rejects.toThrow(
+			/stage "FirstWorkerFirstStage": worker setup failed after 2 attempt\(s\): only the first worker may start/,
+		);
+		const lines = (await readFile(stage.journal, "utf8")).trim().split("\n");
+		expect(lines).toEqual([expect.stringMatching(/^setup FirstWorkerFirstStage-\d$/), "teardown"]);
 	});
 
 	it("fails clearly when setup keeps failing, leaving no worker", async () => {
