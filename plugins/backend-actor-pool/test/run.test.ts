@@ -113,6 +113,19 @@ describe.each(["process", "thread"] as const)("ActorPoolExecutor (%s isolation)"
 		expect(lines).toEqual([expect.stringMatching(/^setup FirstWorkerFirstStage-\d$/), "teardown"]);
 	});
 
+	it("a crashed worker whose replacement cannot be set up fails the run, also for the batches waiting for it", async () => {
+		const stage = new FirstWorkerFirstStage();
+		stage.dir = join(dir, `replace-${isolation}`);
+		stage.failLate = true;
+		stage.crashOn = 13;
+		await mkdir(stage.dir);
+		const run = new Pipeline({ name: "p", stages: [stage] }).run(
+			new ActorPoolExecutor({ isolation, machine, maxWorkersPerStage: 1, numSetupAttempts: 1 }),
+			numbers([13], [2], [3]),
+		);
+		await expect(run).rejects.toThrow(/worker setup failed after 1 attempt\(s\): only the first/);
+	});
+
 	it("fails clearly when setup keeps failing, leaving no worker", async () => {
 		const run = new Pipeline({ name: "p", stages: [new FailingSetupStage()] }).run(
 			new ActorPoolExecutor({ isolation, machine, numSetupAttempts: 2 }),
