@@ -442,7 +442,7 @@ export class StagePool {
 	/** Hands out `worker`'s batch slots from `from` on, unless it has left the pool meanwhile. */
 	#handOutSlots(worker: PoolWorker, from: number): void {
 		if (this.#closed || worker.retiring || !this.#workers.has(worker)) return;
-		for (let slot = from; slot < (this.#options.slotsPerWorker ?? 1); slot++) this.#handOut(worker);
+		for (let slot = from; slot < this.#slotsPerWorker; slot++) this.#handOut(worker);
 	}
 
 	#throwIfBroken(): void {
@@ -486,8 +486,12 @@ export class StagePool {
 		if (!this.#closed && staying < this.#target) await this.#startWorker(false);
 	}
 
-	/** Starts and sets up a worker, then hands out its slots up to `slots` (default: all of them). */
-	async #startWorker(runNodeSetup: boolean, slots?: number): Promise<PoolWorker> {
+	get #slotsPerWorker(): number {
+		return this.#options.slotsPerWorker ?? 1;
+	}
+
+	/** Starts and sets up a worker, then hands out `slots` of its batch slots. */
+	async #startWorker(runNodeSetup: boolean, slots = this.#slotsPerWorker): Promise<PoolWorker> {
 		const { numSetupAttempts } = this.#options.policy;
 		let lastError: unknown;
 		for (let attempt = 1; attempt <= numSetupAttempts; attempt++) {
@@ -496,8 +500,7 @@ export class StagePool {
 			const worker = this.#spawn();
 			try {
 				await this.#setUp(worker, runNodeSetup);
-				const all = this.#options.slotsPerWorker ?? 1;
-				for (let slot = 0; slot < Math.min(slots ?? all, all); slot++) this.#handOut(worker);
+				for (let slot = 0; slot < slots; slot++) this.#handOut(worker);
 				return worker;
 			} catch (error) {
 				lastError = error;

@@ -270,6 +270,7 @@ function validateConfig(config: ActorPoolConfig, fail: (message: string) => Erro
 		"maxCallsPerWorker",
 		"workerMaxHeapMb",
 		"maxBatchesPerMessage",
+		"slotsPerWorker",
 	] as const;
 	for (const key of positive) {
 		const value = config[key];

@@ -187,6 +187,7 @@ describe("ActorPoolExecutor configuration", () => {
 	it.each([
 		[{ maxWorkersPerStage: 0 }, /maxWorkersPerStage must be a whole number >= 1/],
 		[{ numRunAttempts: 1.5 }, /numRunAttempts must be a whole number/],
+		[{ slotsPerWorker: 0 }, /slotsPerWorker must be a whole number >= 1/],
 		[{ isolation: "fiber" }, /isolation must be "process" or "thread"/],
 	])("rejects %j", (config, message) => {
 		expect(() => new ActorPoolExecutor(config as never)).toThrow(message);
