@@ -41,9 +41,14 @@ describe.each(["process", "thread"] as const)("worker faults (%s isolation)", (i
 		});
 		const reference = await crashing({}).run(new LocalExecutor({ machine }), input());
 		expect(view(result.tasks)).toEqual(view(reference.tasks));
-		expect(events).toEqual(["retry 0_2,0_3 attempt 2"]);
+		// Only the batch that killed the worker uses an attempt. The next batch may have been queued
+		// behind it on the same worker (that depends on which worker was set up first): it is sent
+		// again at attempt 1.
+		const culprit = "retry 0_2,0_3 attempt 2";
+		const requeued = "retry 0_4,0_5 attempt 1";
+		expect([[culprit], [requeued, culprit], [culprit, requeued]]).toContainEqual(events);
 		expect(result.failures).toEqual([]);
-		expect(result.summary.stages[0]?.retries).toBe(1);
+		expect(result.summary.stages[0]?.retries).toBe(events.length);
 	});
 });
 
@@ -57,21 +62,24 @@ describe("process isolation only", () => {
 	});
 
 	it("a worker that runs out of memory is replaced and its batch retried", async () => {
-		const events: string[] = [];
+		const retries: { attempt: number; reason: string }[] = [];
 		const result = await crashing({ how: "oom" }).run(
 			new ActorPoolExecutor({ machine, workerMaxHeapMb: 48 }),
 			input(),
 			{
 				onEvent: (e) => {
-					if (e.type === "retry") events.push(e.reason);
+					if (e.type === "retry") retries.push({ attempt: e.attempt, reason: e.reason });
 				},
 			},
 		);
 		expect(result.tasks).toHaveLength(6);
-		expect(events).toHaveLength(1);
-		expect(events[0]).toMatch(
+		// A batch queued behind the fatal one on that worker is also sent again, at attempt 1.
+		const charged = retries.filter((r) => r.attempt > 1);
+		expect(charged).toHaveLength(1);
+		expect(charged[0]?.reason).toMatch(
 			/worker CrashStage-\d+ (signal SIGABRT|signal SIGTRAP|exit code 134)/,
 		);
+		expect(retries.length - charged.length).toBeLessThanOrEqual(1);
 	});
 
 	it("per-stage options override the executor's", async () => {
