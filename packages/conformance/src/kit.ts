@@ -53,6 +53,16 @@ export interface ConformanceKit {
 	withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T>;
 }
 
+/**
+ * The skip of a case about retried crashes: it needs `supports.processIsolation`
+ * (in-process, a crash would end the test run) and `supports.retries`.
+ */
+export function retriedCrashSkip(supports: Readonly<ExecutorSupports>): SkipWhen {
+	if (!supports.processIsolation)
+		return { when: true, because: "supports.processIsolation is false" };
+	return { when: !supports.retries, because: "supports.retries is false" };
+}
+
 interface Probe {
 	backend: string;
 	supports: Readonly<ExecutorSupports>;

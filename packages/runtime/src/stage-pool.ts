@@ -292,7 +292,8 @@ export class StagePool {
 	async processEach(batches: Task[][], options: ProcessOptions = {}): Promise<BatchOutcome[]> {
 		if (batches.length <= 1)
 			return Promise.all(batches.map((batch) => this.process(batch, options)));
-		const payload = packTasks(concatLists(batches));
+		const tasks = concatLists(batches);
+		const payload = packTasks(tasks);
 		const { chain, call } = this.#callOf(options);
 		this.#options.context.throwIfAborted();
 		const worker = await this.#acquire();
@@ -315,7 +316,7 @@ export class StagePool {
 			this.#options.context.emit({
 				type: "retry",
 				stage: call.label,
-				taskIds: concatLists(batches).map((task) => task.taskId),
+				taskIds: tasks.map((task) => task.taskId),
 				attempt: 1,
 				reason: `worker ${worker.handle.workerId} ${error.exit.cause} during a message of ${batches.length} batches: each runs again alone`,
 			});

@@ -115,6 +115,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		spill: SpillDir | undefined,
 	): Promise<PoolTask[]> {
 		const stage = group[0] as ProcessingStage;
+		const slotsPerWorker = this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker;
 		const pool = new StagePool({
 			cache,
 			...(spill === undefined ? {} : { spillDir: spill.path }),
@@ -125,7 +126,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			policy: this.#policy(stage),
 			workerEnv: plan.env,
 			allocation: plan.allocation,
-			slotsPerWorker: this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker,
+			slotsPerWorker,
 			...(this.config.maxCallsPerWorker === undefined
 				? {}
 				: { maxCallsPerWorker: this.config.maxCallsPerWorker }),
@@ -142,8 +143,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			// rethrown below (or dispatch's, when it failed first).
 			started.catch(() => {});
 			log.info({ workers: plan.workers, batches: batches.length }, "stage started");
-			const inFlight =
-				plan.workers * (this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker);
+			const inFlight = plan.workers * slotsPerWorker;
 			const options = {
 				...(group.length > 1 ? { rebatch: true } : {}),
 				...(keepEncoded ? { keepEncodedAbove: KEEP_ENCODED_MIN_BYTES } : {}),

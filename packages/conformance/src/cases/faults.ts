@@ -2,7 +2,7 @@ import { type BaseExecutor, ErrorCodes, Pipeline, type StageError } from "@curat
 import { describe } from "vitest";
 import { idsAndData } from "../expectations.ts";
 import { CrashStage, numbersTasks } from "../fixtures/index.ts";
-import { conformanceKit, disposeExecutor, type SkipWhen } from "../kit.ts";
+import { conformanceKit, disposeExecutor, retriedCrashSkip } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
 
 /** The fault settings of a backend that retries batches whose worker died. */
@@ -36,10 +36,7 @@ export function registerFaultCases(
 	options?: ConformanceOptions,
 ): void {
 	const kit = conformanceKit(() => factory({}), options);
-	const { processIsolation, retries } = kit.supports;
-	const skip: SkipWhen = !processIsolation
-		? { when: true, because: "supports.processIsolation is false" }
-		: { when: !retries, because: "supports.retries is false" };
+	const skip = retriedCrashSkip(kit.supports);
 	const run = async (settings: FaultSettings) => {
 		const executor = factory(settings);
 		try {

@@ -2,7 +2,7 @@ import { ErrorCodes } from "@curator/core";
 import { describe } from "vitest";
 import { idsAndData } from "../expectations.ts";
 import { CrashOnceStage, CrashStage, numbersTasks } from "../fixtures/index.ts";
-import { conformanceKit, type ExecutorFactory, type SkipWhen } from "../kit.ts";
+import { conformanceKit, type ExecutorFactory, retriedCrashSkip, type SkipWhen } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
 
 /**
@@ -15,9 +15,8 @@ export function registerIsolationCases(
 	options?: ConformanceOptions,
 ): void {
 	const kit = conformanceKit(factory, options);
-	const { processIsolation, retries } = kit.supports;
 	const inProcess: SkipWhen = {
-		when: !processIsolation,
+		when: !kit.supports.processIsolation,
 		because: "supports.processIsolation is false",
 	};
 	describe("process isolation", () => {
@@ -53,7 +52,7 @@ export function registerIsolationCases(
 					expect(stage?.retries ?? 0, "retries in the run summary").toBeGreaterThanOrEqual(1);
 				});
 			},
-			inProcess.when ? inProcess : { when: !retries, because: "supports.retries is false" },
+			retriedCrashSkip(kit.supports),
 		);
 	});
 }
