@@ -63,6 +63,16 @@ export function retriedCrashSkip(supports: Readonly<ExecutorSupports>): SkipWhen
 	return { when: !supports.retries, because: "supports.retries is false" };
 }
 
+/**
+ * How long a task held at a `GateStage` gate waits before it throws:
+ * a quarter of the case timeout, so that even a backend that retries the
+ * task in place (one retry, as by default) fails the run with a stage error
+ * before the case times out, instead of hanging it.
+ */
+export function gateWaitMs(kit: ConformanceKit): number {
+	return kit.options.timeoutMs / 4;
+}
+
 interface Probe {
 	backend: string;
 	supports: Readonly<ExecutorSupports>;

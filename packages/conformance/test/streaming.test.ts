@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import {
+	registerAbortCases,
 	registerBatchingCases,
 	registerDeterminismCases,
 	registerFilteringCases,
@@ -21,4 +22,13 @@ describe("a streaming executor (subset of the kit)", () => {
 	registerDeterminismCases(factory);
 	registerLifecycleCases(factory);
 	registerStageErrorCases(factory);
+});
+
+// A backend may start with any task (one that prefetches several batches runs whichever is ready
+// first): the gate cases count tasks in arrival order, so they hold for newest-first too. With
+// gates keyed on the tasks' data, this executor left the abort case waiting at the gate.
+describe("an executor that takes the newest tasks first", () => {
+	const newestFirst = () => new PipelinedExecutor({ newestFirst: true });
+	registerAbortCases(newestFirst);
+	registerStreamingCases(newestFirst);
 });

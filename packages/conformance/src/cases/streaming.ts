@@ -1,14 +1,15 @@
 import { describe } from "vitest";
 import { idsAndData, rows } from "../expectations.ts";
 import { GateStage, numbersTasks, OpenGateStage } from "../fixtures/index.ts";
-import { conformanceKit, type ExecutorFactory } from "../kit.ts";
+import { conformanceKit, type ExecutorFactory, gateWaitMs } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
 
 /**
  * Cases "streaming": with `supports.streaming`, all stages run at once. The
- * first stage holds one task (the second) at a gate that only the second
- * stage opens, so a backend that runs stage after stage cannot finish. Only
- * one task is held, so one busy worker slot must not stop the second stage.
+ * first stage holds one task (the second to arrive, whichever it is) at a
+ * gate that only the second stage opens, so a backend that runs stage after
+ * stage cannot finish. Only one task is held, so one busy worker slot must
+ * not stop the second stage.
  */
 export function registerStreamingCases(
 	factory: ExecutorFactory,
@@ -20,7 +21,7 @@ export function registerStreamingCases(
 			"a later stage processes tasks while an earlier stage is still busy",
 			async (expect) => {
 				await kit.withTempDir(async (dir) => {
-					const maxWaitMs = kit.options.timeoutMs / 2;
+					const maxWaitMs = gateWaitMs(kit);
 					// Not compared with the reference run: stage after stage, it could only wait.
 					const result = await kit.run(
 						[
