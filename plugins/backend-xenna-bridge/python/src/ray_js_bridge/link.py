@@ -10,6 +10,7 @@ and wake it through a pipe. Valid executor messages land in :attr:`ExecutorLink.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import queue
@@ -75,7 +76,10 @@ class ExecutorLink:
         self._stopped = threading.Event()
         self._error: BaseException | None = None
         self._events: zmq.Socket | None = None
+        self._events_endpoint: EventsEndpoint | None = None
         self._events_session: str | None = None
+        self._retired_sessions: list[str] = []
+        self.stale_events = 0
 
     # -- public API (any thread) ---------------------------------------------------------
 
@@ -102,7 +106,13 @@ class ExecutorLink:
             self.send("event", {"events": events})
 
     def open_events(self, host: str, curve: bool) -> EventsEndpoint:
-        """Binds the PULL socket stage actors push events to; returns how to reach it."""
+        """How stage actors reach the PULL socket for their events, under a new session key.
+
+        The socket is bound on the first call and kept for the driver's later runs. Every
+        call starts a new event session (one per run): an event pushed late by an actor of
+        an earlier run carries that run's key and is dropped quietly, never forwarded as
+        an event of the current run.
+        """
         reply: queue.Queue[Any] = queue.Queue()
         self._command(("open_events", host, curve, reply))
         result = reply.get(timeout=30)
@@ -197,6 +207,8 @@ class ExecutorLink:
                 return float(command[1])
 
     def _bind_events(self, host: str, curve: bool) -> EventsEndpoint | BaseException:
+        if self._events_endpoint is not None:
+            return self._new_events_session(self._events_endpoint)
         try:
             events = self._sock.context.socket(zmq.PULL)
             events.linger = 0
@@ -210,17 +222,30 @@ class ExecutorLink:
                 events.curve_publickey = server_public.encode()
             port = events.bind_to_random_port(f"tcp://{host}")
             self._events = events
-            self._events_session = os.urandom(32).hex()
             self._poller.register(events, zmq.POLLIN)
-            return EventsEndpoint(
-                f"tcp://{host}:{port}",
-                self._events_session,
-                server_public,
-                client_public,
-                client_secret,
+            self._events_endpoint = EventsEndpoint(
+                f"tcp://{host}:{port}", "", server_public, client_public, client_secret
             )
+            return self._new_events_session(self._events_endpoint)
         except BaseException as error:
             return error
+
+    def _new_events_session(self, endpoint: EventsEndpoint) -> EventsEndpoint:
+        if self._events_session is not None:
+            # A few earlier runs' keys are enough: their actors are gone within seconds.
+            self._retired_sessions = [self._events_session, *self._retired_sessions][:4]
+        self._events_session = os.urandom(32).hex()
+        return dataclasses.replace(endpoint, session=self._events_session)
+
+    def _is_stale(self, frames: list[bytes]) -> bool:
+        """Whether ``frames`` is a valid event of an earlier event session."""
+        for session in self._retired_sessions:
+            try:
+                protocol.decode(frames, session, protocol.ACTOR_TYPES, 16 * 1024 * 1024)
+            except protocol.ProtocolError:
+                continue
+            return True
+        return False
 
     def _receive_executor(self) -> None:
         while True:
@@ -271,6 +296,10 @@ class ExecutorLink:
                     frames, self._events_session or "", protocol.ACTOR_TYPES, 16 * 1024 * 1024
                 )
             except protocol.ProtocolError as error:
+                if self._is_stale(frames):
+                    self.stale_events += 1
+                    log.debug("dropped an event of an earlier run")
+                    continue
                 self.rejected += 1
                 log.warning("rejected a message on the event socket: %s", error.reason)
                 continue

@@ -98,7 +98,7 @@ class Runner:
         self._open_events = open_events
         self._cluster: tuple[Any, ...] | None = None
         self._started = False
-        self._events: dict[str, Any] | None = None
+        self._events_host: tuple[str, bool] | None = None
         self.hooks: Any = None
 
     def connect(self, run: dict[str, Any]) -> None:
@@ -170,21 +170,22 @@ class Runner:
         self._cluster = None
 
     def _events_spec(self, nodes: list[dict[str, Any]]) -> dict[str, Any]:
-        """Opens the event socket once: on loopback, or on this node's address with CURVE."""
-        if self._events is None:
+        """Where this run's actors push events: a socket opened on the first run (on
+        loopback, or on this node's address with CURVE), under a new session key per run."""
+        if self._events_host is None:
             import ray
 
             loopback = all(is_loopback(str(node.get("NodeManagerAddress", ""))) for node in nodes)
             host = "127.0.0.1" if loopback else ray.util.get_node_ip_address()
-            events = self._open_events(host, not loopback)
-            self._events = {
-                "endpoint": events.endpoint,
-                "session": events.session,
-                "serverPublic": events.server_public,
-                "clientPublic": events.client_public,
-                "clientSecret": events.client_secret,
-            }
-        return self._events
+            self._events_host = (host, not loopback)
+        events = self._open_events(*self._events_host)
+        return {
+            "endpoint": events.endpoint,
+            "session": events.session,
+            "serverPublic": events.server_public,
+            "clientPublic": events.client_public,
+            "clientSecret": events.client_secret,
+        }
 
 
 def find_stage_failure(error: BaseException) -> StageFailure | None:
