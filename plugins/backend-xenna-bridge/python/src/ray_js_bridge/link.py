@@ -25,6 +25,9 @@ from . import protocol
 
 log = logging.getLogger("ray_js_bridge.link")
 
+EVENT_MAX_BYTES = 16 * 1024 * 1024
+"""Largest event message an actor may push."""
+
 
 @dataclass(frozen=True)
 class CurveKeys:
@@ -208,7 +211,7 @@ class ExecutorLink:
 
     def _bind_events(self, host: str, curve: bool) -> EventsEndpoint | BaseException:
         if self._events_endpoint is not None:
-            return self._new_events_session(self._events_endpoint)
+            return self._new_events_session()
         try:
             events = self._sock.context.socket(zmq.PULL)
             events.linger = 0
@@ -226,22 +229,23 @@ class ExecutorLink:
             self._events_endpoint = EventsEndpoint(
                 f"tcp://{host}:{port}", "", server_public, client_public, client_secret
             )
-            return self._new_events_session(self._events_endpoint)
+            return self._new_events_session()
         except BaseException as error:
             return error
 
-    def _new_events_session(self, endpoint: EventsEndpoint) -> EventsEndpoint:
+    def _new_events_session(self) -> EventsEndpoint:
+        assert self._events_endpoint is not None
         if self._events_session is not None:
             # A few earlier runs' keys are enough: their actors are gone within seconds.
             self._retired_sessions = [self._events_session, *self._retired_sessions][:4]
         self._events_session = os.urandom(32).hex()
-        return dataclasses.replace(endpoint, session=self._events_session)
+        return dataclasses.replace(self._events_endpoint, session=self._events_session)
 
     def _is_stale(self, frames: list[bytes]) -> bool:
         """Whether ``frames`` is a valid event of an earlier event session."""
         for session in self._retired_sessions:
             try:
-                protocol.decode(frames, session, protocol.ACTOR_TYPES, 16 * 1024 * 1024)
+                protocol.decode(frames, session, protocol.ACTOR_TYPES, EVENT_MAX_BYTES)
             except protocol.ProtocolError:
                 continue
             return True
@@ -293,7 +297,7 @@ class ExecutorLink:
                 break
             try:
                 message = protocol.decode(
-                    frames, self._events_session or "", protocol.ACTOR_TYPES, 16 * 1024 * 1024
+                    frames, self._events_session or "", protocol.ACTOR_TYPES, EVENT_MAX_BYTES
                 )
             except protocol.ProtocolError as error:
                 if self._is_stale(frames):
