@@ -1,11 +1,12 @@
-// `npm run bench -w @curator/bench -- <name> [--flag value ...] [--json]`, or `--list`.
+// `npm run bench -w @curator/bench -- <name> [--flag value ...] [--json]`, or `--list` (`--help`).
+import { type CommandLine, parseCommandLine, UsageError } from "./command-line.ts";
 import { benchmark, benchmarks, formatResult } from "./harness.ts";
 import "./benchmarks/index.ts";
 
-const argv = process.argv.slice(2);
-const { positionals, flags, json, list } = parseCommandLine(argv);
+const { positionals, flags, json, list } = readCommandLine(process.argv.slice(2));
 
 if (list || positionals.length === 0) {
+	if (!list) console.error("usage: bench <name> [--flag value ...] [--json] | --list\n");
 	for (const b of benchmarks()) {
 		console.log(`${b.name}: ${b.description}`);
 		for (const [name, flag] of Object.entries(b.flags)) {
@@ -34,33 +35,12 @@ try {
 }
 if (json) console.log(JSON.stringify(results));
 
-/** `--name value` and `--name=value` flags, `--json`, `--list`, and benchmark names. */
-function parseCommandLine(args: string[]): {
-	positionals: string[];
-	flags: Record<string, string>;
-	json: boolean;
-	list: boolean;
-} {
-	const positionals: string[] = [];
-	const flags: Record<string, string> = {};
-	let json = false;
-	let list = false;
-	for (let i = 0; i < args.length; i++) {
-		const arg = args[i] as string;
-		if (!arg.startsWith("--")) {
-			positionals.push(arg);
-			continue;
-		}
-		const [name, inline] = arg.slice(2).split(/=(.*)/s) as [string, string | undefined];
-		if (name === "json") json = true;
-		else if (name === "list") list = true;
-		else if (inline !== undefined) flags[name] = inline;
-		else {
-			const next = args[i + 1];
-			if (next === undefined || next.startsWith("--")) throw new Error(`--${name} needs a value`);
-			flags[name] = next;
-			i += 1;
-		}
+function readCommandLine(args: string[]): CommandLine {
+	try {
+		return parseCommandLine(args);
+	} catch (error) {
+		if (!(error instanceof UsageError)) throw error;
+		console.error(`bench: ${error.message} (--list shows the benchmarks and their flags)`);
+		process.exit(2);
 	}
-	return { positionals, flags, json, list };
 }
