@@ -147,6 +147,77 @@ function kindOf(
 
 /** Rebuilds the tasks of `columns` as instances of `shell` (see `shellOf`), without their class's constructor. */
 export function tasksFromColumns(columns: TaskColumns, shell: Shell): object[] {
+	const build = builderOf(columns);
+	return build === undefined
+		? tasksFromColumnsGeneric(columns, shell)
+		: build(shell, columns.count, columns.values, columns.perf, historyOf);
+}
+
+type Builder = (
+	shell: Shell,
+	count: number,
+	values: unknown[],
+	perf: PerfColumn | undefined,
+	historyOfRun: (perf: PerfColumn, run: number) => readonly unknown[],
+) => object[];
+
+const builders = new Map<string, Builder>();
+/** Layouts past this many are rebuilt by the generic loop (a bound on memory, never reached in practice). */
+const MAX_BUILDERS = 256;
+let codeGeneration = true;
+
+/**
+ * A function that rebuilds tasks of one layout (field names and kinds),
+ * made once per layout: each field is written under a constant name, which
+ * V8 turns into a direct store, where the generic loop's `task[key]` goes
+ * through a lookup per field and task. `undefined` where code generation is
+ * not allowed (`--disallow-code-generation-from-strings`).
+ */
+function builderOf(columns: TaskColumns): Builder | undefined {
+	if (!codeGeneration) return undefined;
+	const layout = JSON.stringify([columns.keys, columns.kinds]);
+	let build = builders.get(layout);
+	if (build !== undefined || builders.size >= MAX_BUILDERS) return build;
+	const stores = columns.keys.map((key, k) => {
+		// JSON.stringify makes every name a plain string literal.
+		const target = `task[${JSON.stringify(key)}]`;
+		const kind = columns.kinds[k];
+		if (kind === ColumnKind.perTask) return `${target} = v${k}[i];`;
+		return kind === ColumnKind.same ? `${target} = v${k};` : `${target} = {};`;
+	});
+	const body = `"use strict";
+const [${columns.keys.map((_, k) => `v${k}`).join(", ")}] = values;
+const tasks = new Array(count);
+let history = [];
+let run = 0;
+let nextRun = 0;
+for (let i = 0; i < count; i++) {
+	const task = new shell();
+	${stores.join("\n\t")}
+	if (perf !== undefined) {
+		if (i === nextRun) {
+			history = historyOf(perf, run);
+			run += 1;
+			nextRun = run < perf.runStarts.length ? perf.runStarts[run] : count;
+		}
+		task.${PERF_KEY} = history;
+	}
+	tasks[i] = task;
+}
+return tasks;`;
+	try {
+		build = new Function("shell", "count", "values", "perf", "historyOf", body) as Builder;
+	} catch (error) {
+		// Only a host that forbids code generation lands here; a builder that does not compile is a bug.
+		if (!(error instanceof EvalError)) throw error;
+		codeGeneration = false;
+		return undefined;
+	}
+	builders.set(layout, build);
+	return build;
+}
+
+function tasksFromColumnsGeneric(columns: TaskColumns, shell: Shell): object[] {
 	const { count, keys, kinds, values, perf } = columns;
 	const tasks = new Array<object>(count);
 	let history: readonly unknown[] = [];

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { serialize } from "node:v8";
 import { Resources, registerModule } from "@curator/core";
 import { describe, expect, it } from "vitest";
@@ -271,6 +272,44 @@ describe("the column layout", () => {
 		const copies = await unpackTasks(structuredClone(packed));
 		expect(copies.map((copy) => Object.hasOwn(copy, "tag"))).toEqual([false, false]);
 		expect(copies.map((copy) => ({ ...copy }))).toEqual(tasks.map((task) => ({ ...task })));
+	});
+
+	it("rebuilds fields whose names are not identifiers, as plain data (never as code)", async () => {
+		const names = ['a"b', "back\\slash", "new\nline", '"];globalThis.injected=1;//', "\u2028"];
+		// One name per layout, so a name that would break the generated code cannot hide another.
+		for (const name of names) {
+			const tasks = wordsTasks(3);
+			tasks.forEach((task, i) => {
+				(task as unknown as Record<string, unknown>)[name] = `${name}${i}`;
+			});
+			const packed = packTasks(tasks);
+			expect(packed.columns?.keys).toContain(name);
+			const copies = await unpackTasks(structuredClone(packed));
+			expect(copies.map((copy) => ({ ...copy }))).toEqual(tasks.map((task) => ({ ...task })));
+		}
+		expect((globalThis as { injected?: number }).injected).toBeUndefined();
+	});
+
+	it("rebuilds the same tasks where code generation is not allowed", () => {
+		// A child Node with string code generation off (as some hosts run it) decodes a packed batch.
+		const script = `
+			import { packTasks, unpackTasks } from ${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)};
+			import { WordsTask } from ${JSON.stringify(new URL("./fixtures/stages.ts", import.meta.url).href)};
+			const tasks = [0, 1, 2].map((i) => {
+				const task = new WordsTask({ datasetName: "d", data: ["w" + i] });
+				task.taskId = "0_" + i;
+				return task;
+			});
+			const copies = await unpackTasks(structuredClone(packTasks(tasks)));
+			const same = copies.every((copy, i) => copy instanceof WordsTask && JSON.stringify(copy) === JSON.stringify(tasks[i]));
+			console.log(JSON.stringify({ same, ids: copies.map((copy) => copy.taskId) }));`;
+		const child = spawnSync(
+			process.execPath,
+			["--disallow-code-generation-from-strings", "--input-type=module", "-e", script],
+			{ encoding: "utf8", timeout: 30_000 },
+		);
+		expect(child.stderr).toBe("");
+		expect(JSON.parse(child.stdout)).toEqual({ same: true, ids: ["0_0", "0_1", "0_2"] });
 	});
 
 	it("still names the task and field that cannot travel", () => {
