@@ -47,14 +47,15 @@ export function isEncoded(batch: PoolBatch): batch is EncodedTask[] {
 }
 
 /**
- * A batch of `tasks`: as they are when all decoded or all encoded; when they
- * mix both, the decoded ones (the small ones, in practice) are encoded too,
- * so nothing large is decoded and the batch is ready at once.
+ * A batch of `tasks`: the given array itself when they are all decoded or
+ * all encoded (callers pass a fresh slice: no second copy); when they mix
+ * both, a new array in which the decoded ones (the small ones, in practice)
+ * are encoded too, so nothing large is decoded and the batch is ready at once.
  */
-export function asPoolBatch(tasks: readonly PoolTask[]): PoolBatch {
+export function asPoolBatch(tasks: PoolTask[]): PoolBatch {
 	let encoded = 0;
 	for (const task of tasks) if (task instanceof EncodedTask) encoded += 1;
-	if (encoded === 0 || encoded === tasks.length) return tasks.slice() as PoolBatch;
+	if (encoded === 0 || encoded === tasks.length) return tasks as PoolBatch;
 	return tasks.map((task) =>
 		task instanceof EncodedTask
 			? task
