@@ -1,14 +1,18 @@
 import type { StageCallStats } from "@curator/runtime";
 
-/** Stage time one message should carry, at most, once batches are known to be fast. */
-const TARGET_MESSAGE_S = 0.01;
+/**
+ * Stage time one message should carry, at most. A message costs a worker
+ * about half a millisecond between two calls (reply, next request, decoding),
+ * which is 1% of this.
+ */
+const TARGET_MESSAGE_S = 0.05;
 
 /**
  * Decides how many batches travel in one message. Until every lane has seen
  * a batch come back it sends one at a time; then it sends as many as fit in
- * about 10 ms of measured stage time, up to `maxBatches`, and never more
+ * about 50 ms of measured stage time, up to `maxBatches`, and never more
  * than an eighth of what is left per lane, so the last messages stay small
- * and both workers finish together. Slow batches (over 10 ms) always travel
+ * and both workers finish together. Batches over 25 ms always travel
  * alone, as does every batch when `maxBatches` is 1.
  */
 export class Coalescer {
