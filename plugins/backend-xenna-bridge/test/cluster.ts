@@ -15,6 +15,8 @@ export const rayEnv = {
 	RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES: "1",
 	RAY_USAGE_STATS_ENABLED: "0",
 	RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO: "0",
+	RAY_DASHBOARD_SUBPROCESS_MODULE_WAIT_READY_TIMEOUT: "90",
+	RAY_DASHBOARD_STARTUP_TIMEOUT_S: "120",
 } as const;
 
 /** What `tools/env/python-venv.sh` gave: the venv's python, or why there is none. */

@@ -11,6 +11,7 @@ from cosmos_xenna.pipelines import v1 as xenna
 from ray_js_bridge.actor import ActorState
 from ray_js_bridge.adapter import StageFailure, blocks_of, make_stage_class
 from ray_js_bridge.cluster import (
+    RAY_ENV,
     Unsatisfiable,
     check_resources,
     is_head,
@@ -204,3 +205,16 @@ def test_an_ignored_failure_reports_the_dropped_task_ids() -> None:
             },
         }
     ]
+
+
+def test_the_driver_gives_a_busy_machine_longer_than_rays_dashboard_defaults() -> None:
+    # A local cluster's dashboard failed its 30 s module start under a loaded CI run.
+    from ray._private import ray_constants
+    from ray.dashboard import consts as dashboard_consts
+
+    module_wait = float(RAY_ENV["RAY_DASHBOARD_SUBPROCESS_MODULE_WAIT_READY_TIMEOUT"])
+    startup = float(RAY_ENV["RAY_DASHBOARD_STARTUP_TIMEOUT_S"])
+    assert module_wait > dashboard_consts.SUBPROCESS_MODULE_WAIT_READY_TIMEOUT
+    assert startup > ray_constants.RAY_DASHBOARD_STARTUP_TIMEOUT_S
+    # The whole start must fit in it: module waits happen inside the startup wait.
+    assert startup > module_wait

@@ -18,6 +18,10 @@ RAY_ENV = {
     "RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1",
     "RAY_USAGE_STATS_ENABLED": "0",
     "RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO": "0",
+    # The dashboard starts about ten Python subprocesses; on a busy machine they can miss
+    # Ray's defaults (30 s per module, 60 s in all) and ray.init fails. Upper bounds only.
+    "RAY_DASHBOARD_SUBPROCESS_MODULE_WAIT_READY_TIMEOUT": "90",
+    "RAY_DASHBOARD_STARTUP_TIMEOUT_S": "120",
 }
 
 
