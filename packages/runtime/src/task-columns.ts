@@ -147,19 +147,20 @@ function kindOf(
 
 /** Rebuilds the tasks of `columns` as instances of `shell` (see `shellOf`), without their class's constructor. */
 export function tasksFromColumns(columns: TaskColumns, shell: Shell): object[] {
-	const build = builderOf(columns);
-	return build === undefined
-		? tasksFromColumnsGeneric(columns, shell)
-		: build(shell, columns.count, columns.values, columns.perf, historyOf);
+	const build = builderOf(columns) ?? buildGeneric;
+	const tasks = build(shell, columns.count, columns.keys, columns.kinds, columns.values);
+	if (columns.perf !== undefined) assignHistories(tasks, columns.perf);
+	return tasks;
 }
 
+/** Makes `count` instances of `shell` and writes their fields from the columns (not their histories). */
 type Builder = (
 	shell: Shell,
 	count: number,
+	keys: readonly string[],
+	kinds: readonly number[],
 	values: unknown[],
-	perf: PerfColumn | undefined,
-	historyOfRun: (perf: PerfColumn, run: number) => readonly unknown[],
-) => object[];
+) => Record<string, unknown>[];
 
 const builders = new Map<string, Builder>();
 /** Layouts past this many are rebuilt by the generic loop (a bound on memory, never reached in practice). */
@@ -167,11 +168,11 @@ const MAX_BUILDERS = 256;
 let codeGeneration = true;
 
 /**
- * A function that rebuilds tasks of one layout (field names and kinds),
- * made once per layout: each field is written under a constant name, which
- * V8 turns into a direct store, where the generic loop's `task[key]` goes
- * through a lookup per field and task. `undefined` where code generation is
- * not allowed (`--disallow-code-generation-from-strings`).
+ * A {@link Builder} for one layout (field names and kinds), made once per
+ * layout: each field is written under a constant name, which V8 turns into a
+ * direct store, where the generic loop's `task[key]` goes through a lookup per
+ * field and task. `undefined` where code generation is not allowed
+ * (`--disallow-code-generation-from-strings`).
  */
 function builderOf(columns: TaskColumns): Builder | undefined {
 	if (!codeGeneration) return undefined;
@@ -188,25 +189,14 @@ function builderOf(columns: TaskColumns): Builder | undefined {
 	const body = `"use strict";
 const [${columns.keys.map((_, k) => `v${k}`).join(", ")}] = values;
 const tasks = new Array(count);
-let history = [];
-let run = 0;
-let nextRun = 0;
 for (let i = 0; i < count; i++) {
 	const task = new shell();
 	${stores.join("\n\t")}
-	if (perf !== undefined) {
-		if (i === nextRun) {
-			history = historyOf(perf, run);
-			run += 1;
-			nextRun = run < perf.runStarts.length ? perf.runStarts[run] : count;
-		}
-		task.${PERF_KEY} = history;
-	}
 	tasks[i] = task;
 }
 return tasks;`;
 	try {
-		build = new Function("shell", "count", "values", "perf", "historyOf", body) as Builder;
+		build = new Function("shell", "count", "keys", "kinds", "values", body) as Builder;
 	} catch (error) {
 		// Only a host that forbids code generation lands here; a builder that does not compile is a bug.
 		if (!(error instanceof EvalError)) throw error;
@@ -217,12 +207,15 @@ return tasks;`;
 	return build;
 }
 
-function tasksFromColumnsGeneric(columns: TaskColumns, shell: Shell): object[] {
-	const { count, keys, kinds, values, perf } = columns;
-	const tasks = new Array<object>(count);
-	let history: readonly unknown[] = [];
-	let run = 0;
-	let nextRun = 0;
+/** The {@link Builder} for any layout: one keyed store per field and task. */
+function buildGeneric(
+	shell: Shell,
+	count: number,
+	keys: readonly string[],
+	kinds: readonly number[],
+	values: unknown[],
+): Record<string, unknown>[] {
+	const tasks = new Array<Record<string, unknown>>(count);
 	for (let i = 0; i < count; i++) {
 		const task = new shell();
 		for (let k = 0; k < keys.length; k++) {
@@ -235,17 +228,20 @@ function tasksFromColumnsGeneric(columns: TaskColumns, shell: Shell): object[] {
 						? column
 						: {};
 		}
-		if (perf !== undefined) {
-			if (i === nextRun) {
-				history = historyOf(perf, run);
-				run += 1;
-				nextRun = run < perf.runStarts.length ? (perf.runStarts[run] as number) : count;
-			}
-			task[PERF_KEY] = history;
-		}
 		tasks[i] = task;
 	}
 	return tasks;
+}
+
+/** Gives each task its perf history: one shared frozen array per run of `perf`. */
+function assignHistories(tasks: Record<string, unknown>[], perf: PerfColumn): void {
+	const { runStarts } = perf;
+	for (let run = 0; run < runStarts.length; run++) {
+		const history = historyOf(perf, run);
+		const end = run + 1 < runStarts.length ? (runStarts[run + 1] as number) : tasks.length;
+		for (let i = runStarts[run] as number; i < end; i++)
+			(tasks[i] as Record<string, unknown>)[PERF_KEY] = history;
+	}
 }
 
 /** Whether `value` has the shape of {@link TaskColumns} (for message validation). */
