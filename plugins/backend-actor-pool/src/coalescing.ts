@@ -1,19 +1,26 @@
 import type { StageCallStats } from "@curator/runtime";
 
 /**
- * Stage time one message should carry, at most. A message costs a worker
- * about half a millisecond between two calls (reply, next request, decoding),
- * which is 1% of this.
+ * Stage time one message should carry, at most. Each message costs about a
+ * millisecond of CPU between the worker (reading the next request, sending
+ * the reply) and the driver, and on a machine whose cores all run stage code
+ * that time is taken from the workers; at 200 ms it is half a percent.
  */
-const TARGET_MESSAGE_S = 0.05;
+const TARGET_MESSAGE_S = 0.2;
+
+/**
+ * A message carries at most 1/(lanes x this) of the batches not yet sent, so
+ * messages shrink as the stage nears its end and the workers finish together.
+ */
+const TAIL_SHARE = 4;
 
 /**
  * Decides how many batches travel in one message. Until every lane has seen
  * a batch come back it sends one at a time; then it sends as many as fit in
- * about 50 ms of measured stage time, up to `maxBatches`, and never more
- * than an eighth of what is left per lane, so the last messages stay small
- * and both workers finish together. Batches over 25 ms always travel
- * alone, as does every batch when `maxBatches` is 1.
+ * about 200 ms of measured stage time, up to `maxBatches`, and never more
+ * than a quarter of what is left per lane, so the last messages stay small
+ * and the workers finish together. Batches over 100 ms always travel alone,
+ * as does every batch when `maxBatches` is 1.
  */
 export class Coalescer {
 	readonly #maxBatches: number;
@@ -37,7 +44,7 @@ export class Coalescer {
 		if (this.#maxBatches <= 1 || this.#seen < this.#lanes) return 1;
 		const meanS = this.#timeS / this.#seen;
 		const byTime = meanS > 0 ? Math.floor(TARGET_MESSAGE_S / meanS) : this.#maxBatches;
-		const byBalance = Math.floor(remaining / (this.#lanes * 8));
+		const byBalance = Math.floor(remaining / (this.#lanes * TAIL_SHARE));
 		return Math.max(1, Math.min(this.#maxBatches, byTime, byBalance));
 	}
 }

@@ -45,9 +45,9 @@ export interface ActorPoolConfig extends ExecutorConfig, ActorPoolFaultOptions {
 	fuseStages?: boolean;
 	/**
 	 * Most batches one message may carry (default 128; 1 sends each alone).
-	 * Only batches measured at under 25 ms share messages (up to about 50 ms
-	 * of stage time each), which saves the per-message round trip on small
-	 * batches. Off without retries
+	 * Only batches measured at under 100 ms share messages (up to about
+	 * 200 ms of stage time each), which saves the per-message round trip on
+	 * small batches. Off without retries
 	 * (`numRunAttempts` 1) and with `maxCallsPerWorker`.
 	 */
 	maxBatchesPerMessage?: number;

@@ -52,22 +52,26 @@ describe("Coalescer", () => {
 		expect(coalescer.next(10_000)).toBe(64);
 	});
 
-	it("fits about 50 ms of stage time in a message, and keeps the last messages small", () => {
+	it("fits about 200 ms of stage time in a message, and keeps the last messages small", () => {
 		const coalescer = new Coalescer(1000, 2);
 		coalescer.observe(stats(0.001));
 		coalescer.observe(stats(0.001));
-		expect(coalescer.next(100_000)).toBe(50);
-		expect(coalescer.next(48)).toBe(3);
+		expect(coalescer.next(100_000)).toBe(200);
+		// A quarter of what is left per lane: 48 / (2 lanes x 4).
+		expect(coalescer.next(48)).toBe(6);
 		expect(coalescer.next(15)).toBe(1);
 		const twentyMs = new Coalescer(64, 2);
 		twentyMs.observe(stats(0.02));
 		twentyMs.observe(stats(0.02));
-		expect(twentyMs.next(10_000)).toBe(2);
+		expect(twentyMs.next(10_000)).toBe(10);
+		const ninetyMs = new Coalescer(64, 1);
+		ninetyMs.observe(stats(0.09));
+		expect(ninetyMs.next(10_000)).toBe(2);
 	});
 
 	it("never groups slow batches, nor anything when the maximum is 1", () => {
 		const slow = new Coalescer(64, 1);
-		slow.observe(stats(0.03));
+		slow.observe(stats(0.11));
 		expect(slow.next(10_000)).toBe(1);
 		const off = new Coalescer(1, 1);
 		off.observe(stats(0));
