@@ -1,0 +1,69 @@
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+
+const script = fileURLToPath(new URL("./stages/burn-range.mjs", import.meta.url));
+
+/** Where the ceiling's two halves run. */
+export type RawKind = "thread" | "process";
+
+/**
+ * The machine's ceiling for the CPU benchmark: tasks `[0, count)` of
+ * `iterations` xorshift rounds each, split in two halves run at once in two
+ * bare worker threads or child processes (started, run and ended here), no
+ * framework. Resolves with the sum of the tasks' results, once both have
+ * exited.
+ */
+export async function runRawSplit(
+	kind: RawKind,
+	count: number,
+	iterations: number,
+): Promise<number> {
+	const half = Math.floor(count / 2);
+	const sums = await Promise.all([
+		runRange(kind, { from: 0, to: half, iterations }),
+		runRange(kind, { from: half, to: count, iterations }),
+	]);
+	return sums[0] + sums[1];
+}
+
+interface Range {
+	from: number;
+	to: number;
+	iterations: number;
+}
+
+function runRange(kind: RawKind, range: Range): Promise<number> {
+	return kind === "thread" ? inThread(range) : inProcess(range);
+}
+
+function inThread(range: Range): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const worker = new Worker(script, { workerData: range });
+		let sum: number | undefined;
+		worker.once("message", (result: number) => {
+			sum = result;
+		});
+		worker.once("error", reject);
+		worker.once("exit", (code) =>
+			sum === undefined ? reject(new Error(`ceiling thread exited with ${code}`)) : resolve(sum),
+		);
+	});
+}
+
+function inProcess(range: Range): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const child = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+		let sum: number | undefined;
+		child.once("message", (result) => {
+			sum = result as number;
+		});
+		child.once("error", reject);
+		child.once("exit", (code, signal) =>
+			sum === undefined
+				? reject(new Error(`ceiling process exited with ${signal ?? code}`))
+				: resolve(sum),
+		);
+		child.send(range);
+	});
+}
