@@ -9,10 +9,10 @@ import type { StageCallStats } from "@curator/runtime";
 const TARGET_MESSAGE_S = 0.2;
 
 /**
- * A message carries at most 1/(lanes x this) of the batches not yet sent, so
+ * A message carries at most 1 / (lanes x this) of the batches not yet sent, so
  * messages shrink as the stage nears its end and the workers finish together.
  */
-const TAIL_SHARE = 4;
+const TAIL_DIVISOR = 4;
 
 /**
  * Decides how many batches travel in one message. Until every lane has seen
@@ -44,7 +44,7 @@ export class Coalescer {
 		if (this.#maxBatches <= 1 || this.#seen < this.#lanes) return 1;
 		const meanS = this.#timeS / this.#seen;
 		const byTime = meanS > 0 ? Math.floor(TARGET_MESSAGE_S / meanS) : this.#maxBatches;
-		const byBalance = Math.floor(remaining / (this.#lanes * TAIL_SHARE));
+		const byBalance = Math.floor(remaining / (this.#lanes * TAIL_DIVISOR));
 		return Math.max(1, Math.min(this.#maxBatches, byTime, byBalance));
 	}
 }
