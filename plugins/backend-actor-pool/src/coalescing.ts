@@ -12,13 +12,13 @@ const TARGET_MESSAGE_S = 0.2;
  * A message carries at most 1 / (lanes x this) of the batches not yet sent, so
  * messages shrink as the stage nears its end and the workers finish together.
  */
-const TAIL_DIVISOR = 4;
+const TAIL_DIVISOR = 8;
 
 /**
  * Decides how many batches travel in one message. Until every lane has seen
  * a batch come back it sends one at a time; then it sends as many as fit in
  * about 200 ms of measured stage time, up to `maxBatches`, and never more
- * than a quarter of what is left per lane, so the last messages stay small
+ * than an eighth of what is left per lane, so the last messages stay small
  * and the workers finish together. Batches over 100 ms always travel alone,
  * as does every batch when `maxBatches` is 1.
  */

@@ -57,8 +57,8 @@ describe("Coalescer", () => {
 		coalescer.observe(stats(0.001));
 		coalescer.observe(stats(0.001));
 		expect(coalescer.next(100_000)).toBe(200);
-		// A quarter of what is left per lane: 48 / (2 lanes x 4).
-		expect(coalescer.next(48)).toBe(6);
+		// An eighth of what is left per lane: 48 / (2 lanes x 8).
+		expect(coalescer.next(48)).toBe(3);
 		expect(coalescer.next(15)).toBe(1);
 		const twentyMs = new Coalescer(64, 2);
 		twentyMs.observe(stats(0.02));
