@@ -1,4 +1,5 @@
 import { fork } from "node:child_process";
+import type { EventEmitter } from "node:events";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
@@ -34,36 +35,25 @@ interface Range {
 }
 
 function runRange(kind: RawKind, range: Range): Promise<number> {
-	return kind === "thread" ? inThread(range) : inProcess(range);
+	if (kind === "thread") return sumAtExit(new Worker(script, { workerData: range }), kind);
+	const child = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+	child.send(range);
+	return sumAtExit(child, kind);
 }
 
-function inThread(range: Range): Promise<number> {
+/** The sum `worker` sends, once it has exited; rejects when it exits without sending one. */
+function sumAtExit(worker: EventEmitter, kind: RawKind): Promise<number> {
 	return new Promise((resolve, reject) => {
-		const worker = new Worker(script, { workerData: range });
 		let sum: number | undefined;
 		worker.once("message", (result: number) => {
 			sum = result;
 		});
 		worker.once("error", reject);
-		worker.once("exit", (code) =>
-			sum === undefined ? reject(new Error(`ceiling thread exited with ${code}`)) : resolve(sum),
-		);
-	});
-}
-
-function inProcess(range: Range): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const child = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-		let sum: number | undefined;
-		child.once("message", (result) => {
-			sum = result as number;
-		});
-		child.once("error", reject);
-		child.once("exit", (code, signal) =>
+		// A thread's exit carries its code; a process's, its code and signal.
+		worker.once("exit", (code: number | null, signal?: string | null) =>
 			sum === undefined
-				? reject(new Error(`ceiling process exited with ${signal ?? code}`))
+				? reject(new Error(`ceiling ${kind} exited with ${signal ?? code}`))
 				: resolve(sum),
 		);
-		child.send(range);
 	});
 }
