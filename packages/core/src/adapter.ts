@@ -110,7 +110,8 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 		let history: readonly StagePerfStats[] = [];
 		for (let i = 0; i < out.length; i++) {
 			const earlier = (parents[i] as Task).stagePerf;
-			if (previous === undefined || !sameRecords(earlier, previous)) {
+			// Most outputs share their predecessor's parent history: one comparison, no call.
+			if (earlier !== previous && (previous === undefined || !sameRecords(earlier, previous))) {
 				history = Object.freeze([...earlier, perf]);
 				previous = earlier;
 			}

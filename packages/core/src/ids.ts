@@ -58,11 +58,16 @@ export function assignTaskIdsInOrder<Out extends Task>(
 			const entry = results[i];
 			if (entry === null || entry === undefined) continue;
 			const parent = inputs[i] as Task;
-			// A single task is entry 0 of its own list (no array made for it).
-			const list = Array.isArray(entry) ? entry : undefined;
-			const count = list === undefined ? 1 : list.length;
-			for (let j = 0; j < count; j++) {
-				const task = (list === undefined ? entry : list[j]) as Out;
+			if (!Array.isArray(entry)) {
+				// The common case, a single task (entry 0), without an inner loop or a number to format.
+				assertTask(stageName, entry);
+				entry.taskId = `${parent.taskId}_0`;
+				tasks.push(entry);
+				parents.push(parent);
+				continue;
+			}
+			for (let j = 0; j < entry.length; j++) {
+				const task = entry[j] as Out;
 				assertTask(stageName, task);
 				task.taskId = `${parent.taskId}_${j}`;
 				tasks.push(task);

@@ -121,7 +121,11 @@ function transpose(
 	return columns;
 }
 
-/** How `column` is stored (see {@link ColumnKind}); `undefined` when a value needs conversion. */
+/**
+ * How `column` is stored (see {@link ColumnKind}); `undefined` when a value
+ * needs conversion. Each loop stops as soon as its answer is known, and the
+ * remaining values are only checked for conversion.
+ */
 function kindOf(
 	column: unknown[],
 	key: string,
@@ -129,37 +133,45 @@ function kindOf(
 	needsConversion: (value: unknown, key: string, task: object) => boolean,
 ): number | undefined {
 	const first = column[0];
-	let same = typeof first !== "object" || first === null;
-	let empty = true;
-	for (let i = 0; i < column.length; i++) {
+	let i = 0;
+	if (typeof first !== "object" || first === null) {
+		while (i < column.length && column[i] === first) i++;
+		if (i === column.length) return ColumnKind.same;
+	} else {
+		while (i < column.length && isEmptyPlainObject(column[i])) i++;
+		if (i === column.length) return ColumnKind.emptyObject;
+	}
+	for (; i < column.length; i++) {
 		const value = column[i];
-		if (value !== first) same = false;
-		if (typeof value !== "object" || value === null) {
-			empty = false;
-		} else if (!isEmptyPlainObject(value)) {
-			empty = false;
+		if (typeof value === "object" && value !== null && !isEmptyPlainObject(value)) {
 			if (needsConversion(value, key, tasks[i] as object)) return undefined;
 		}
 	}
-	if (empty) return ColumnKind.emptyObject;
-	return same ? ColumnKind.same : ColumnKind.perTask;
+	return ColumnKind.perTask;
 }
 
 /** Rebuilds the tasks of `columns` as instances of `shell` (see `shellOf`), without their class's constructor. */
 export function tasksFromColumns(columns: TaskColumns, shell: Shell): object[] {
-	const build = builderOf(columns) ?? buildGeneric;
-	const tasks = build(shell, columns.count, columns.keys, columns.kinds, columns.values);
-	if (columns.perf !== undefined) assignHistories(tasks, columns.perf);
+	const { perf } = columns;
+	// Usually every task of a batch has the same history: it is then written by the builder.
+	const shared = perf !== undefined && perf.runStarts.length === 1 ? historyOf(perf, 0) : undefined;
+	const build = builderOf(columns, shared !== undefined) ?? buildGeneric;
+	const tasks = build(shell, columns.count, columns.keys, columns.kinds, columns.values, shared);
+	if (perf !== undefined && shared === undefined) assignHistories(tasks, perf);
 	return tasks;
 }
 
-/** Makes `count` instances of `shell` and writes their fields from the columns (not their histories). */
+/**
+ * Makes `count` instances of `shell` and writes their fields from the
+ * columns, and `history` as every task's perf history when given.
+ */
 type Builder = (
 	shell: Shell,
 	count: number,
 	keys: readonly string[],
 	kinds: readonly number[],
 	values: unknown[],
+	history: readonly unknown[] | undefined,
 ) => Record<string, unknown>[];
 
 const builders = new Map<string, Builder>();
@@ -174,9 +186,9 @@ let codeGeneration = true;
  * field and task. `undefined` where code generation is not allowed
  * (`--disallow-code-generation-from-strings`).
  */
-function builderOf(columns: TaskColumns): Builder | undefined {
+function builderOf(columns: TaskColumns, withHistory: boolean): Builder | undefined {
 	if (!codeGeneration) return undefined;
-	const layout = JSON.stringify([columns.keys, columns.kinds]);
+	const layout = JSON.stringify([columns.keys, columns.kinds, withHistory]);
 	let build = builders.get(layout);
 	if (build !== undefined || builders.size >= MAX_BUILDERS) return build;
 	const stores = columns.keys.map((key, k) => {
@@ -186,6 +198,7 @@ function builderOf(columns: TaskColumns): Builder | undefined {
 		if (kind === ColumnKind.perTask) return `${target} = v${k}[i];`;
 		return kind === ColumnKind.same ? `${target} = v${k};` : `${target} = {};`;
 	});
+	if (withHistory) stores.push(`task[${JSON.stringify(PERF_KEY)}] = history;`);
 	const body = `"use strict";
 const [${columns.keys.map((_, k) => `v${k}`).join(", ")}] = values;
 const tasks = new Array(count);
@@ -196,7 +209,7 @@ for (let i = 0; i < count; i++) {
 }
 return tasks;`;
 	try {
-		build = new Function("shell", "count", "keys", "kinds", "values", body) as Builder;
+		build = new Function("shell", "count", "keys", "kinds", "values", "history", body) as Builder;
 	} catch (error) {
 		// Only a host that forbids code generation lands here; a builder that does not compile is a bug.
 		if (!(error instanceof EvalError)) throw error;
@@ -214,6 +227,7 @@ function buildGeneric(
 	keys: readonly string[],
 	kinds: readonly number[],
 	values: unknown[],
+	history: readonly unknown[] | undefined,
 ): Record<string, unknown>[] {
 	const tasks = new Array<Record<string, unknown>>(count);
 	for (let i = 0; i < count; i++) {
@@ -228,6 +242,7 @@ function buildGeneric(
 						? column
 						: {};
 		}
+		if (history !== undefined) task[PERF_KEY] = history;
 		tasks[i] = task;
 	}
 	return tasks;
@@ -296,8 +311,9 @@ function isEmptyPlainObject(value: unknown): boolean {
 	if (typeof value !== "object" || value === null) return false;
 	const proto = Object.getPrototypeOf(value);
 	if (proto !== Object.prototype) return false;
-	// Symbol keys are not checked: structured cloning drops them too.
-	for (const key in value) if (Object.hasOwn(value, key)) return false;
+	// Symbol keys are not checked: structured cloning drops them too. Any key counts, even one
+	// inherited from Object.prototype (if some code added one): the object then travels converted.
+	for (const _key in value) return false;
 	return true;
 }
 

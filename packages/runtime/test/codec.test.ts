@@ -242,6 +242,19 @@ describe("the column layout", () => {
 		expect(broken({ runOffsets: Uint32Array.of(0, 1, 3) })).toBe(false);
 	});
 
+	it("gives every task one shared, frozen history when the whole batch has the same", async () => {
+		const tasks = wordsTasks(4);
+		const history = [{ stage: "A" }, { stage: "B" }];
+		for (const task of tasks) (task as { stagePerf: unknown }).stagePerf = [...history];
+		const packed = packTasks(tasks);
+		expect([...(packed.columns?.perf?.runStarts ?? [])]).toEqual([0]);
+		const copies = await unpackTasks(structuredClone(packed));
+		expect(copies.map((copy) => copy.stagePerf)).toEqual(tasks.map(() => history));
+		expect(new Set(copies.map((copy) => copy.stagePerf)).size).toBe(1);
+		expect(Object.isFrozen(copies[0]?.stagePerf)).toBe(true);
+		expect(copies.map((copy) => Object.keys(copy))).toEqual(tasks.map((task) => Object.keys(task)));
+	});
+
 	it("falls back to rows when tasks carry no perf history array", () => {
 		const tasks = wordsTasks(3);
 		for (const task of tasks) (task as { stagePerf: unknown }).stagePerf = undefined;
