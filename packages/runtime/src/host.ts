@@ -201,8 +201,9 @@ export class WorkerHost {
 				batches.push({ outputs: 0, stats, error: toWireError(error) });
 			}
 		}
-		// One native flat instead of a push per output task.
-		const outputs = lists.flat();
+		// One native concat instead of a push per output task; unlike flat(), it keeps the
+		// array packed, the kind every other batch of tasks has in a worker.
+		const outputs = ([] as Task[]).concat(...lists);
 		const payload = input.asBytes ? encodeTasks(outputs) : packTasks(outputs);
 		return { payload, batches };
 	}

@@ -163,7 +163,9 @@ export function tasksFromColumns(columns: TaskColumns, shell: Shell): object[] {
 
 /**
  * Makes `count` instances of `shell` and writes their fields from the
- * columns, and `history` as every task's perf history when given.
+ * columns, and `history` as every task's perf history when given. The array
+ * is packed (filled by push), like every other array of tasks a worker hands
+ * on: code that sees one kind of array is not optimised twice.
  */
 type Builder = (
 	shell: Shell,
@@ -201,11 +203,11 @@ function builderOf(columns: TaskColumns, withHistory: boolean): Builder | undefi
 	if (withHistory) stores.push(`task[${JSON.stringify(PERF_KEY)}] = history;`);
 	const body = `"use strict";
 const [${columns.keys.map((_, k) => `v${k}`).join(", ")}] = values;
-const tasks = new Array(count);
+const tasks = [];
 for (let i = 0; i < count; i++) {
 	const task = new shell();
 	${stores.join("\n\t")}
-	tasks[i] = task;
+	tasks.push(task);
 }
 return tasks;`;
 	try {
@@ -229,7 +231,7 @@ function buildGeneric(
 	values: unknown[],
 	history: readonly unknown[] | undefined,
 ): Record<string, unknown>[] {
-	const tasks = new Array<Record<string, unknown>>(count);
+	const tasks: Record<string, unknown>[] = [];
 	for (let i = 0; i < count; i++) {
 		const task = new shell();
 		for (let k = 0; k < keys.length; k++) {
@@ -243,7 +245,7 @@ function buildGeneric(
 						: {};
 		}
 		if (history !== undefined) task[PERF_KEY] = history;
-		tasks[i] = task;
+		tasks.push(task);
 	}
 	return tasks;
 }
@@ -321,24 +323,45 @@ function isEmptyPlainObject(value: unknown): boolean {
 function perfColumnOf(histories: readonly unknown[]): PerfColumn | undefined {
 	const starts: number[] = [];
 	const runs: (readonly unknown[])[] = [];
+	return findRuns(histories, starts, runs) ? perfTableOf(starts, runs) : undefined;
+}
+
+/**
+ * Appends where each run of equal histories starts, and its history; false
+ * when a history is not an array. The only per-task loop of the perf column,
+ * kept apart so that the code a fresh worker compiles for it stays small.
+ */
+function findRuns(
+	histories: readonly unknown[],
+	starts: number[],
+	runs: (readonly unknown[])[],
+): boolean {
 	let previous: readonly unknown[] | undefined;
 	for (let i = 0; i < histories.length; i++) {
 		const history = histories[i];
 		// Most tasks share their predecessor's history array: one comparison each.
 		if (previous !== undefined && history === previous) continue;
-		if (!Array.isArray(history)) return undefined;
+		if (!Array.isArray(history)) return false;
 		if (previous === undefined || !sameRecords(history, previous)) {
 			starts.push(i);
 			runs.push(history);
 		}
 		previous = history;
 	}
+	return true;
+}
+
+/** The perf column of runs that start at `starts` with the histories `runs`. */
+function perfTableOf(starts: readonly number[], runs: readonly (readonly unknown[])[]): PerfColumn {
 	const table: unknown[] = [];
 	const indexOf = new Map<unknown, number>();
 	const runOffsets = new Uint32Array(runs.length + 1);
 	const indices: number[] = [];
-	for (const [r, history] of runs.entries()) {
-		for (const record of history) indices.push(tableIndex(table, indexOf, record));
+	for (let r = 0; r < runs.length; r++) {
+		const history = runs[r] as readonly unknown[];
+		for (let j = 0; j < history.length; j++) {
+			indices.push(tableIndex(table, indexOf, history[j]));
+		}
 		runOffsets[r + 1] = indices.length;
 	}
 	return {

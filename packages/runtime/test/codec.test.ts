@@ -325,6 +325,23 @@ describe("the column layout", () => {
 		expect(JSON.parse(child.stdout)).toEqual({ same: true, ids: ["0_0", "0_1", "0_2"] });
 	});
 
+	it("rebuilds tasks into a packed array, the kind a worker's other task arrays have", () => {
+		// A holey array here made a fresh worker's code deoptimise and compile again.
+		const script = `
+			import { packTasks, unpackTasks } from ${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)};
+			import { WordsTask } from ${JSON.stringify(new URL("./fixtures/stages.ts", import.meta.url).href)};
+			const tasks = [0, 1, 2].map((i) => new WordsTask({ datasetName: "d", data: ["w" + i] }));
+			const copies = await unpackTasks(structuredClone(packTasks(tasks)));
+			console.log(JSON.stringify({ packed: %HasFastPackedElements(copies), count: copies.length }));`;
+		const child = spawnSync(
+			process.execPath,
+			["--allow-natives-syntax", "--input-type=module", "-e", script],
+			{ encoding: "utf8", timeout: 30_000 },
+		);
+		expect(child.stderr).toBe("");
+		expect(JSON.parse(child.stdout)).toEqual({ packed: true, count: 3 });
+	});
+
 	it("still names the task and field that cannot travel", () => {
 		const tasks = wordsTasks(2);
 		(tasks[1] as WordsTask).metadata = { cb: () => 1 };
