@@ -121,6 +121,16 @@ describe("Pipeline", () => {
 		expect(result.summary.backend).toBe("recording");
 	});
 
+	it("rejects an initial task that is not a Task, naming its index, before running a stage", async () => {
+		const executor = new RecordingExecutor();
+		const [first] = numbers([1]);
+		const bad = [first, { data: [2] }] as unknown as Task[];
+		await expect(
+			new Pipeline({ name: "p", stages: [new DoubleStage()] }).run(executor, bad),
+		).rejects.toThrow(/initial task 1 is not a Task/);
+		expect(executor.seen).toBeUndefined();
+	});
+
 	it("starts from EmptyTask (id 0) without initial tasks", async () => {
 		const executor = new RecordingExecutor();
 		await new Pipeline({ name: "p", stages: [new DoubleStage()] }).run(executor).catch(() => {});
