@@ -135,7 +135,14 @@ function kindOf(
 	const first = column[0];
 	let i = 0;
 	if (typeof first !== "object" || first === null) {
-		while (i < column.length && column[i] === first) i++;
+		// 0 and -0 are equal to ===, but not the same value.
+		while (
+			i < column.length &&
+			column[i] === first &&
+			(first !== 0 || Object.is(column[i], first))
+		) {
+			i++;
+		}
 		if (i === column.length) return ColumnKind.same;
 	} else {
 		while (i < column.length && isEmptyPlainObject(column[i])) i++;

@@ -219,6 +219,24 @@ describe("the column layout", () => {
 		expect(tags).toEqual(perTask.map(() => DENSE_ARRAY_TAG));
 	});
 
+	it("never takes -0 for 0 when a field holds one value for every task", async () => {
+		for (const [values, kind] of [
+			[[0, -0, 0], ColumnKind.perTask],
+			[[-0, -0], ColumnKind.same],
+		] as const) {
+			const tasks = wordsTasks(values.length);
+			tasks.forEach((task, i) => {
+				(task as { data: unknown }).data = values[i];
+			});
+			const packed = packTasks(tasks);
+			const k = packed.columns?.keys.indexOf("data") ?? -1;
+			expect(packed.columns?.kinds[k]).toBe(kind);
+			const copies = await unpackTasks(structuredClone(packed));
+			const data = copies.map((copy) => (copy as { data: unknown }).data);
+			expect(data.every((value, i) => Object.is(value, values[i]))).toBe(true);
+		}
+	});
+
 	it("sends perf histories once per run of tasks that share them, and checks their shape", async () => {
 		const tasks = wordsTasks(5);
 		const [a, b] = [{ stage: "A" }, { stage: "B" }];
