@@ -8,6 +8,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { type HostTransport, WorkerHost } from "./host.ts";
+import { deferTurbofan, WORKER_TURBOFAN_INVOCATIONS } from "./jit.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES, type HostMessage } from "./protocol.ts";
 
 const maxBytes = Number(process.env.CURATOR_MAX_MESSAGE_BYTES ?? DEFAULT_MAX_MESSAGE_BYTES);
@@ -34,6 +35,29 @@ function processTransport(): HostTransport {
 		setTitle: (title) => {
 			process.title = title;
 		},
+	};
+}
+
+/**
+ * Defers Turbofan in this worker process (see `deferTurbofan`) when the first
+ * batch arrives: by then the stage modules are loaded, from the compile
+ * cache that a change of V8 settings would make miss.
+ */
+function deferringTurbofan(transport: HostTransport): HostTransport {
+	let deferred = false;
+	return {
+		...transport,
+		onMessage: (handler) =>
+			transport.onMessage((message) => {
+				if (!deferred && (message as { type?: unknown } | null)?.type === "process") {
+					deferred = true;
+					if (deferTurbofan()) {
+						const message = `Turbofan threshold raised to ${WORKER_TURBOFAN_INVOCATIONS} for this worker`;
+						transport.send({ v: 1, type: "log", level: "debug", message });
+					}
+				}
+				handler(message);
+			}),
 	};
 }
 
@@ -66,13 +90,13 @@ if (endpoint !== undefined) {
 	)) as typeof import("./zmq-transport.ts");
 	exitWithParent();
 	const transport = await connectZmqTransport(endpoint, process.env.CURATOR_SESSION_KEY ?? "");
-	new WorkerHost(transport, maxBytes).listen();
+	new WorkerHost(deferringTurbofan(transport), maxBytes).listen();
 	// The socket's receive loop keeps the process alive.
 	setInterval(() => {}, 1 << 30);
 } else if (parentPort !== null) {
 	new WorkerHost(threadTransport(parentPort), maxBytes).listen();
 } else if (typeof process.send === "function") {
-	new WorkerHost(processTransport(), maxBytes).listen();
+	new WorkerHost(deferringTurbofan(processTransport()), maxBytes).listen();
 } else {
 	process.stderr.write("worker-host: start me as a worker thread or with an IPC channel\n");
 	process.exit(2);

@@ -247,6 +247,42 @@ describe("process title", () => {
 	});
 });
 
+describe("V8 settings of a worker", () => {
+	/** Runs one batch on a worker and returns the debug messages it logged. */
+	async function debugLogOf(isolation: Isolation): Promise<string[]> {
+		const messages: string[] = [];
+		const logger = {
+			debug: (fields: object | string, message?: string) =>
+				messages.push(typeof fields === "string" ? fields : (message ?? "")),
+			info: () => {},
+			warn: () => {},
+			error: () => {},
+			child: () => logger,
+		};
+		const handle = WorkerHandle.spawn({ workerId: "w0", isolation, logger });
+		handles.push(handle);
+		await handle.request({
+			type: "init",
+			key: "a",
+			stage: encodeStage(new ShoutStage()),
+			isSource: false,
+		});
+		await handle.request({ type: "process", keys: ["a"], payload: encodeTasks(words(["hi"])) });
+		await handle.request({ type: "process", keys: ["a"], payload: encodeTasks(words(["yo"])) });
+		await handle.stop();
+		return messages;
+	}
+
+	it("a worker process defers Turbofan once, when its first batch arrives", async () => {
+		const turbofan = (await debugLogOf("process")).filter((m) => m.includes("Turbofan"));
+		expect(turbofan).toEqual(["Turbofan threshold raised to 100000 for this worker"]);
+	});
+
+	it("a worker thread leaves V8's settings alone (they are its parent's too)", async () => {
+		expect((await debugLogOf("thread")).filter((m) => m.includes("Turbofan"))).toEqual([]);
+	});
+});
+
 describe("worker host limits", () => {
 	it("rejects a payload over the size limit", async () => {
 		const handle = WorkerHandle.spawn({
