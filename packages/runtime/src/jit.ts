@@ -40,9 +40,10 @@ export function shouldDeferTurbofan(settings: JitSettings): boolean {
  * V8's default threshold it spends about a fifth of its CPU time on Turbofan
  * compiling the framework's per-batch code (decoding, id assignment, column
  * layout), code that runs for a few milliseconds in all; on a machine whose
- * cores all run workers, that time is taken from them. Maglev code runs it
- * nearly as fast, and code that stays hot (a stage's loops) is optimised by
- * Turbofan all the same, only a little later.
+ * cores all run workers, that time is taken from them. Code that stays hot is
+ * optimised by Turbofan all the same, later: a long loop at once, a small
+ * function called per task after a few hundred thousand calls (running until
+ * then as Maglev code, up to about twice as slow).
  *
  * Only for worker processes: V8 settings belong to the whole process, so a
  * worker thread would change them for its parent too. Call it once the
