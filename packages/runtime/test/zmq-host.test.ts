@@ -34,6 +34,7 @@ async function call(
 	socket: Dealer,
 	envelope: Record<string, unknown>,
 	body?: Uint8Array | Uint8Array[],
+	logs: string[] = [],
 ) {
 	const frames: Uint8Array[] = [packr.pack({ v: 1, session, ...envelope })];
 	if (Array.isArray(body)) frames.push(...body);
@@ -43,6 +44,7 @@ async function call(
 		const [head, payload, ...more] = await socket.receive();
 		const reply = packr.unpack(head as Buffer) as Record<string, unknown>;
 		if (reply.type !== "log") return { reply, payload, frames: [payload, ...more] };
+		logs.push(String(reply.message));
 	}
 }
 
@@ -68,6 +70,26 @@ describe("worker host over ZeroMQ", () => {
 		expect((reply.stats as { stage: string }[])[0]?.stage).toBe("ShoutStage");
 		const [out] = await decodeTasks(new Uint8Array(payload as Buffer));
 		expect([out?.taskId, out?.data]).toEqual(["0_0_0", ["HEY!"]]);
+	});
+
+	it("defers Turbofan when its first batch arrives (it is a process of its own)", async () => {
+		const { socket } = await startHost();
+		const logs: string[] = [];
+		await call(
+			socket,
+			{ id: 1, type: "init", key: "0", isSource: false },
+			encodeStage(new ShoutStage()),
+			logs,
+		);
+		expect(logs.filter((message) => message.includes("Turbofan"))).toEqual([]);
+		const task = new WordsTask({ datasetName: "d", data: ["hey"] });
+		task.taskId = "0_0";
+		for (const id of [2, 3]) {
+			await call(socket, { id, type: "process", keys: ["0"] }, encodeTasks([task]), logs);
+		}
+		expect(logs.filter((message) => message.includes("Turbofan"))).toEqual([
+			"Turbofan threshold raised to 100000 for this worker",
+		]);
 	});
 
 	it("takes several payload frames as one batch and splits the reply per task", async () => {
