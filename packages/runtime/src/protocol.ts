@@ -206,3 +206,14 @@ function isPortableBatch(value: unknown): boolean {
 		(batch.columns === undefined || (batch.classes.length === 1 && isTaskColumns(batch.columns)))
 	);
 }
+
+/**
+ * What to transfer (not copy) with a message to or from a worker thread: a
+ * byte payload's buffer when the payload spans all of it, else nothing.
+ */
+export function transferable(payload: unknown): ArrayBuffer[] {
+	if (!(payload instanceof Uint8Array)) return [];
+	const { buffer } = payload;
+	const whole = payload.byteOffset === 0 && payload.byteLength === buffer.byteLength;
+	return whole && buffer instanceof ArrayBuffer ? [buffer] : [];
+}

@@ -230,14 +230,7 @@ return tasks;`;
 }
 
 /** The {@link Builder} for any layout: one keyed store per field and task. */
-function buildGeneric(
-	shell: Shell,
-	count: number,
-	keys: readonly string[],
-	kinds: readonly number[],
-	values: unknown[],
-	history: readonly unknown[] | undefined,
-): Record<string, unknown>[] {
+const buildGeneric: Builder = (shell, count, keys, kinds, values, history) => {
 	const tasks: Record<string, unknown>[] = [];
 	for (let i = 0; i < count; i++) {
 		const task = new shell();
@@ -255,7 +248,7 @@ function buildGeneric(
 		tasks.push(task);
 	}
 	return tasks;
-}
+};
 
 /** Gives each task its perf history: one shared frozen array per run of `perf`. */
 function assignHistories(tasks: Record<string, unknown>[], perf: PerfColumn): void {

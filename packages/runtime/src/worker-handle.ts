@@ -4,14 +4,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CuratorError, ErrorCodes, type Logger, silentLogger } from "@curator/core";
-import type {
-	BatchPayload,
-	BatchReply,
-	HostCommand,
-	HostMessage,
-	StageCallStats,
-	TaskRef,
-	WireError,
+import {
+	type BatchPayload,
+	type BatchReply,
+	type HostCommand,
+	type HostMessage,
+	type StageCallStats,
+	type TaskRef,
+	transferable,
+	type WireError,
 } from "./protocol.ts";
 
 /** Where workers run: child processes (crash isolation) or worker threads. */
@@ -197,7 +198,7 @@ export class WorkerHandle {
 				this.#child.send(message);
 			} else {
 				const payload = "payload" in command ? command.payload : undefined;
-				this.#thread?.postMessage(message, transferList(payload));
+				this.#thread?.postMessage(message, transferable(payload));
 			}
 		});
 	}
@@ -245,13 +246,6 @@ export class WorkerHandle {
 			pending.reject(new WorkerRequestError(message.error));
 		}
 	}
-}
-
-function transferList(payload: unknown): ArrayBuffer[] {
-	if (!(payload instanceof Uint8Array)) return [];
-	const { buffer } = payload;
-	const whole = payload.byteOffset === 0 && payload.byteLength === buffer.byteLength;
-	return whole && buffer instanceof ArrayBuffer ? [buffer] : [];
 }
 
 /**

@@ -9,7 +9,7 @@
 import { parentPort } from "node:worker_threads";
 import { type HostTransport, WorkerHost } from "./host.ts";
 import { deferTurbofan, WORKER_TURBOFAN_INVOCATIONS } from "./jit.ts";
-import { DEFAULT_MAX_MESSAGE_BYTES, type HostMessage } from "./protocol.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES, type HostMessage, transferable } from "./protocol.ts";
 
 const maxBytes = Number(process.env.CURATOR_MAX_MESSAGE_BYTES ?? DEFAULT_MAX_MESSAGE_BYTES);
 
@@ -52,20 +52,13 @@ function deferringTurbofan(transport: HostTransport): HostTransport {
 				if (!deferred && (message as { type?: unknown } | null)?.type === "process") {
 					deferred = true;
 					if (deferTurbofan()) {
-						const message = `Turbofan threshold raised to ${WORKER_TURBOFAN_INVOCATIONS} for this worker`;
-						transport.send({ v: 1, type: "log", level: "debug", message });
+						const note = `Turbofan threshold raised to ${WORKER_TURBOFAN_INVOCATIONS} for this worker`;
+						transport.send({ v: 1, type: "log", level: "debug", message: note });
 					}
 				}
 				handler(message);
 			}),
 	};
-}
-
-function transferable(payload: unknown): ArrayBuffer[] {
-	if (!(payload instanceof Uint8Array)) return [];
-	const { buffer } = payload;
-	const whole = payload.byteOffset === 0 && payload.byteLength === buffer.byteLength;
-	return whole && buffer instanceof ArrayBuffer ? [buffer] : [];
 }
 
 function zmqEndpoint(): string | undefined {
