@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
 import {
 	BaseStageAdapter,
@@ -21,6 +21,7 @@ import {
 	type TaskRef,
 	type WireError,
 } from "./protocol.ts";
+import { SpillError } from "./spill-error.ts";
 
 /** How a host talks to its parent (IPC, a MessagePort, a socket ...). */
 export interface HostTransport {
@@ -337,14 +338,25 @@ function spillFileName(): string {
 	return `${spillPrefix}-${spilled}.task`;
 }
 
+/** A failed write (`ENOSPC` when the folder is full) is the spill folder's fault, not the stage's. */
 async function writeSpilled(file: string, bytes: Uint8Array): Promise<void> {
 	const { writeFile } = await import("node:fs/promises");
-	await writeFile(file, bytes);
+	try {
+		await writeFile(file, bytes);
+	} catch (error) {
+		const { unlink } = await import("node:fs/promises");
+		await unlink(file).catch(() => {});
+		throw SpillError.of(dirname(file), `cannot write ${bytes.byteLength} bytes`, error);
+	}
 }
 
 async function readSpilled(file: string): Promise<Uint8Array> {
 	const { readFile } = await import("node:fs/promises");
-	return readFile(file);
+	try {
+		return await readFile(file);
+	} catch (error) {
+		throw SpillError.of(dirname(file), "cannot read a spilled task", error);
+	}
 }
 
 function countItems(tasks: readonly Task[]): number {

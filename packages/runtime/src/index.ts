@@ -54,7 +54,12 @@ export type {
 export { logLevels, RunRenderer, rendererDefaults } from "./render/renderer.ts";
 export type { RunReport, StageReport } from "./render/summary.ts";
 export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
-export { SpillDir, spillBase } from "./spill.ts";
+export { SpillDir } from "./spill.ts";
+export type { SpillBaseChoice, SpillCandidates } from "./spill-base.ts";
+export { chooseSpillBase, spillBase, spillDefaults } from "./spill-base.ts";
+export { SPILL_DIR_ENV, SpillError } from "./spill-error.ts";
+export type { SpillOwner } from "./spill-owner.ts";
+export { sweepSpillFolders } from "./spill-owner.ts";
 export type {
 	BatchOutcome,
 	FaultPolicy,

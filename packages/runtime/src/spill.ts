@@ -1,27 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, statfsSync } from "node:fs";
 import { rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-
-const PREFIX = "curator-spill-";
-
-/**
- * Where large encoded tasks go between worker processes: `CURATOR_SPILL_DIR`
- * when set, else `/dev/shm` (memory-backed) when it is there and writable,
- * else the system's temporary folder.
- */
-export function spillBase(env: NodeJS.ProcessEnv = process.env): string {
-	const chosen = env.CURATOR_SPILL_DIR;
-	if (chosen !== undefined && chosen !== "") return chosen;
-	try {
-		accessSync("/dev/shm", constants.W_OK);
-		if (statSync("/dev/shm").isDirectory()) return "/dev/shm";
-	} catch {
-		// No shared-memory folder here.
-	}
-	return tmpdir();
-}
+import { join, resolve } from "node:path";
+import { type SpillBaseChoice, spillBase, spillDefaults } from "./spill-base.ts";
+import { SPILL_DIR_ENV, SpillError } from "./spill-error.ts";
+import { currentOwner, spillFolderName, sweepSpillFolders } from "./spill-owner.ts";
 
 /**
  * One run's folder of spilled tasks. A worker process writes a large output
@@ -30,21 +14,42 @@ export function spillBase(env: NodeJS.ProcessEnv = process.env): string {
  * instead of through the IPC channel and this process, which is several
  * times faster for the hundreds of megabytes a document batch can weigh.
  * The folder is removed at the end of the run, whatever happens; folders
- * left by a process that was killed are removed by the next run.
+ * left by a process that was killed are removed at the next run's start.
  */
 export class SpillDir {
 	readonly path: string;
+	/** How its base folder was chosen (`given`: passed to {@link SpillDir.create}). */
+	readonly source: SpillBaseChoice["source"] | "given";
 
-	private constructor(path: string) {
+	private constructor(path: string, source: SpillDir["source"]) {
 		this.path = path;
+		this.source = source;
 	}
 
-	/** Creates a fresh folder under `base` (default {@link spillBase}), first removing stale ones. */
-	static create(base = spillBase()): SpillDir {
-		removeStale(base);
-		const path = join(base, `${PREFIX}${process.pid}-${randomBytes(6).toString("hex")}`);
-		mkdirSync(path, { recursive: true, mode: 0o700 });
-		return new SpillDir(path);
+	/**
+	 * Creates a fresh folder under `base`, default {@link spillBase}. Spill
+	 * folders of dead processes are removed first, from `base` or from every
+	 * folder a run may spill to (before `/dev/shm`'s free space is measured:
+	 * leftovers count against it). Throws a {@link SpillError} naming the
+	 * folder when it cannot be made or has no free space.
+	 */
+	static create(base?: string): SpillDir {
+		const owner = currentOwner();
+		const roots = base === undefined ? sweepRoots() : [base];
+		for (const root of roots) sweepSpillFolders(root, owner);
+		const choice = base === undefined ? spillBase() : { path: base, source: "given" as const };
+		const path = join(choice.path, spillFolderName(owner, randomBytes(6).toString("hex")));
+		const chosenBy = choice.source === "env" ? ` (chosen by ${SPILL_DIR_ENV})` : "";
+		try {
+			mkdirSync(path, { recursive: true, mode: 0o700 });
+		} catch (error) {
+			throw SpillError.of(choice.path, `cannot create the run's folder there${chosenBy}`, error);
+		}
+		if (freeBytes(path) === 0) {
+			rmSync(path, { recursive: true, force: true });
+			throw SpillError.of(choice.path, `no room${chosenBy}`, "no free space left");
+		}
+		return new SpillDir(path, choice.source);
 	}
 
 	/** Deletes the folder and everything in it. */
@@ -58,28 +63,19 @@ export async function releaseSpilled(file: string): Promise<void> {
 	await unlink(file).catch(() => {});
 }
 
-/** Removes spill folders whose process is gone (it was killed before cleaning up). */
-function removeStale(base: string): void {
-	let names: string[];
-	try {
-		names = readdirSync(base);
-	} catch {
-		return;
-	}
-	for (const name of names) {
-		if (!name.startsWith(PREFIX)) continue;
-		const pid = Number(name.slice(PREFIX.length).split("-")[0]);
-		if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-		rmSync(join(base, name), { recursive: true, force: true });
-	}
+/** Every folder a run may have spilled to (whichever the rule chose back then). */
+function sweepRoots(): string[] {
+	const explicit = process.env[SPILL_DIR_ENV];
+	const roots = [spillDefaults.shm, tmpdir()];
+	if (explicit !== undefined && explicit !== "") roots.unshift(resolve(explicit));
+	return [...new Set(roots)];
 }
 
-function isAlive(pid: number): boolean {
+function freeBytes(folder: string): number | undefined {
 	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		// EPERM: it exists but belongs to someone else.
-		return (error as NodeJS.ErrnoException).code === "EPERM";
+		const stats = statfsSync(folder);
+		return stats.bavail * stats.bsize;
+	} catch {
+		return undefined;
 	}
 }

@@ -14,6 +14,7 @@ import { EncodedTask, isEncoded, type PoolBatch, type PoolTask } from "./encoded
 import { concatLists } from "./lists.ts";
 import type { StageCallStats, TaskRef } from "./protocol.ts";
 import { releaseSpilled } from "./spill.ts";
+import { SpillError } from "./spill-error.ts";
 import type { WorkerCache } from "./worker-cache.ts";
 import {
 	type HostReply,
@@ -266,6 +267,10 @@ export class StagePool {
 					});
 				}
 				await this.#release(worker);
+				if (error instanceof WorkerRequestError && error.wire.code === ErrorCodes.spillFailed) {
+					// The stage did its work; where its outputs go is full or broken: the run's problem.
+					throw new SpillError(this.#options.spillDir ?? "", error.wire.message, { cause: error });
+				}
 				if (error instanceof WorkerRequestError) {
 					const stage = error.wire.stage ?? label;
 					const ids = error.wire.taskIds ?? taskIds;

@@ -206,6 +206,39 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 		}
 	});
 
+	it("fails a spill write or read with CURATOR_SPILL_FAILED, naming the folder and CURATOR_SPILL_DIR", async () => {
+		expect.assertions(6);
+		const dir = await mkdtemp(join(tmpdir(), "curator-spill-host-"));
+		const gone = join(dir, "removed");
+		try {
+			const handle = await hosting(isolation, { s: new ShoutStage() });
+			const long = Array.from({ length: 2000 }, (_, i) => `word${i}`);
+			for (const attempt of [
+				handle.request({
+					type: "process",
+					keys: ["s"],
+					payload: encodeTasks(words(long)),
+					splitAbove: 1000,
+					spillDir: gone,
+				}),
+				handle.request({ type: "process", keys: ["s"], payloads: [join(gone, "x.task")] }),
+			]) {
+				try {
+					await attempt;
+				} catch (error) {
+					const wire = (error as WorkerRequestError).wire;
+					expect(wire.code).toBe("CURATOR_SPILL_FAILED");
+					expect(wire.message).toMatch(
+						new RegExp(`^spill folder ${gone}: cannot .*ENOENT.*; set CURATOR_SPILL_DIR`),
+					);
+					expect(wire.stage).toBeUndefined();
+				}
+			}
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
 	it("turns a worker that exits mid-batch into a crash error with the exit cause", async () => {
 		expect.assertions(3);
 		const handle = await hosting(isolation, { d: new DangerStage() });
