@@ -127,32 +127,40 @@ describe("curator run demo on every backend", () => {
 
 // In this file, not beside the other error cases, so that runs needing a Ray cluster (xenna)
 // do not overlap: vitest runs files in parallel.
-describe("curator and SIGINT on every backend", () => {
-	// One case per backend; a backend that cannot run here is skipped visibly, with the reason.
+describe("curator and SIGINT or SIGTERM on every backend", () => {
+	const signals = [
+		{ signal: "SIGINT", code: 130, note: "interrupted: stopping", word: "interrupted" },
+		{ signal: "SIGTERM", code: 143, note: "terminated (SIGTERM): stopping", word: "terminated" },
+	] as const;
+	// One case per backend and signal; a backend that cannot run here is skipped visibly, with the reason.
 	for (const backend of backends) {
 		const label = skipLabel(backend);
-		it.skipIf(label !== "")(
-			`${backend.name}: aborts the run, reports it and exits 130 with no process left${label}`,
-			async () => {
-				const workers = backend.name === "local" ? [] : ["--workers", "2"];
-				const child = startCli([
-					"run",
-					join(cliFixtures, "slow-pipeline.ts"),
-					"--backend",
-					backend.name,
-					...workers,
-					"--progress",
-					"lines",
-				]);
-				const done = finished(child);
-				await stderrContains(child, "SlowStage: started");
-				child.kill("SIGINT");
-				const result = await done;
-				expect(result.code).toBe(130);
-				expect(result.stderr).toContain("interrupted: stopping the run and its workers");
-				expect(result.stderr).toMatch(/curator: interrupted: .*\n$/);
-				expect(result.leftovers).toEqual([]);
-			},
-		);
+		for (const { signal, code, note, word } of signals) {
+			it.skipIf(label !== "")(
+				`${backend.name}: ${signal} aborts the run, prints the summary and exits ${code} with no process left${label}`,
+				async () => {
+					const workers = backend.name === "local" ? [] : ["--workers", "2"];
+					const child = startCli([
+						"run",
+						join(cliFixtures, "slow-pipeline.ts"),
+						"--backend",
+						backend.name,
+						...workers,
+						"--progress",
+						"lines",
+					]);
+					const done = finished(child);
+					await stderrContains(child, "SlowStage: started");
+					child.kill(signal);
+					const result = await done;
+					expect(result.code).toBe(code);
+					expect(result.stderr).toContain(`${note} the run and its workers`);
+					expect(result.stderr).toMatch(new RegExp(`curator: ${word}: .*\n$`));
+					expect(result.stdout).toMatch(/^pipeline "slow" on .*: failed: /);
+					expect(result.stdout).toMatch(/^SlowStage +\d/m);
+					expect(result.leftovers).toEqual([]);
+				},
+			);
+		}
 	}
 });

@@ -8,9 +8,28 @@ export const ExitCodes = {
 	runFailed: 1,
 	/** Bad usage: unknown command or flag, bad flag value, missing input, unknown or absent backend. */
 	usage: 2,
-	/** The run was interrupted (SIGINT); every worker was stopped. */
+	/** The run was interrupted (SIGINT, Ctrl-C); every worker was stopped. */
 	interrupted: 130,
+	/** The run was terminated (SIGTERM, e.g. by a container stop); every worker was stopped. */
+	terminated: 143,
 } as const;
+
+/** The signals that stop a run cleanly: cancel it, reap its workers, print its summary. */
+export const stopSignals = {
+	SIGINT: {
+		word: "interrupted",
+		note: "interrupted: stopping the run and its workers (Ctrl-C again to force)",
+		code: ExitCodes.interrupted,
+	},
+	SIGTERM: {
+		word: "terminated",
+		note: "terminated (SIGTERM): stopping the run and its workers (SIGTERM again to force)",
+		code: ExitCodes.terminated,
+	},
+} as const;
+
+/** A signal of {@link stopSignals}. */
+export type StopSignal = keyof typeof stopSignals;
 
 /** One of {@link ExitCodes}. */
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];

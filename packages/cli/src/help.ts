@@ -24,6 +24,6 @@ Flags:
   -h, --help           this help
   -v, --version        the CLI's version
 
-Exit codes: 0 done, 1 run failed, 2 bad usage, 130 interrupted (Ctrl-C).
+Exit codes: 0 done, 1 run failed, 2 bad usage, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 `;
 }

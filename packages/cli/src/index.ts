@@ -15,8 +15,8 @@ export {
 	probeBackend,
 	probePlugin,
 } from "./backends.ts";
-export type { ExitCode } from "./errors.ts";
-export { BackendUnavailableError, ExitCodes, UsageError } from "./errors.ts";
+export type { ExitCode, StopSignal } from "./errors.ts";
+export { BackendUnavailableError, ExitCodes, stopSignals, UsageError } from "./errors.ts";
 export type { PipelineOptions } from "./examples/demo.ts";
 export {
 	createDemoPipeline,

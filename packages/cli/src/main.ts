@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { formatTable } from "@curator/runtime";
 import { type Command, parseCommand, type RunFlags } from "./args.ts";
 import { listBackends } from "./backends.ts";
-import { ExitCodes, UsageError } from "./errors.ts";
+import { ExitCodes, type StopSignal, stopSignals, UsageError } from "./errors.ts";
 import { helpText } from "./help.ts";
 import { type CliIO, firstLine, preparePipeline, runCommand, stackOf } from "./run.ts";
 
@@ -14,21 +14,25 @@ export function processIO(): CliIO {
 		cwd: process.cwd(),
 		onInterrupt(handler) {
 			let interrupted = false;
-			const listener = (): void => {
-				// A second Ctrl-C does not wait for the workers to stop.
-				if (interrupted) process.exit(ExitCodes.interrupted);
+			const listener = (signal: StopSignal): void => {
+				// A second signal does not wait for the workers to stop.
+				if (interrupted) process.exit(stopSignals[signal].code);
 				interrupted = true;
-				handler();
+				handler(signal);
 			};
-			process.on("SIGINT", listener);
-			return () => process.off("SIGINT", listener);
+			const signals = Object.keys(stopSignals) as StopSignal[];
+			for (const signal of signals) process.on(signal, listener);
+			return () => {
+				for (const signal of signals) process.off(signal, listener);
+			};
 		},
 	};
 }
 
 /**
  * Runs the `curator` command line and resolves to its exit code: 0 done,
- * 1 run failed, 2 bad usage, 130 interrupted. Errors are reported as one
+ * 1 run failed, 2 bad usage, 130 interrupted (SIGINT), 143 terminated
+ * (SIGTERM). Errors are reported as one
  * line on stderr (with the stack only under `--log-level debug`).
  */
 export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {

@@ -17,7 +17,7 @@ import {
 } from "@curator/runtime";
 import { flagDefaults, type ProgressMode, type RunFlags } from "./args.ts";
 import { backendPlugins, loadBackend } from "./backends.ts";
-import { ExitCodes, UsageError } from "./errors.ts";
+import { ExitCodes, type StopSignal, stopSignals, UsageError } from "./errors.ts";
 import { instantiate, loadPipeline } from "./load-pipeline.ts";
 import { createCliLogger } from "./logger.ts";
 
@@ -26,8 +26,8 @@ export interface CliIO {
 	stdout: RenderStream;
 	stderr: RenderStream;
 	cwd: string;
-	/** Registers a handler for the interrupt signal (SIGINT); returns its removal. */
-	onInterrupt(handler: () => void): () => void;
+	/** Registers a handler for the stop signals (SIGINT, SIGTERM); returns its removal. */
+	onInterrupt(handler: (signal: StopSignal) => void): () => void;
 }
 
 /** Builds the pipeline a `run` or `describe` command names; problems are usage errors. */
@@ -93,9 +93,11 @@ export async function runCommand(target: string, flags: RunFlags, io: CliIO): Pr
 		renderer.onEvent(event);
 	};
 	const controller = new AbortController();
-	const removeInterrupt = io.onInterrupt(() => {
-		renderer.message("interrupted: stopping the run and its workers (Ctrl-C again to force)");
-		controller.abort("SIGINT");
+	let stoppedBy: StopSignal | undefined;
+	const removeInterrupt = io.onInterrupt((signal) => {
+		stoppedBy ??= signal;
+		renderer.message(stopSignals[signal].note);
+		controller.abort(signal);
 	});
 	let error: unknown;
 	try {
@@ -117,10 +119,11 @@ export async function runCommand(target: string, flags: RunFlags, io: CliIO): Pr
 			io.stdout.write(`output: ${resolve(io.cwd, flags.output ?? flagDefaults.output)}\n`);
 		return ExitCodes.ok;
 	}
+	const stop = stopSignals[stoppedBy ?? "SIGINT"];
 	const interrupted = controller.signal.aborted || error instanceof AbortError;
-	io.stderr.write(`curator: ${interrupted ? "interrupted" : "run failed"}: ${firstLine(error)}\n`);
+	io.stderr.write(`curator: ${interrupted ? stop.word : "run failed"}: ${firstLine(error)}\n`);
 	if (flags.logLevel === "debug") io.stderr.write(`${stackOf(error)}\n`);
-	return interrupted ? ExitCodes.interrupted : ExitCodes.runFailed;
+	return interrupted ? stop.code : ExitCodes.runFailed;
 }
 
 function renderMode(progress: ProgressMode): RenderMode | "auto" {

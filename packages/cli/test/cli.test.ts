@@ -178,3 +178,29 @@ describe("bad input: one line on stderr, exit 2 for usage and 1 for a failed run
 		expect(JSON.parse(stdout)).toMatchObject({ ok: false, pipeline: "copy" });
 	});
 });
+
+describe("a stop signal mid-run (local backend, in process)", () => {
+	it.each([
+		["SIGINT", 130, "interrupted: stopping the run and its workers", "interrupted"],
+		["SIGTERM", 143, "terminated (SIGTERM): stopping the run and its workers", "terminated"],
+	] as const)(
+		"%s cancels the run, prints the summary and exits %i",
+		async (signal, exit, note, word) => {
+			const pipeline = join(fixtures, "slow-pipeline.ts");
+			const { code, stdout, stderr } = await cli(
+				["run", pipeline, "--progress", "lines"],
+				process.cwd(),
+				{ signal, when: "SlowStage: started" },
+			);
+			expect(code).toBe(exit);
+			expect(stderr).toContain(note);
+			expect(stderr).toMatch(new RegExp(`curator: ${word}: run aborted: ${signal}\n$`));
+			// The summary, with a row per stage, on stdout.
+			expect(stdout).toMatch(
+				new RegExp(`^pipeline "slow" on local: failed: run aborted: ${signal} `),
+			);
+			expect(stdout).toMatch(/^stage +tasks in +tasks out/m);
+			expect(stdout).toMatch(/^SlowStage +\d/m);
+		},
+	);
+});

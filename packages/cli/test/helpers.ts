@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import { type CliIO, runCli } from "../src/index.ts";
+import { type CliIO, runCli, type StopSignal } from "../src/index.ts";
 
 const dirs: string[] = [];
 
@@ -17,17 +17,43 @@ afterEach(async () => {
 	for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI in this process with captured output. */
+/** A stop signal delivered once stderr shows `when`. */
+export interface Interrupt {
+	signal: StopSignal;
+	when: string;
+}
+
+/** Runs the CLI in this process with captured output (and, with `interrupt`, a signal mid-run). */
 export async function cli(
 	argv: string[],
 	cwd = process.cwd(),
+	interrupt?: Interrupt,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
 	const out = { stdout: "", stderr: "" };
+	let onSignal: ((signal: StopSignal) => void) | undefined;
 	const io: CliIO = {
 		stdout: { write: (text: string) => (out.stdout += text) },
-		stderr: { write: (text: string) => (out.stderr += text) },
+		stderr: {
+			write: (text: string) => {
+				out.stderr += text;
+				if (
+					interrupt !== undefined &&
+					onSignal !== undefined &&
+					out.stderr.includes(interrupt.when)
+				) {
+					const handler = onSignal;
+					onSignal = undefined;
+					handler(interrupt.signal);
+				}
+			},
+		},
 		cwd,
-		onInterrupt: () => () => {},
+		onInterrupt: (handler) => {
+			onSignal = handler;
+			return () => {
+				onSignal = undefined;
+			};
+		},
 	};
 	const code = await runCli(argv, io);
 	return { code, ...out };
