@@ -21,16 +21,27 @@ export interface CliResult {
 
 const running = new Set<ChildProcess>();
 
+/** How {@link startCli} starts the CLI besides its arguments. */
+export interface StartOptions {
+	cwd?: string;
+	/** Extra environment variables. */
+	env?: Record<string, string>;
+	/** A command (and its arguments) that runs the CLI's command line, e.g. in another namespace. */
+	wrap?: string[];
+}
+
 /**
  * Starts the CLI as the leader of a new process group, so every worker it
  * starts can be found (and, in {@link reapAll}, killed) by group.
  */
-export function startCli(args: string[], cwd = repoRoot): ChildProcess {
-	const child = spawn(process.execPath, [curatorBin, ...args], {
+export function startCli(args: string[], options: StartOptions = {}): ChildProcess {
+	const { cwd = repoRoot, env = {}, wrap = [] } = options;
+	const command = [...wrap, process.execPath, curatorBin, ...args];
+	const child = spawn(command[0] as string, command.slice(1), {
 		cwd,
 		detached: true,
 		stdio: ["ignore", "pipe", "pipe"],
-		env: { ...process.env, FORCE_COLOR: "0" },
+		env: { ...process.env, FORCE_COLOR: "0", ...env },
 	});
 	running.add(child);
 	return child;
@@ -56,8 +67,8 @@ export function finished(child: ChildProcess): Promise<CliResult> {
 }
 
 /** Runs the CLI to completion. */
-export function runCurator(args: string[], cwd = repoRoot): Promise<CliResult> {
-	return finished(startCli(args, cwd));
+export function runCurator(args: string[], options: StartOptions = {}): Promise<CliResult> {
+	return finished(startCli(args, options));
 }
 
 /** Resolves when `text` appears on the child's stderr. */
