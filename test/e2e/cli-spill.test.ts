@@ -16,15 +16,18 @@ afterAll(async () => {
 	for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs a command line in a mount namespace of its own, with a 1 MiB tmpfs mounted on `dir`. */
-const onTinyTmpfs = (dir: string): string[] => [
+/**
+ * Runs a command line in a mount namespace of its own, with a 1 MiB tmpfs
+ * mounted on `dir` (already full with `full`).
+ */
+const onTinyTmpfs = (dir: string, full = false): string[] => [
 	"unshare",
 	"--mount",
 	"--propagation",
 	"private",
 	"sh",
 	"-c",
-	'mount -t tmpfs -o size=1m tmpfs "$0" && exec "$@"',
+	`mount -t tmpfs -o size=1m tmpfs "$0" && ${full ? 'head -c 2000000 /dev/zero > "$0/fill" 2>/dev/null; ' : ""}exec "$@"`,
 	dir,
 ];
 
@@ -64,6 +67,23 @@ describe.each(["actor-pool", "data"])(
 					),
 				);
 				expect(result.stderr).not.toMatch(/stage "[^"]*" failed/);
+				expect(result.leftovers).toEqual([]);
+			},
+		);
+
+		it.skipIf(problem !== "")(
+			`a CURATOR_SPILL_DIR with no free space fails the run at its start, naming it${skipLabel}`,
+			async () => {
+				const dir = await tempDir();
+				const result = await runCurator(args, {
+					env: { CURATOR_SPILL_DIR: dir },
+					wrap: onTinyTmpfs(dir, true),
+				});
+				expect(result.code).toBe(1);
+				expect(result.stderr).toContain(
+					`curator: run failed: spill folder ${dir}: no room (chosen by CURATOR_SPILL_DIR): no free space left; set CURATOR_SPILL_DIR`,
+				);
+				expect(result.stdout).toMatch(/^BigSource +0 /m);
 				expect(result.leftovers).toEqual([]);
 			},
 		);

@@ -32,8 +32,8 @@ export function processIO(): CliIO {
 /**
  * Runs the `curator` command line and resolves to its exit code: 0 done,
  * 1 run failed, 2 bad usage, 130 interrupted (SIGINT), 143 terminated
- * (SIGTERM). Errors are reported as one
- * line on stderr (with the stack only under `--log-level debug`).
+ * (SIGTERM). Errors are reported as one line on stderr (with the stack only
+ * under `--log-level debug`).
  */
 export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
 	let command: Command | undefined;

@@ -56,13 +56,19 @@ export function chooseSpillBase(candidates: SpillCandidates): SpillBaseChoice {
  * absolute), else by the rule of {@link spillDefaults} on what is measured now.
  */
 export function spillBase(env: NodeJS.ProcessEnv = process.env): SpillBaseChoice {
-	const explicit = env[SPILL_DIR_ENV];
-	if (explicit !== undefined && explicit !== "") return { path: resolve(explicit), source: "env" };
+	const explicit = explicitSpillDir(env);
 	return chooseSpillBase({
-		shmFreeBytes: writableFreeBytes(spillDefaults.shm),
+		explicit,
+		shmFreeBytes: explicit === undefined ? writableFreeBytes(spillDefaults.shm) : undefined,
 		availableMemoryBytes: freemem(),
 		fallback: tmpdir(),
 	});
+}
+
+/** {@link SPILL_DIR_ENV} made absolute, or `undefined` when it is not set (or empty). */
+export function explicitSpillDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+	const explicit = env[SPILL_DIR_ENV];
+	return explicit === undefined || explicit === "" ? undefined : resolve(explicit);
 }
 
 /** Bytes an unprivileged writer can still put in `folder`, or `undefined` if it cannot write there. */

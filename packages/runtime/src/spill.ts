@@ -1,9 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, statfsSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { type SpillBaseChoice, spillBase, spillDefaults } from "./spill-base.ts";
+import { join } from "node:path";
+import {
+	explicitSpillDir,
+	type SpillBaseChoice,
+	spillBase,
+	spillDefaults,
+	writableFreeBytes,
+} from "./spill-base.ts";
 import { SPILL_DIR_ENV, SpillError } from "./spill-error.ts";
 import { currentOwner, spillFolderName, sweepSpillFolders } from "./spill-owner.ts";
 
@@ -45,7 +51,7 @@ export class SpillDir {
 		} catch (error) {
 			throw SpillError.of(choice.path, `cannot create the run's folder there${chosenBy}`, error);
 		}
-		if (freeBytes(path) === 0) {
+		if (writableFreeBytes(path) === 0) {
 			rmSync(path, { recursive: true, force: true });
 			throw SpillError.of(choice.path, `no room${chosenBy}`, "no free space left");
 		}
@@ -65,17 +71,6 @@ export async function releaseSpilled(file: string): Promise<void> {
 
 /** Every folder a run may have spilled to (whichever the rule chose back then). */
 function sweepRoots(): string[] {
-	const explicit = process.env[SPILL_DIR_ENV];
-	const roots = [spillDefaults.shm, tmpdir()];
-	if (explicit !== undefined && explicit !== "") roots.unshift(resolve(explicit));
-	return [...new Set(roots)];
-}
-
-function freeBytes(folder: string): number | undefined {
-	try {
-		const stats = statfsSync(folder);
-		return stats.bavail * stats.bsize;
-	} catch {
-		return undefined;
-	}
+	const explicit = explicitSpillDir();
+	return [...new Set([...(explicit === undefined ? [] : [explicit]), spillDefaults.shm, tmpdir()])];
 }
