@@ -14,6 +14,7 @@ export const ErrorCodes = {
 	workerFailed: "CURATOR_WORKER_FAILED",
 	protocol: "CURATOR_PROTOCOL",
 	notPortable: "CURATOR_NOT_PORTABLE",
+	runInWorker: "CURATOR_RUN_IN_WORKER",
 } as const;
 
 /** One of the stable `CURATOR_*` codes. */

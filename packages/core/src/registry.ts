@@ -65,6 +65,20 @@ export function registeredClass(ref: ClassRef): AnyClass | undefined {
 	return registry().byRef.get(refKey(ref));
 }
 
+/** The modules that registered classes in this process (or thread). */
+export function registeredModules(): string[] {
+	const modules = new Set<string>();
+	for (const key of registry().byRef.keys()) modules.add(key.slice(0, key.lastIndexOf("#")));
+	return [...modules];
+}
+
+/** Whether `module` registered classes in this process (or thread). */
+export function isRegisteredModule(module: string): boolean {
+	const prefix = `${module}#`;
+	for (const key of registry().byRef.keys()) if (key.startsWith(prefix)) return true;
+	return false;
+}
+
 function refKey(ref: ClassRef): string {
 	return `${ref.module}#${ref.export}`;
 }
