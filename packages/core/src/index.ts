@@ -32,6 +32,7 @@ export {
 	isRegisteredModule,
 	registeredClass,
 	registeredModules,
+	registerHint,
 	registerModule,
 } from "./registry.ts";
 export type { MachineResources, ResourcesInit } from "./resources.ts";

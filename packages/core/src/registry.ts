@@ -1,4 +1,5 @@
 import { CuratorError, ErrorCodes } from "./errors.ts";
+import { RUN_IN_WORKER_FIX } from "./worker-role.ts";
 
 /** Where a class lives: a module specifier or file URL and its export name. */
 export interface ClassRef {
@@ -32,6 +33,12 @@ function registry(): Registry {
  * other processes: call it once per module with `import.meta.url` and the
  * exported classes, under the names they are exported as.
  *
+ * Every worker imports the module to rebuild its classes, so the module must
+ * not run a pipeline when imported: keep registered stages and tasks in a
+ * module of their own, or guard a top-level run with `if (import.meta.main)`
+ * (Node 22.18+; on older Node 22, `if (import.meta.filename === process.argv[1])`).
+ * A run started inside a worker fails with `CURATOR_RUN_IN_WORKER`.
+ *
  * ```ts
  * export class UpperStage extends ProcessingStage<LinesTask, LinesTask> { ... }
  * registerModule(import.meta.url, { UpperStage, LinesTask });
@@ -53,6 +60,14 @@ export function registerModule(moduleUrl: string, classes: Record<string, AnyCla
 		byClass.set(cls, ref);
 		byRef.set(refKey(ref), cls);
 	}
+}
+
+/**
+ * How to register `className`, said the same way by every message that asks
+ * for it: with `registerModule` in its module, which workers import.
+ */
+export function registerHint(className: string): string {
+	return `call registerModule(import.meta.url, { ${className} }) in its module, and ${RUN_IN_WORKER_FIX}, since every worker imports that module`;
 }
 
 /** The registered location of `cls`, if any. */

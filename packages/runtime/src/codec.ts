@@ -8,8 +8,8 @@ import {
 	isTask,
 	noteWorkerImport,
 	type ProcessingStage,
-	RUN_IN_WORKER_FIX,
 	registeredModules,
+	registerHint,
 	type Task,
 } from "@curator/core";
 import { allowModules, checkImportable, specifierProblem } from "./module-policy.ts";
@@ -66,7 +66,7 @@ export function describeStage(stage: ProcessingStage): StageDescriptor {
 	if (ref === undefined) {
 		throw new CuratorError(
 			ErrorCodes.notPortable,
-			`stage "${stage.name}" cannot travel to a worker: its class ${cls.name} is not registered; call registerModule(import.meta.url, { ${cls.name} }) in its module, and ${RUN_IN_WORKER_FIX}, since every worker imports that module`,
+			`stage "${stage.name}" cannot travel to a worker: its class ${cls.name} is not registered; ${registerHint(cls.name)}`,
 		);
 	}
 	const modules = new Set([ref.module]);
@@ -176,7 +176,7 @@ function classRefOfTask(task: Task): ClassRef {
 	if (ref === undefined) {
 		throw new CuratorError(
 			ErrorCodes.notPortable,
-			`task ${task.taskId} cannot travel to a worker: its class ${task.constructor.name} is not registered (registerModule)`,
+			`task ${task.taskId} cannot travel to a worker: its class ${task.constructor.name} is not registered; ${registerHint(task.constructor.name)}`,
 		);
 	}
 	return ref;
