@@ -2,11 +2,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
 	encodeStage,
 	type Isolation,
+	packTasks,
+	readBatch,
 	WorkerCrashError,
 	WorkerHandle,
 	WorkerRequestError,
 } from "../src/index.ts";
 import { ExitingStage } from "./fixtures/exiting-run.ts";
+import { SpawningStage } from "./fixtures/spawning-stage.ts";
+import { WordsTask } from "./fixtures/stages.ts";
 import { TopLevelStage } from "./fixtures/top-level-run.ts";
 
 const topLevelModule = new URL("./fixtures/top-level-run.ts", import.meta.url).href;
@@ -65,6 +69,21 @@ describe.each(["process", "thread"] as const)(
 			expect(error).toMatchObject({ wire: { code: "CURATOR_RUN_IN_WORKER" } });
 			expect((error as Error).message).toContain(`by ${exitingModule},`);
 			expect((await handle.exited).code).toBe(3);
+		});
+
+		it("leaves the processes a stage starts free to run pipelines of their own (the mark is not inherited)", async () => {
+			handle = WorkerHandle.spawn({ workerId: "w0", isolation });
+			const stage = encodeStage(new SpawningStage());
+			await handle.request({ type: "init", key: "0", stage, isSource: false });
+			const task = new WordsTask({ datasetName: "d", data: ["go"] });
+			task.taskId = "0_0";
+			const reply = await handle.request({
+				type: "process",
+				keys: ["0"],
+				payload: packTasks([task]),
+			});
+			const [out] = await readBatch(reply.payload!);
+			expect(out?.data).toEqual(["ran 1", ""]);
 		});
 	},
 );
