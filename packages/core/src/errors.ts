@@ -15,6 +15,7 @@ export const ErrorCodes = {
 	protocol: "CURATOR_PROTOCOL",
 	notPortable: "CURATOR_NOT_PORTABLE",
 	spillFailed: "CURATOR_SPILL_FAILED",
+	runInWorker: "CURATOR_RUN_IN_WORKER",
 } as const;
 
 /** One of the stable `CURATOR_*` codes. */

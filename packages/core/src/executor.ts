@@ -6,6 +6,7 @@ import { resolveStages } from "./plan.ts";
 import type { ProcessingStage } from "./stage.ts";
 import { type RunSummary, RunSummaryBuilder } from "./summary.ts";
 import { EmptyTask, isTask, type Task } from "./task.ts";
+import { refuseRunInWorker } from "./worker-role.ts";
 
 /** What a backend can do; the conformance kit reads it to skip cases visibly. */
 export interface ExecutorSupports {
@@ -100,12 +101,16 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		return (await this.run(stages, initialTasks, options)).tasks;
 	}
 
-	/** Like {@link execute}, also returning recorded failures and the run summary. */
+	/**
+	 * Like {@link execute}, also returning recorded failures and the run summary.
+	 * Refused (`CURATOR_RUN_IN_WORKER`) inside a worker: see `refuseRunInWorker`.
+	 */
 	async run(
 		stages: readonly unknown[],
 		initialTasks?: readonly Task[],
 		options: RunOptions = {},
 	): Promise<RunResult> {
+		refuseRunInWorker(this.backend);
 		const resolved = resolveStages(stages);
 		const roots = rootTasks(initialTasks);
 		const summary = new RunSummaryBuilder();

@@ -27,7 +27,14 @@ export { Pipeline } from "./pipeline.ts";
 export type { PipelineStage } from "./plan.ts";
 export { resolveStages, sourceIndex } from "./plan.ts";
 export type { ClassRef } from "./registry.ts";
-export { classRefOf, registeredClass, registerModule } from "./registry.ts";
+export {
+	classRefOf,
+	isRegisteredModule,
+	registeredClass,
+	registeredModules,
+	registerHint,
+	registerModule,
+} from "./registry.ts";
 export type { MachineResources, ResourcesInit } from "./resources.ts";
 export { Resources, resourceDefaults } from "./resources.ts";
 export type {
@@ -49,3 +56,10 @@ export type { TaskInit } from "./task.ts";
 export { EmptyTask, isTask, Task } from "./task.ts";
 export type { BatchTiming, Clock } from "./timer.ts";
 export { StageTimer } from "./timer.ts";
+export {
+	isWorker,
+	markAsWorker,
+	noteWorkerImport,
+	RUN_IN_WORKER_FIX,
+	refuseRunInWorker,
+} from "./worker-role.ts";

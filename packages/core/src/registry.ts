@@ -1,4 +1,5 @@
 import { CuratorError, ErrorCodes } from "./errors.ts";
+import { RUN_IN_WORKER_FIX } from "./worker-role.ts";
 
 /** Where a class lives: a module specifier or file URL and its export name. */
 export interface ClassRef {
@@ -32,6 +33,12 @@ function registry(): Registry {
  * other processes: call it once per module with `import.meta.url` and the
  * exported classes, under the names they are exported as.
  *
+ * Every worker imports the module to rebuild its classes, so the module must
+ * not run a pipeline when imported: keep registered stages and tasks in a
+ * module of their own, or guard a top-level run with `if (import.meta.main)`
+ * (Node 22.18+; on older Node 22, `if (import.meta.filename === process.argv[1])`).
+ * A run started inside a worker fails with `CURATOR_RUN_IN_WORKER`.
+ *
  * ```ts
  * export class UpperStage extends ProcessingStage<LinesTask, LinesTask> { ... }
  * registerModule(import.meta.url, { UpperStage, LinesTask });
@@ -55,6 +62,14 @@ export function registerModule(moduleUrl: string, classes: Record<string, AnyCla
 	}
 }
 
+/**
+ * How to register `className`, said the same way by every message that asks
+ * for it: with `registerModule` in its module, which workers import.
+ */
+export function registerHint(className: string): string {
+	return `call registerModule(import.meta.url, { ${className} }) in its module, and ${RUN_IN_WORKER_FIX}, since every worker imports that module`;
+}
+
 /** The registered location of `cls`, if any. */
 export function classRefOf(cls: AnyClass): ClassRef | undefined {
 	return registry().byClass.get(cls);
@@ -63,6 +78,20 @@ export function classRefOf(cls: AnyClass): ClassRef | undefined {
 /** The class registered at `ref` in this process, if its module was loaded. */
 export function registeredClass(ref: ClassRef): AnyClass | undefined {
 	return registry().byRef.get(refKey(ref));
+}
+
+/** The modules that registered classes in this process (or thread). */
+export function registeredModules(): string[] {
+	const modules = new Set<string>();
+	for (const key of registry().byRef.keys()) modules.add(key.slice(0, key.lastIndexOf("#")));
+	return [...modules];
+}
+
+/** Whether `module` registered classes in this process (or thread). */
+export function isRegisteredModule(module: string): boolean {
+	const prefix = `${module}#`;
+	for (const key of registry().byRef.keys()) if (key.startsWith(prefix)) return true;
+	return false;
 }
 
 function refKey(ref: ClassRef): string {

@@ -6,9 +6,13 @@ import {
 	ErrorCodes,
 	isProcessingStage,
 	isTask,
+	noteWorkerImport,
 	type ProcessingStage,
+	registeredModules,
+	registerHint,
 	type Task,
 } from "@curator/core";
+import { allowModules, checkImportable, specifierProblem } from "./module-policy.ts";
 import {
 	classFor,
 	fromPortable,
@@ -27,6 +31,11 @@ export interface StageDescriptor {
 	ref: ClassRef;
 	/** Modules to import before rebuilding (the class's and those of its fields' classes). */
 	modules: string[];
+	/**
+	 * Every module registered where the stage was described: the only ones a
+	 * worker may import for the task classes of the batches that follow.
+	 */
+	registry: string[];
 	/** The stage's own fields, in portable form. */
 	fields: unknown;
 }
@@ -57,7 +66,7 @@ export function describeStage(stage: ProcessingStage): StageDescriptor {
 	if (ref === undefined) {
 		throw new CuratorError(
 			ErrorCodes.notPortable,
-			`stage "${stage.name}" cannot travel to a worker: its class ${cls.name} is not registered; call registerModule(import.meta.url, { ${cls.name} }) in its module`,
+			`stage "${stage.name}" cannot travel to a worker: its class ${cls.name} is not registered; ${registerHint(cls.name)}`,
 		);
 	}
 	const modules = new Set([ref.module]);
@@ -73,7 +82,12 @@ export function describeStage(stage: ProcessingStage): StageDescriptor {
 			);
 		}
 	}
-	return { name: stage.name, ref, modules: [...modules], fields };
+	return { name: stage.name, ref, modules: [...modules], registry: portableRegistry(), fields };
+}
+
+/** The registered modules a worker may be asked to import (those of an importable form). */
+function portableRegistry(): string[] {
+	return registeredModules().filter((module) => specifierProblem(module) === undefined);
 }
 
 /** A stage descriptor as bytes (opaque to everything but a worker host). */
@@ -81,15 +95,27 @@ export function encodeStage(stage: ProcessingStage): Uint8Array {
 	return serialize(describeStage(stage));
 }
 
-/** Rebuilds a stage from its descriptor bytes: imports its modules, no constructor call. */
+/**
+ * Rebuilds a stage from its descriptor bytes: imports its modules, no
+ * constructor call. The descriptor's modules and registry become the
+ * modules this process may import for tasks (see `importModules`).
+ */
 export async function decodeStage(bytes: Uint8Array): Promise<ProcessingStage> {
-	const descriptor = deserialize(bytes) as StageDescriptor;
-	await importModules(descriptor.modules);
-	const stage = rebuildInstance(descriptor.ref, descriptor.fields as Record<string, unknown>);
+	const descriptor = deserialize(bytes) as Partial<StageDescriptor> | null;
+	const { modules, registry, ref } = descriptor ?? {};
+	if (!Array.isArray(modules) || !Array.isArray(registry) || typeof ref?.export !== "string") {
+		throw new CuratorError(
+			ErrorCodes.protocol,
+			"a stage descriptor needs ref, modules and registry",
+		);
+	}
+	allowModules([ref.module, ...modules, ...registry]);
+	await importModules(modules);
+	const stage = rebuildInstance(ref, descriptor?.fields as Record<string, unknown>);
 	if (!isProcessingStage(stage)) {
 		throw new CuratorError(
 			ErrorCodes.notPortable,
-			`${descriptor.ref.export} of ${descriptor.ref.module} is not a ProcessingStage`,
+			`${ref.export} of ${ref.module} is not a ProcessingStage`,
 		);
 	}
 	return stage;
@@ -150,7 +176,7 @@ function classRefOfTask(task: Task): ClassRef {
 	if (ref === undefined) {
 		throw new CuratorError(
 			ErrorCodes.notPortable,
-			`task ${task.taskId} cannot travel to a worker: its class ${task.constructor.name} is not registered (registerModule)`,
+			`task ${task.taskId} cannot travel to a worker: its class ${task.constructor.name} is not registered; ${registerHint(task.constructor.name)}`,
 		);
 	}
 	return ref;
@@ -198,14 +224,24 @@ export async function readBatch(batch: Uint8Array | PortableBatch): Promise<Task
 const loaded = new Map<string, Promise<unknown>>();
 const ready = new Set<string>();
 
-/** Imports modules once per process (the registrations run as a side effect). */
+/**
+ * Imports modules once per process (the registrations run as a side effect).
+ * Only modules that already registered classes here or that a stage
+ * descriptor received here allowed, and only file: URLs and package names;
+ * any other fails the whole call before anything is imported.
+ */
 export async function importModules(modules: readonly string[]): Promise<void> {
+	if (!Array.isArray(modules)) {
+		throw new CuratorError(ErrorCodes.protocol, "a batch's modules must be a list");
+	}
 	if (modules.every((module) => ready.has(module))) return;
+	for (const module of modules) if (!ready.has(module)) checkImportable(module);
 	await Promise.all(
 		modules.map((module) => {
 			let pending = loaded.get(module);
 			if (pending === undefined) {
 				pending = import(module).then(() => ready.add(module));
+				noteWorkerImport(module, pending);
 				loaded.set(module, pending);
 			}
 			return pending;

@@ -5,6 +5,7 @@ import {
 	CuratorError,
 	createNamedAdapter,
 	ErrorCodes,
+	markAsWorker,
 	type ProcessingStage,
 	StageError,
 	type Task,
@@ -53,14 +54,24 @@ export class WorkerHost {
 	readonly #hosted = new Map<string, Hosted>();
 	/** Batches run one at a time, so pipelined requests overlap transport with work only. */
 	#queue: Promise<unknown> = Promise.resolve();
+	/** Ids of the requests being served (not yet answered). */
+	readonly #inFlight = new Set<number>();
+	/** Why this worker serves nothing any more: code here tried to start a pipeline run. */
+	#refused: WireError | undefined;
 
 	constructor(transport: HostTransport, maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
 		this.#transport = transport;
 		this.#maxBytes = maxBytes;
 	}
 
-	/** Starts serving. */
+	/**
+	 * Starts serving, and marks this process or thread as a worker: a module
+	 * imported here that starts a pipeline run (one that runs its pipeline at
+	 * top level) is refused, and from then on every request fails with that
+	 * error, those in flight at once.
+	 */
 	listen(): void {
+		markAsWorker((error) => this.#refuse(error));
 		this.#transport.onMessage((message) => {
 			void this.#handle(message);
 		});
@@ -81,13 +92,35 @@ export class WorkerHost {
 			return;
 		}
 		const request = message as HostRequest;
+		if (this.#refused !== undefined && request.type !== "shutdown") {
+			this.#send({ v: 1, id: request.id, type: "error", error: this.#refused });
+			return;
+		}
+		this.#inFlight.add(request.id);
 		try {
 			const reply = await this.#serve(request);
+			// Not in flight any more: it was answered with a refusal meanwhile.
+			if (!this.#inFlight.delete(request.id)) return;
 			this.#send({ v: 1, id: request.id, type: "ok", ...reply });
 			if (request.type === "shutdown") this.#transport.close();
 		} catch (error) {
+			if (!this.#inFlight.delete(request.id)) return;
 			this.#send({ v: 1, id: request.id, type: "error", error: toWireError(error) });
 		}
+	}
+
+	/**
+	 * A run was refused here. Its error answers every request in flight at
+	 * once (the `init` whose module import started it, most likely), before
+	 * the module's code can end the worker, and every request after.
+	 */
+	#refuse(error: Error): void {
+		if (this.#refused !== undefined) return;
+		this.#refused = toWireError(error);
+		for (const id of this.#inFlight) {
+			this.#send({ v: 1, id, type: "error", error: this.#refused });
+		}
+		this.#inFlight.clear();
 	}
 
 	async #serve(request: HostRequest): Promise<Reply> {

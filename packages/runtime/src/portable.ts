@@ -5,6 +5,7 @@ import {
 	ErrorCodes,
 	Resources,
 	registeredClass,
+	registerHint,
 } from "@curator/core";
 
 /** Marks an encoded class instance inside portable data. */
@@ -42,9 +43,10 @@ export function toPortable(value: unknown, path: string, modules?: Set<string>):
 	const ctor = (value as object).constructor as abstract new () => unknown;
 	const ref = classRefOf(ctor);
 	if (ref === undefined) {
+		const name = ctor?.name || "an unknown class";
 		throw notPortable(
 			path,
-			`an instance of ${ctor?.name ?? "an unknown class"}, which is not registered (registerModule)`,
+			`an instance of ${name}, which is not registered; ${registerHint(name)}`,
 		);
 	}
 	modules?.add(ref.module);
@@ -125,7 +127,7 @@ export function classFor(ref: ClassRef): abstract new () => unknown {
 	if (cls === undefined) {
 		throw new CuratorError(
 			ErrorCodes.notPortable,
-			`class ${ref.export} of ${ref.module} is not registered in this process (does the module call registerModule?)`,
+			`class ${ref.export} of ${ref.module} is not registered in this process; ${registerHint(ref.export)}`,
 		);
 	}
 	lastRef = ref;

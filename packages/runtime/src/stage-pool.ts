@@ -518,6 +518,13 @@ export class StagePool {
 					this.#breakWith(error.cause);
 					throw error.cause;
 				}
+				// Every worker would import the same module and start the same run: no retry.
+				const refusal = runInWorkerError(error);
+				if (refusal !== undefined) {
+					if (runNodeSetup) this.#nodeReady.reject(refusal);
+					this.#breakWith(refusal);
+					throw refusal;
+				}
 			}
 		}
 		const reason = lastError instanceof Error ? lastError.message : String(lastError);
@@ -666,6 +673,14 @@ function encodedOutputs(reply: HostReply): EncodedTask[] {
 		throw new CuratorError(ErrorCodes.protocol, "a split reply must describe each of its tasks");
 	}
 	return payloads.map((payload, i) => new EncodedTask(payload, tasks[i] as TaskRef));
+}
+
+/** The run's error when a worker refused to start a pipeline run (its module's top-level run). */
+function runInWorkerError(error: unknown): CuratorError | undefined {
+	if (!(error instanceof WorkerRequestError) || error.wire.code !== ErrorCodes.runInWorker) {
+		return undefined;
+	}
+	return new CuratorError(ErrorCodes.runInWorker, error.wire.message);
 }
 
 /** A worker gave up waiting: `setupOnNode` failed on the worker that ran it. */

@@ -88,6 +88,32 @@ describe("stage and task codec", () => {
 		);
 	});
 
+	it("asks for registerModule the same way everywhere: in a module of its own, or guarded by import.meta.main", async () => {
+		class Loose extends WordsTask {}
+		class Socketish {}
+		const stage = new ShoutStage() as ShoutStage & { conn?: unknown };
+		stage.conn = new Socketish();
+		const unknownClass = serialize({
+			modules: [],
+			classes: [{ module: "file:///nowhere/stages.js", export: "Ghost" }],
+			tasks: [[0, true, {}]],
+		});
+		const messages = [
+			messageOf(() => encodeStage(new UnregisteredStage())),
+			messageOf(() => packTasks([new Loose({ datasetName: "d", data: [] })])),
+			messageOf(() => encodeStage(stage)),
+			await decodeTasks(unknownClass).then(
+				() => "",
+				(error: Error) => error.message,
+			),
+		];
+		for (const message of messages) {
+			expect(message).toMatch(/registerModule\(import\.meta\.url, \{ \w+ \}\) in its module/);
+			expect(message).toContain("keep registered stages and tasks in a module of their own");
+			expect(message).toContain("`if (import.meta.main)`");
+		}
+	});
+
 	it("rejects a field holding a function, naming the stage and the field", () => {
 		const stage = new ShoutStage() as ShoutStage & { callback?: () => void };
 		stage.callback = () => {};
@@ -375,3 +401,12 @@ describe("the root task", () => {
 		expect(copy?.taskId).toBe("0");
 	});
 });
+
+function messageOf(fn: () => unknown): string {
+	try {
+		fn();
+	} catch (error) {
+		return (error as Error).message;
+	}
+	return "";
+}

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Dealer } from "zeromq";
 import { decodeTasks, encodeStage, encodeTasks } from "../src/index.ts";
 import { ShoutStage, WordsTask } from "./fixtures/stages.ts";
+import { TopLevelStage } from "./fixtures/top-level-run.ts";
 
 const hostEntry = fileURLToPath(new URL("../src/worker-host.ts", import.meta.url));
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -152,6 +153,33 @@ describe("worker host over ZeroMQ", () => {
 		});
 		await socket.send([Buffer.from([0xc1])]);
 		expect((await call(socket, { id: 9, type: "teardown", key: "none" })).reply.type).toBe("error");
+	});
+
+	it("fails init when the stage module runs its pipeline at top level, then every request, and still exits on shutdown", async () => {
+		const { socket, child } = await startHost();
+		const module = new URL("./fixtures/top-level-run.ts", import.meta.url).href;
+		const init = await call(
+			socket,
+			{ id: 1, type: "init", key: "0", isSource: false },
+			encodeStage(new TopLevelStage()),
+		);
+		expect(init.reply).toMatchObject({
+			type: "error",
+			id: 1,
+			error: { code: "CURATOR_RUN_IN_WORKER" },
+		});
+		const message = (init.reply.error as { message: string }).message;
+		expect(message).toContain(`a pipeline run was started inside a worker by ${module},`);
+		const worker = { workerId: "actor-1", allocation: { cpus: 1, gpus: [] } };
+		expect((await call(socket, { id: 2, type: "setup", key: "0", worker })).reply).toMatchObject({
+			type: "error",
+			error: { code: "CURATOR_RUN_IN_WORKER", message },
+		});
+		const exited = new Promise<number | null>((resolve) =>
+			child.on("exit", (code) => resolve(code)),
+		);
+		expect((await call(socket, { id: 3, type: "shutdown" })).reply.type).toBe("ok");
+		expect(await exited).toBe(0);
 	});
 
 	it("exits on shutdown", async () => {

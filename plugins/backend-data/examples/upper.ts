@@ -14,6 +14,7 @@ export class UpperStage extends ProcessingStage<LineTask, LineTask> {
 	}
 }
 
+// Workers import this module: it exports its pipeline and never runs it at top level.
 registerModule(import.meta.url, { LineTask, UpperStage });
 
 export async function upper(lines: string[]): Promise<string[]> {

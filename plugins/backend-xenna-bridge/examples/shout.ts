@@ -14,7 +14,8 @@ export class ShoutStage extends ProcessingStage<LinesTask, LinesTask> {
 	}
 }
 
-// The Node workers that Ray actors start rebuild stages and tasks from this module.
+// The Node workers that Ray actors start rebuild stages and tasks from this module, so it
+// never runs a pipeline at top level (guard such a run with `if (import.meta.main)`).
 registerModule(import.meta.url, { LinesTask, ShoutStage });
 
 /** Shouts `lines` on Ray through Cosmos-Xenna (default: a local cluster, started and stopped). */
