@@ -14,6 +14,7 @@ export const ErrorCodes = {
 	workerFailed: "CURATOR_WORKER_FAILED",
 	protocol: "CURATOR_PROTOCOL",
 	notPortable: "CURATOR_NOT_PORTABLE",
+	preflightFailed: "CURATOR_PREFLIGHT_FAILED",
 } as const;
 
 /** One of the stable `CURATOR_*` codes. */
@@ -60,6 +61,20 @@ export class StageError extends CuratorError {
 		this.workerId = context.workerId;
 		this.attempts = context.attempts;
 		this.exitCause = context.exitCause;
+	}
+}
+
+/** A stage's `preflight()` check failed: the run stopped before any stage started. */
+export class PreflightError extends CuratorError {
+	/** Stage name as shown in logs. */
+	readonly stage: string;
+
+	constructor(stage: string, cause: unknown) {
+		const reason = cause instanceof Error ? cause.message : String(cause);
+		super(ErrorCodes.preflightFailed, `stage "${stage}" failed its pre-flight check: ${reason}`, {
+			cause,
+		});
+		this.stage = stage;
 	}
 }
 

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
 	BaseStageAdapter,
 	createNamedAdapter,
+	type Logger,
 	ProcessingStage,
 	StageError,
 	type StageOutput,
+	silentLogger,
 } from "../src/index.ts";
 import {
 	DoubleStage,
@@ -156,6 +158,18 @@ describe("BaseStageAdapter", () => {
 		await expect(adapter.processBatch(withIds(numbers([1])))).rejects.toThrow(
 			/stage "NeedsField" failed on tasks \[0_0\]: invalid input task \(missing data.text\)/,
 		);
+	});
+
+	it("gives the stage its logger, which is silent until then and never a field", () => {
+		const stage = new DoubleStage();
+		expect(() => stage.logger.warn("dropped")).not.toThrow();
+		const lines: string[] = [];
+		const logger = { ...silentLogger, warn: (message: unknown) => lines.push(String(message)) };
+		new BaseStageAdapter(stage).useLogger(logger as Logger);
+		stage.logger.warn("seen");
+		expect(lines).toEqual(["seen"]);
+		expect(Object.keys(stage)).not.toContain("logger");
+		expect(stage.with({ name: "Copy" }).logger).toBe(silentLogger);
 	});
 
 	it("delegates the lifecycle to the stage", async () => {

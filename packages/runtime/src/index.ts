@@ -54,6 +54,8 @@ export type {
 export { logLevels, RunRenderer, rendererDefaults } from "./render/renderer.ts";
 export type { RunReport, StageReport } from "./render/summary.ts";
 export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
+export type { LogSink } from "./sink-logger.ts";
+export { sinkLogger } from "./sink-logger.ts";
 export { SpillDir, spillBase } from "./spill.ts";
 export type {
 	BatchOutcome,
