@@ -164,6 +164,8 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 
 async function preflight(stages: readonly ProcessingStage[]): Promise<void> {
 	for (const stage of stages) {
+		// A stage built on an older copy of core has no hook.
+		if (typeof stage.preflight !== "function") continue;
 		try {
 			await stage.preflight();
 		} catch (error) {
