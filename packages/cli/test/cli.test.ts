@@ -159,6 +159,20 @@ describe("bad input: one line on stderr, exit 2 for usage and 1 for a failed run
 		expect(debug.stderr).toContain("caused by:");
 	});
 
+	it("fails with exit 1 before any stage runs when --output cannot be created, with the real cause", async () => {
+		const parent = await tempDir();
+		await writeFile(join(parent, "file"), "not a folder");
+		const out = join(parent, "file", "out");
+		const { code, stdout, stderr } = await cli(["run", "demo", "--output", out, "--json"]);
+		expect(code).toBe(1);
+		expect(stderr).toBe(
+			`curator: run failed: stage "JsonlWriter" failed its pre-flight check: JsonlWriter option "path": output folder ${out} cannot be created: ENOTDIR: not a directory, mkdir '${out}'\n`,
+		);
+		const report = JSON.parse(stdout);
+		expect(report).toMatchObject({ ok: false, pipeline: "demo" });
+		expect(report.stages.filter((s: { itemsIn: number }) => s.itemsIn > 0)).toEqual([]);
+	});
+
 	it("fails the run with exit 1 on an empty input folder, and still prints the JSON report", async () => {
 		const input = await tempDir();
 		await mkdir(join(input, "empty"));

@@ -58,6 +58,7 @@ async function runStage(
 		workerId: `${stage.name}-0`,
 		allocation: { cpus: stage.resources.cpus, gpus: [] },
 	};
+	adapter.useLogger(context.logger.child({ stage: stage.name, workerId: worker.workerId }));
 	await adapter.setupOnNode({ nodeId: "reference" }, worker);
 	await adapter.setup(worker);
 	context.emit({ type: "worker:start", stage: stage.name, workerId: worker.workerId });

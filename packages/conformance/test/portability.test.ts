@@ -139,6 +139,7 @@ function sampleStages(): ProcessingStage[] {
 		new fixtures.RepeatStage({ times: 3, oddOnly: true }),
 		new fixtures.FailingStage({ failOn: 99 }),
 		new fixtures.FailingBatchStage({ failOn: 99 }),
+		new fixtures.ForgetfulStage({ forgetOn: 99 }),
 		new fixtures.CrashStage({ exitOn: 99 }),
 		new fixtures.CrashOnceStage({ dir, exitOn: 99 }),
 		new fixtures.LifecycleStage({ dir }),

@@ -1,5 +1,6 @@
 import { CuratorError, ErrorCodes, StageError } from "./errors.ts";
 import { assignTaskIdsInOrder } from "./ids.ts";
+import type { Logger } from "./logger.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
 import { type StagePerfStats, sameRecords } from "./perf.ts";
 import {
@@ -7,6 +8,7 @@ import {
 	type ProcessingStage,
 	type StageIO,
 	type StageOutput,
+	setStageLogger,
 } from "./stage.ts";
 import type { Task } from "./task.ts";
 import { type Clock, StageTimer } from "./timer.ts";
@@ -40,6 +42,12 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 	constructor(stage: ProcessingStage<In, Out>, clock?: Clock) {
 		this.stage = stage;
 		this.timer = new StageTimer(stage.name, clock);
+	}
+
+	/** Gives the stage its {@link ProcessingStage.logger}; a backend binds it to the stage and worker. */
+	useLogger(logger: Logger): this {
+		setStageLogger(this.stage, logger);
+		return this;
 	}
 
 	/** Runs the stage's `setupOnNode`. */

@@ -16,6 +16,7 @@ export const ErrorCodes = {
 	notPortable: "CURATOR_NOT_PORTABLE",
 	spillFailed: "CURATOR_SPILL_FAILED",
 	runInWorker: "CURATOR_RUN_IN_WORKER",
+	preflightFailed: "CURATOR_PREFLIGHT_FAILED",
 } as const;
 
 /** One of the stable `CURATOR_*` codes. */
@@ -62,6 +63,20 @@ export class StageError extends CuratorError {
 		this.workerId = context.workerId;
 		this.attempts = context.attempts;
 		this.exitCause = context.exitCause;
+	}
+}
+
+/** A stage's `preflight()` check failed: the run stopped before any stage started. */
+export class PreflightError extends CuratorError {
+	/** Stage name as shown in logs. */
+	readonly stage: string;
+
+	constructor(stage: string, cause: unknown) {
+		const reason = cause instanceof Error ? cause.message : String(cause);
+		super(ErrorCodes.preflightFailed, `stage "${stage}" failed its pre-flight check: ${reason}`, {
+			cause,
+		});
+		this.stage = stage;
 	}
 }
 

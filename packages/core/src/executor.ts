@@ -1,4 +1,4 @@
-import { AbortError, CuratorError, ErrorCodes } from "./errors.ts";
+import { AbortError, CuratorError, ErrorCodes, PreflightError } from "./errors.ts";
 import type { RunEvent, RunEventListener, TaskFailure } from "./events.ts";
 import { rootTaskId } from "./ids.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -68,7 +68,8 @@ export interface ExecutionContext {
  * Base of every backend. {@link BaseExecutor.execute} and
  * {@link BaseExecutor.run} are template methods: they resolve and validate
  * the stages, give initial tasks their root ids, wire events, cancellation
- * and the summary, then call the one hook a backend implements,
+ * and the summary, run every stage's `preflight()` check in the calling
+ * process, then call the one hook a backend implements,
  * {@link BaseExecutor.executeStages}.
  */
 export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfig> {
@@ -133,6 +134,7 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		emit({ type: "run:start", backend: this.backend, stages: resolved.map((s) => s.name) });
 		try {
 			context.throwIfAborted();
+			await preflight(resolved);
 			const tasks = await this.executeStages(resolved, roots, context);
 			context.throwIfAborted();
 			emit({ type: "run:end", ok: true });
@@ -162,6 +164,18 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 			`${this.backend}: ${message}`,
 			cause === undefined ? undefined : { cause },
 		);
+	}
+}
+
+async function preflight(stages: readonly ProcessingStage[]): Promise<void> {
+	for (const stage of stages) {
+		// A stage built on an older copy of core has no hook.
+		if (typeof stage.preflight !== "function") continue;
+		try {
+			await stage.preflight();
+		} catch (error) {
+			throw new PreflightError(stage.name, error);
+		}
 	}
 }
 

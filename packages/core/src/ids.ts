@@ -13,7 +13,10 @@ import { isTask, type Task } from "./task.ts";
  * 2. Positional: when a batch call returns one entry per input, entry `i`
  *    belongs to input `i`. A task entry gets `<parent>_0`; an array entry
  *    (fan-out) gets `<parent>_0`, `<parent>_1`, ...; `null` is a filtered slot
- *    and produces nothing, without shifting the other entries.
+ *    and produces nothing, without shifting the other entries. Only `null`
+ *    filters: `undefined` (a forgotten `return`, or a hole in the array a
+ *    `processBatch` returned) is an error naming the stage and the input,
+ *    never a silent drop.
  * 3. Single input: a call with one input that returns a flat list of any
  *    length is a fan-out of that input (`<parent>_j`).
  * 4. Source stages: a task leaving a source stage whose `deterministicId()`
@@ -56,8 +59,9 @@ export function assignTaskIdsInOrder<Out extends Task>(
 	if (results.length === inputs.length) {
 		for (let i = 0; i < results.length; i++) {
 			const entry = results[i];
-			if (entry === null || entry === undefined) continue;
 			const parent = inputs[i] as Task;
+			if (entry === null) continue;
+			if (entry === undefined) throw missingResult(stageName, parent.taskId, i);
 			if (!Array.isArray(entry)) {
 				// The common case, a single task (entry 0), without an inner loop or a number to format.
 				assertTask(stageName, entry);
@@ -75,6 +79,8 @@ export function assignTaskIdsInOrder<Out extends Task>(
 			}
 		}
 	} else {
+		const hole = indexOfUndefined(results);
+		if (hole !== -1) throw missingResult(stageName, undefined, hole);
 		const flat = flatten(stageName, results);
 		const traced = inputs.length === 1;
 		for (let j = 0; j < flat.length; j++) {
@@ -104,7 +110,7 @@ export function randomTaskId(): string {
 }
 
 function childrenOf<Out extends Task>(stageName: string, entry: StageOutput<Out>): Out[] {
-	if (entry === null || entry === undefined) return [];
+	if (entry === null) return [];
 	const list = Array.isArray(entry) ? entry : [entry];
 	for (const task of list) assertTask(stageName, task);
 	return list;
@@ -112,6 +118,20 @@ function childrenOf<Out extends Task>(stageName: string, entry: StageOutput<Out>
 
 function flatten<Out extends Task>(stageName: string, results: readonly StageOutput<Out>[]): Out[] {
 	return results.flatMap((entry) => childrenOf(stageName, entry));
+}
+
+function indexOfUndefined(results: readonly unknown[]): number {
+	// A plain loop: `indexOf(undefined)` skips the holes of a sparse array.
+	for (let i = 0; i < results.length; i++) if (results[i] === undefined) return i;
+	return -1;
+}
+
+function missingResult(stageName: string, taskId: string | undefined, index: number): CuratorError {
+	const input = taskId === undefined ? "" : ` for input task ${taskId}`;
+	return new CuratorError(
+		ErrorCodes.invalidTask,
+		`stage "${stageName}" returned undefined${input} (result ${index}): return null to filter a task out; undefined is usually a missing return`,
+	);
 }
 
 function assertTask(stageName: string, value: unknown): void {

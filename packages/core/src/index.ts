@@ -2,7 +2,7 @@ export type { BatchHints, BatchResult } from "./adapter.ts";
 export { BaseStageAdapter } from "./adapter.ts";
 export { CompositeStage, isCompositeStage } from "./composite.ts";
 export type { ErrorCode, StageFailureContext } from "./errors.ts";
-export { AbortError, CuratorError, ErrorCodes, StageError } from "./errors.ts";
+export { AbortError, CuratorError, ErrorCodes, PreflightError, StageError } from "./errors.ts";
 export type { RunEvent, RunEventListener, TaskFailure } from "./events.ts";
 export type {
 	ExecutionContext,

@@ -1,4 +1,5 @@
 import { CuratorError, ErrorCodes } from "./errors.ts";
+import { type Logger, silentLogger } from "./logger.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
 import { Resources, type ResourcesInit } from "./resources.ts";
 import type { Task } from "./task.ts";
@@ -36,6 +37,7 @@ export interface StageSettings {
 
 const stageBrand = Symbol.for("curator.stage");
 const metricsKey = Symbol.for("curator.stage.metrics");
+const loggerKey = Symbol.for("curator.stage.logger");
 
 /**
  * A processing stage: turns input tasks into output tasks.
@@ -87,6 +89,15 @@ export abstract class ProcessingStage<In extends Task = Task, Out extends Task =
 		return results;
 	}
 
+	/**
+	 * Checks what the run needs from its environment (an output folder that
+	 * can be written, ...) and throws with the real cause. Runs once per run,
+	 * in the calling process, after the pipeline is built and before any
+	 * stage starts, on every backend. It must not do the stage's work: on a
+	 * cluster, the stage itself may run on another machine.
+	 */
+	preflight(): void | Promise<void> {}
+
 	/** Runs once per node before any worker of this stage starts there. */
 	setupOnNode(_nodeInfo: NodeInfo, _workerMetadata: WorkerMetadata): void | Promise<void> {}
 
@@ -121,6 +132,15 @@ export abstract class ProcessingStage<In extends Task = Task, Out extends Task =
 		if (settings.role !== undefined) copy.role = settings.role;
 		if (settings.backend !== undefined) copy.backend = { ...this.backend, ...settings.backend };
 		return copy;
+	}
+
+	/**
+	 * Where the stage logs: the run's logger bound to the stage (and worker),
+	 * given by the backend wherever the stage runs (worker processes forward
+	 * to the run's logger). Silent until a backend sets it.
+	 */
+	get logger(): Logger {
+		return (this as unknown as Record<symbol, Logger | undefined>)[loggerKey] ?? silentLogger;
 	}
 
 	/** Adds `value` to custom metric `name` for the current call. */
@@ -159,6 +179,19 @@ export function consumeStageMetrics(stage: ProcessingStage): Record<string, numb
 	if (metrics === undefined) return {};
 	holder[metricsKey] = undefined;
 	return metrics;
+}
+
+/**
+ * Sets what {@link ProcessingStage.logger} returns. Not a field: a logger
+ * cannot travel, and a rebuilt stage gets the logger of its new process.
+ */
+export function setStageLogger(stage: ProcessingStage, logger: Logger): void {
+	Object.defineProperty(stage, loggerKey, {
+		value: logger,
+		writable: true,
+		enumerable: false,
+		configurable: true,
+	});
 }
 
 /** Whether the stage defines its own `setup` (it then needs long-lived workers). */

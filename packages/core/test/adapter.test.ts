@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
 	BaseStageAdapter,
 	createNamedAdapter,
+	type Logger,
 	ProcessingStage,
 	StageError,
 	type StageOutput,
+	silentLogger,
 } from "../src/index.ts";
 import {
 	DoubleStage,
@@ -118,11 +120,56 @@ describe("BaseStageAdapter", () => {
 		}
 	});
 
+	it("fails a batch whose process() returns undefined (a missing return), naming the stage", async () => {
+		class ForgetsReturn extends ProcessingStage<NumberTask, NumberTask> {
+			override process(task: NumberTask): StageOutput<NumberTask> {
+				if (task.data[0] === 2) return undefined as never;
+				return task;
+			}
+		}
+		const adapter = new BaseStageAdapter(new ForgetsReturn());
+		await adapter.setup(worker);
+		const failure = adapter.processBatch(withIds(numbers([1], [2], [3])));
+		await expect(failure).rejects.toBeInstanceOf(StageError);
+		await expect(failure).rejects.toMatchObject({ stage: "ForgetsReturn" });
+		await expect(failure).rejects.toThrow(
+			/stage "ForgetsReturn" returned undefined for input task 0_1 \(result 1\): return null to filter/,
+		);
+	});
+
+	it("fails a processBatch() override whose array has a hole", async () => {
+		class Holes extends ProcessingStage<NumberTask, NumberTask> {
+			override process(task: NumberTask): NumberTask {
+				return task;
+			}
+			override async processBatch(tasks: NumberTask[]): Promise<StageOutput<NumberTask>[]> {
+				const out = new Array<StageOutput<NumberTask>>(tasks.length);
+				out[0] = tasks[0] as NumberTask;
+				return out;
+			}
+		}
+		await expect(
+			new BaseStageAdapter(new Holes()).processBatch(withIds(numbers([1], [2]))),
+		).rejects.toThrow(/stage "Holes" returned undefined for input task 0_1/);
+	});
+
 	it("rejects input tasks missing declared inputs", async () => {
 		const adapter = new BaseStageAdapter(new NeedsField());
 		await expect(adapter.processBatch(withIds(numbers([1])))).rejects.toThrow(
 			/stage "NeedsField" failed on tasks \[0_0\]: invalid input task \(missing data.text\)/,
 		);
+	});
+
+	it("gives the stage its logger, which is silent until then and never a field", () => {
+		const stage = new DoubleStage();
+		expect(() => stage.logger.warn("dropped")).not.toThrow();
+		const lines: string[] = [];
+		const logger = { ...silentLogger, warn: (message: unknown) => lines.push(String(message)) };
+		new BaseStageAdapter(stage).useLogger(logger as Logger);
+		stage.logger.warn("seen");
+		expect(lines).toEqual(["seen"]);
+		expect(Object.keys(stage)).not.toContain("logger");
+		expect(stage.with({ name: "Copy" }).logger).toBe(silentLogger);
 	});
 
 	it("delegates the lifecycle to the stage", async () => {

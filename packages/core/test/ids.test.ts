@@ -41,6 +41,19 @@ describe("task-id rules", () => {
 		expect(out.map((o) => o.task.taskId)).toEqual(["a_0", "c_0"]);
 	});
 
+	it("only null filters: an undefined entry is an error naming the stage and the input", () => {
+		const [x, z] = numbers([1], [3]);
+		const positional = [x!, undefined as never, z!];
+		expect(() => assignTaskIds("S", withIds(["a", "b", "c"]), positional, false)).toThrow(
+			/stage "S" returned undefined for input task b \(result 1\)/,
+		);
+		// A flat list of another length (ambiguous batch) cannot name the input, only the slot.
+		const ambiguous = [x!, undefined as never];
+		expect(() => assignTaskIds("S", withIds(["a", "b", "c"]), ambiguous, false)).toThrow(
+			/stage "S" returned undefined \(result 1\)/,
+		);
+	});
+
 	it("source stages use deterministicId() when there is one", () => {
 		const keyed = new KeyedTask({ data: [1] });
 		keyed.key = "file-a";

@@ -5,7 +5,9 @@ import {
 	CuratorError,
 	type ExecutionContext,
 	Pipeline,
+	PreflightError,
 	type ProcessingStage,
+	type RunEvent,
 	type Task,
 } from "../src/index.ts";
 import { DoubleStage, DropOddStage, numbers, SplitStage } from "./fixtures.ts";
@@ -135,6 +137,36 @@ describe("Pipeline", () => {
 		const executor = new RecordingExecutor();
 		await new Pipeline({ name: "p", stages: [new DoubleStage()] }).run(executor).catch(() => {});
 		expect(executor.seen?.tasks.map((t) => t.taskId)).toEqual(["0"]);
+	});
+
+	it("runs every stage's preflight() before any stage, and stops at the first failure", async () => {
+		const calls: string[] = [];
+		class Checked extends DoubleStage {
+			failWith: string | undefined;
+			override async preflight(): Promise<void> {
+				calls.push(this.name);
+				if (this.failWith !== undefined) throw new Error(this.failWith);
+			}
+		}
+		const ok = new Checked();
+		const bad = new Checked({ name: "Bad" });
+		bad.failWith = "EACCES: permission denied, mkdir '/out'";
+		const executor = new RecordingExecutor();
+		const events: RunEvent[] = [];
+		const run = new Pipeline({ name: "p", stages: [ok, bad, new Checked({ name: "Later" })] }).run(
+			executor,
+			numbers([1]),
+			{ onEvent: (event) => events.push(event) },
+		);
+		await expect(run).rejects.toBeInstanceOf(PreflightError);
+		await expect(run).rejects.toMatchObject({
+			code: "CURATOR_PREFLIGHT_FAILED",
+			stage: "Bad",
+			message: `stage "Bad" failed its pre-flight check: EACCES: permission denied, mkdir '/out'`,
+		});
+		expect(calls).toEqual(["Checked", "Bad"]);
+		expect(executor.seen, "no stage ran").toBeUndefined();
+		expect(events.at(-1)).toMatchObject({ type: "run:end", ok: false });
 	});
 
 	it("a pre-aborted signal rejects before any work", async () => {

@@ -23,6 +23,7 @@ import {
 	type WireError,
 } from "./protocol.ts";
 import { SpillError } from "./spill-error.ts";
+import { type LogSink, sinkLogger } from "./sink-logger.ts";
 
 /** How a host talks to its parent (IPC, a MessagePort, a socket ...). */
 export interface HostTransport {
@@ -128,6 +129,7 @@ export class WorkerHost {
 			case "init": {
 				const stage = await decodeStage(request.stage);
 				const adapter = createNamedAdapter(stage, HostStageAdapter);
+				adapter.useLogger(sinkLogger(this.#forwardLog, { stage: stage.name }));
 				this.#hosted.set(request.key, { stage, adapter, isSource: request.isSource });
 				this.#transport.setTitle?.(`curator ${adapter.constructor.name}`);
 				return {};
@@ -304,6 +306,16 @@ export class WorkerHost {
 	#send(message: HostMessage): void {
 		this.#transport.send(message);
 	}
+
+	/** Where a hosted stage's `logger` goes: to the parent, which logs it with the worker's id. */
+	readonly #forwardLog: LogSink = (level, message, fields) => {
+		try {
+			this.#send({ v: 1, type: "log", level, message, fields });
+		} catch {
+			// Fields that cannot be cloned must not fail the stage that logged them.
+			this.#send({ v: 1, type: "log", level, message });
+		}
+	};
 
 	#log(level: "debug" | "info" | "warn" | "error", message: string): void {
 		this.#send({ v: 1, type: "log", level, message });

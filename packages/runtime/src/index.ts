@@ -54,6 +54,8 @@ export type {
 export { logLevels, RunRenderer, rendererDefaults } from "./render/renderer.ts";
 export type { RunReport, StageReport } from "./render/summary.ts";
 export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
+export type { LogSink } from "./sink-logger.ts";
+export { sinkLogger } from "./sink-logger.ts";
 export { SpillDir } from "./spill.ts";
 export type { SpillBaseChoice, SpillCandidates } from "./spill-base.ts";
 export { chooseSpillBase, spillBase, spillDefaults } from "./spill-base.ts";

@@ -15,13 +15,26 @@ const RESOURCES_TAG = "\u0000curator.resources";
 /**
  * Converts a value into structured-clone data that keeps class identity:
  * registered class instances become `{ref, fields}` records, `Resources`
- * becomes plain data. Functions, symbols and instances of unregistered
- * classes cannot travel; the error names the path of the offending field.
+ * becomes plain data. Functions, symbols, instances of unregistered
+ * classes and circular references cannot travel; the error names the path
+ * of the offending field.
  *
  * Copy on write: a value that needs no conversion anywhere inside is
  * returned as is (same reference), which callers use to skip the way back.
  */
 export function toPortable(value: unknown, path: string, modules?: Set<string>): unknown {
+	try {
+		return convertValue(value, path, modules);
+	} catch (error) {
+		// A cycle overflows the stack: only then look for it, so the common path pays nothing.
+		if (!(error instanceof RangeError)) throw error;
+		const cycle = findCycle(value, path, new Map());
+		if (cycle === undefined) throw error;
+		throw notPortable(cycle.path, `a circular reference back to ${cycle.target}`);
+	}
+}
+
+function convertValue(value: unknown, path: string, modules?: Set<string>): unknown {
 	switch (typeof value) {
 		case "function":
 			throw notPortable(path, `a function (${(value as { name?: string }).name || "anonymous"})`);
@@ -145,7 +158,7 @@ function arrayToPortable(
 		const item = value[i];
 		const type = typeof item;
 		if (item === null || (type !== "object" && type !== "function" && type !== "symbol")) continue;
-		const converted = toPortable(item, `${path}[${i}]`, modules);
+		const converted = convertValue(item, `${path}[${i}]`, modules);
 		if (converted !== item) {
 			out ??= value.slice();
 			out[i] = converted;
@@ -167,7 +180,7 @@ function fieldsToPortable(
 		const converted =
 			field === null || (type !== "object" && type !== "function" && type !== "symbol")
 				? field
-				: toPortable(field, `${path}.${key}`, modules);
+				: convertValue(field, `${path}.${key}`, modules);
 		if (out !== undefined) out[key] = converted;
 		else if (converted !== field) {
 			out = { ...value };
@@ -175,6 +188,27 @@ function fieldsToPortable(
 		}
 	}
 	return out ?? value;
+}
+
+/** The first field path, in {@link toPortable}'s walk order, that leads back to one of its own ancestors. */
+function findCycle(
+	value: unknown,
+	path: string,
+	ancestors: Map<object, string>,
+): { path: string; target: string } | undefined {
+	if (typeof value !== "object" || value === null) return undefined;
+	if (isCloneableBuiltin(value) || value instanceof Resources) return undefined;
+	const target = ancestors.get(value);
+	if (target !== undefined) return { path, target };
+	ancestors.set(value, path);
+	const record = value as Record<string, unknown>;
+	const isArray = Array.isArray(value);
+	for (const key of Object.keys(value)) {
+		const found = findCycle(record[key], isArray ? `${path}[${key}]` : `${path}.${key}`, ancestors);
+		if (found !== undefined) return found;
+	}
+	ancestors.delete(value);
+	return undefined;
 }
 
 function isCloneableBuiltin(value: object): boolean {

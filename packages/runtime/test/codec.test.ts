@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { serialize } from "node:v8";
-import { Resources, registerModule } from "@curator/core";
+import { CuratorError, Resources, registerModule } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import {
 	decodeStage,
@@ -119,6 +119,34 @@ describe("stage and task codec", () => {
 		stage.callback = () => {};
 		expect(() => encodeStage(stage)).toThrow(
 			/stage "ShoutStage": field callback cannot travel to a worker: it holds a function/,
+		);
+	});
+
+	it("rejects a field holding a circular object, naming the stage and the field path", () => {
+		const stage = new ShoutStage() as ShoutStage & { config?: unknown; list?: unknown[] };
+		const config: Record<string, unknown> = { depth: 1, child: { name: "c" } };
+		(config.child as Record<string, unknown>).parent = config;
+		stage.config = config;
+		expect(() => encodeStage(stage)).toThrow(CuratorError);
+		expect(() => encodeStage(stage)).toThrow(
+			/^stage "ShoutStage": field config\.child\.parent cannot travel to a worker: it holds a circular reference back to config$/,
+		);
+		const list: unknown[] = [1];
+		list.push({ inner: list });
+		const other = new ShoutStage() as ShoutStage & { list?: unknown[] };
+		other.list = list;
+		expect(() => encodeStage(other)).toThrow(
+			/field list\[1\]\.inner cannot travel to a worker: it holds a circular reference back to list$/,
+		);
+	});
+
+	it("rejects a task holding a circular object, naming the task and the field path", () => {
+		const metadata: Record<string, unknown> = {};
+		metadata.self = metadata;
+		const task = new WordsTask({ datasetName: "d", data: [], metadata });
+		task.taskId = "0_4";
+		expect(() => packTasks([task])).toThrow(
+			/task 0_4: field metadata\.self cannot travel to a worker: it holds a circular reference back to metadata/,
 		);
 	});
 

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ProcessingStage } from "@curator/core";
+import { type Logger, type ProcessingStage, silentLogger } from "@curator/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
 	encodeStage,
@@ -267,6 +267,32 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 			handle.request({ type: "process", keys: ["x"], payload: "not bytes" } as never),
 		).rejects.toThrow(/payload must be bytes/);
 		expect((await handle.stop()).expected).toBe(true);
+	});
+});
+
+describe.each(["process", "thread"] as const)("stage logger in a %s", (isolation) => {
+	it("forwards what a stage logs to the parent's logger, with the stage and the worker", async () => {
+		const records: { bindings: object; fields: object; message: string | undefined }[] = [];
+		const loggerWith = (bindings: object): Logger => ({
+			...silentLogger,
+			warn: (fields: object | string, message?: string) => {
+				if (typeof fields !== "string") records.push({ bindings, fields, message });
+			},
+			child: (more) => loggerWith({ ...bindings, ...more }),
+		});
+		const handle = WorkerHandle.spawn({ workerId: "w7", isolation, logger: loggerWith({}) });
+		handles.push(handle);
+		const stage = encodeStage(new DangerStage({ name: "Careful" }));
+		await handle.request({ type: "init", key: "a", stage, isSource: false });
+		await handle.request({ type: "process", keys: ["a"], payload: encodeTasks(words(["warn"])) });
+		await handle.stop();
+		expect(records).toEqual([
+			{
+				bindings: { workerId: "w7" },
+				fields: { stage: "Careful", word: "warn" },
+				message: "a word to warn about",
+			},
+		]);
 	});
 });
 

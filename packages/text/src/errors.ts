@@ -24,3 +24,44 @@ export class MalformedRecordError extends CuratorError {
 		this.line = line;
 	}
 }
+
+/** An input file cannot be read: missing, unreadable, or a corrupt or truncated `.gz`. */
+export class InputReadError extends CuratorError {
+	/** The file being read. */
+	readonly file: string;
+	/** 1-based number of the line being read when reading failed. */
+	readonly line: number;
+
+	constructor(file: string, line: number, cause: unknown) {
+		super(ErrorCodes.invalidTask, `cannot read ${file} at line ${line}: ${reasonOf(cause)}`, {
+			cause,
+		});
+		this.file = file;
+		this.line = line;
+	}
+}
+
+/** An output folder cannot be created or written (found by a sink's pre-flight check). */
+export class OutputFolderError extends CuratorError {
+	/** The folder. */
+	readonly folder: string;
+	/** The stage option it came from, e.g. `JsonlWriter option "path"`. */
+	readonly option: string;
+
+	constructor(folder: string, option: string, problem: string, cause: unknown, reason?: string) {
+		const detail = reason ?? (cause instanceof Error ? cause.message : String(cause));
+		super(ErrorCodes.invalidStage, `${option}: output folder ${folder} ${problem}: ${detail}`, {
+			cause,
+		});
+		this.folder = folder;
+		this.option = option;
+	}
+}
+
+function reasonOf(cause: unknown): string {
+	const message = cause instanceof Error ? cause.message : String(cause);
+	const code = (cause as { code?: unknown } | null)?.code;
+	// zlib's own words ("unexpected end of file") do not say that the file is the problem.
+	const zlib = typeof code === "string" && code.startsWith("Z_");
+	return zlib ? `${message} (corrupt or truncated gzip data)` : message;
+}

@@ -19,7 +19,12 @@ export type {
 	NumericColumn,
 } from "./document-batch.ts";
 export { DocumentBatch } from "./document-batch.ts";
-export { InputNotFoundError, MalformedRecordError } from "./errors.ts";
+export {
+	InputNotFoundError,
+	InputReadError,
+	MalformedRecordError,
+	OutputFolderError,
+} from "./errors.ts";
 export { FileGroupTask, fileGroupId } from "./file-group.ts";
 export type {
 	BuiltinFilterSpec,
@@ -57,6 +62,8 @@ export type {
 export { JsonlReader, JsonlReaderStage, jsonlReaderDefaults } from "./jsonl-reader.ts";
 export type { JsonlWriterOptions } from "./jsonl-writer.ts";
 export { JsonlWriter, serialize } from "./jsonl-writer.ts";
+export type { LineChunk } from "./lines.ts";
 export { readLineChunks } from "./lines.ts";
+export { assertWritableFolder } from "./output-folder.ts";
 export type { FileEntry, FilePartitioningOptions } from "./partitioning.ts";
 export { FilePartitioningStage, partitioningDefaults } from "./partitioning.ts";

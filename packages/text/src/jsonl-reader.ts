@@ -41,9 +41,14 @@ export const jsonlReaderDefaults = { textField: "text", onError: "raise" } as co
 /**
  * Reads the JSONL files of a {@link FileGroupTask} into one
  * {@link DocumentBatch}, streaming them line by line (`.jsonl.gz` is
- * decompressed on the fly). Blank lines are ignored. A malformed line fails
- * with {@link MalformedRecordError} (file and line number), or with
- * `onError: "skip"` is dropped and counted in the `skippedLines` metric.
+ * decompressed on the fly). Blank lines are ignored, and so is a UTF-8 byte
+ * order mark at the start of a file. A malformed line fails with
+ * {@link MalformedRecordError} (file and line number), or with
+ * `onError: "skip"` is dropped and counted in the `skippedLines` metric. A
+ * file that cannot be read, or a corrupt or truncated `.gz`, fails with
+ * `InputReadError` (file and line reached). Bytes that are not UTF-8
+ * become U+FFFD: such lines are counted in the `invalidUtf8Lines` metric,
+ * with one warning per worker on `stage.logger`.
  */
 export class JsonlReaderStage extends Stage<FileGroupTask, DocumentBatch> {
 	textField: string;
@@ -92,8 +97,13 @@ export class JsonlReaderStage extends Stage<FileGroupTask, DocumentBatch> {
 		let builder = new ColumnBuilder(this.fields);
 		let records = 0;
 		let skipped = 0;
+		let invalidUtf8 = 0;
 		for (const file of task.data) {
-			for await (const { firstLine, lines } of readLineChunks(file)) {
+			for await (const { firstLine, lines, invalidUtf8: badLines } of readLineChunks(file)) {
+				if (badLines.length > 0) {
+					invalidUtf8 += badLines.length;
+					warnInvalidUtf8Once(this, file, badLines[0] as number);
+				}
 				for (let i = 0; i < lines.length; i++) {
 					const line = lines[i] as string;
 					if (line.trim().length === 0) continue;
@@ -115,6 +125,7 @@ export class JsonlReaderStage extends Stage<FileGroupTask, DocumentBatch> {
 		if (builder.rows > 0) batches.push(toBatch(builder.build()));
 		this.logMetric("records", records);
 		if (skipped > 0) this.logMetric("skippedLines", skipped);
+		if (invalidUtf8 > 0) this.logMetric("invalidUtf8Lines", invalidUtf8);
 		if (batches.length === 0) return null;
 		return batches.length === 1 ? (batches[0] as DocumentBatch) : batches;
 	}
@@ -176,6 +187,18 @@ function parseRecord(
 	}
 	if (stage.onError === "skip") return undefined;
 	throw new MalformedRecordError(file, lineNumber, reason);
+}
+
+const warnedInvalidUtf8 = new WeakSet<JsonlReaderStage>();
+
+/** One warning per stage instance, that is per worker (or per run in-process); the metric counts them all. */
+function warnInvalidUtf8Once(stage: JsonlReaderStage, file: string, line: number): void {
+	if (warnedInvalidUtf8.has(stage)) return;
+	warnedInvalidUtf8.add(stage);
+	stage.logger.warn(
+		{ file, line },
+		`${file} line ${line} is not valid UTF-8: its bad bytes were read as U+FFFD; such lines are counted in the invalidUtf8Lines metric (warned once per worker)`,
+	);
 }
 
 /** Accumulates records into columns (first-seen key order, `null` where a record lacks a key). */

@@ -10,6 +10,7 @@ import {
 } from "@curator/core";
 import type { Column, DocumentBatch } from "./document-batch.ts";
 import { FileGroupTask } from "./file-group.ts";
+import { assertWritableFolder } from "./output-folder.ts";
 
 /** Options of {@link JsonlWriter}. */
 export interface JsonlWriterOptions extends StageSettings {
@@ -24,7 +25,9 @@ export interface JsonlWriterOptions extends StageSettings {
  * The name comes from the task id, which is deterministic, so a run writes
  * the same files on every backend and a re-run overwrites them. Each file is
  * written under a temporary name and renamed, so a reader never sees half a
- * file. Returns a {@link FileGroupTask} naming the written file.
+ * file. Returns a {@link FileGroupTask} naming the written file. Its
+ * pre-flight check creates the folder and writes a probe file there, so an
+ * unusable folder fails the run before any stage starts, with the real cause.
  */
 export class JsonlWriter extends ProcessingStage<DocumentBatch, FileGroupTask> {
 	/** Absolute output folder (resolved where the stage was built). */
@@ -38,6 +41,11 @@ export class JsonlWriter extends ProcessingStage<DocumentBatch, FileGroupTask> {
 		}
 		this.path = resolve(options.path);
 		this.fields = options.fields === undefined ? undefined : [...options.fields];
+	}
+
+	/** Creates the output folder and checks that it can be written, before any stage runs. */
+	override async preflight(): Promise<void> {
+		await assertWritableFolder(this.path, 'JsonlWriter option "path"');
 	}
 
 	override async process(batch: DocumentBatch): Promise<FileGroupTask> {

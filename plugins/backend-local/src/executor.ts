@@ -73,6 +73,7 @@ export class LocalExecutor extends BaseExecutor<LocalExecutorConfig> {
 			workerId: `${stage.name}-0`,
 			allocation: { cpus: stage.resources.cpus, gpus: [] },
 		};
+		adapter.useLogger(log.child({ workerId: worker.workerId }));
 		await adapter.setupOnNode({ nodeId: hostname() }, worker);
 		await adapter.setup(worker);
 		context.emit({

@@ -1,8 +1,10 @@
+import { ErrorCodes, type StageError } from "@curator/core";
 import { describe } from "vitest";
 import { expectReferenceOutputs, idsAndData, rows } from "../expectations.ts";
 import {
 	DropAllStage,
 	FilterStage,
+	ForgetfulStage,
 	LifecycleStage,
 	MultiplyStage,
 	numbersTasks,
@@ -11,7 +13,10 @@ import {
 import { conformanceKit, type ExecutorFactory } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
 
-/** Cases "filtering": `null` results drop tasks without shifting the others' ids. */
+/**
+ * Cases "filtering": `null` results drop tasks without shifting the others'
+ * ids; `undefined` (a forgotten `return`) is not a filter but a stage error.
+ */
 export function registerFilteringCases(
 	factory: ExecutorFactory,
 	options?: ConformanceOptions,
@@ -56,5 +61,25 @@ export function registerFilteringCases(
 				expect(processed, "the stage after the filter processed tasks").toEqual([]);
 			});
 		});
+
+		kit.test(
+			"undefined (a missing return) fails the run naming the stage, never drops silently",
+			async (expect) => {
+				expect.assertions(5);
+				try {
+					await kit.run(
+						[new MultiplyStage({ factor: 1 }), new ForgetfulStage({ forgetOn: 2, batchSize: 2 })],
+						numbersTasks(...rows(3, 1)),
+					);
+				} catch (caught) {
+					const error = caught as StageError;
+					expect(error.code).toBe(ErrorCodes.stageFailed);
+					expect(error.stage).toBe("ForgetfulStage");
+					expect(error.taskIds).toContain("0_1_0");
+					expect(error.message).toContain('"ForgetfulStage"');
+					expect(error.message).toContain("returned undefined for input task 0_1_0");
+				}
+			},
+		);
 	});
 }

@@ -1,6 +1,14 @@
+import { ErrorCodes } from "@curator/core";
 import { describe, type ExpectStatic } from "vitest";
 import { rows } from "../expectations.ts";
-import { type JournalEntry, LifecycleStage, numbersTasks, readJournal } from "../fixtures/index.ts";
+import {
+	type JournalEntry,
+	LifecycleStage,
+	numbersTasks,
+	preflightFailureMessage,
+	readJournal,
+	stageCalls,
+} from "../fixtures/index.ts";
 import { type ConformanceKit, conformanceKit, type ExecutorFactory } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
 
@@ -8,7 +16,8 @@ const stageNames = ["LifecycleA", "LifecycleB"] as const;
 const taskCount = 8;
 
 /**
- * Cases "lifecycle": `setupOnNode` once per node, `setup` once per worker
+ * Cases "lifecycle": `preflight` once per stage in the calling process
+ * before anything starts, `setupOnNode` once per node, `setup` once per worker
  * before its batches, `teardown` for every worker that ran `setup` (also
  * when a stage fails). Counted through journal files, since workers may be
  * other processes.
@@ -19,6 +28,31 @@ export function registerLifecycleCases(
 ): void {
 	const kit = conformanceKit(factory, options);
 	describe("lifecycle", () => {
+		kit.test("preflight runs once per stage, in the calling process", (expect) =>
+			withJournal(kit, (journal) => {
+				for (const stage of stageNames) {
+					const pids = journal(stage, "preflight").map((e) => e.pid);
+					expect(pids, `${stage}: preflight calls, by process`).toEqual([process.pid]);
+				}
+			}),
+		);
+
+		kit.test("a failing preflight rejects the run before any stage starts", async (expect) => {
+			await kit.withTempDir(async (dir) => {
+				const stages = [
+					new LifecycleStage({ dir, name: stageNames[0] }),
+					new LifecycleStage({ dir, name: stageNames[1], failPreflight: true }),
+				];
+				await expect(kit.run(stages, numbersTasks(...rows(2)))).rejects.toMatchObject({
+					code: ErrorCodes.preflightFailed,
+					stage: stageNames[1],
+					message: expect.stringContaining(preflightFailureMessage),
+				});
+				expect(stageCalls(dir), "lifecycle calls after a failed preflight").toEqual([]);
+				expect(readJournal(dir, stageNames[0]).map((e) => e.kind)).toEqual(["preflight"]);
+			});
+		});
+
 		kit.test("setupOnNode runs once per node for each stage", (expect) =>
 			withJournal(kit, (journal) => expectSetupOnNodeOncePerNode(expect, journal)),
 		);

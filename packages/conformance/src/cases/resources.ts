@@ -1,7 +1,7 @@
 import { ErrorCodes, type ResourcesInit } from "@curator/core";
 import { describe } from "vitest";
 import { rows } from "../expectations.ts";
-import { LifecycleStage, numbersTasks, readJournal } from "../fixtures/index.ts";
+import { LifecycleStage, numbersTasks, stageCalls } from "../fixtures/index.ts";
 import { conformanceKit, type ExecutorFactory } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
 
@@ -35,7 +35,7 @@ export function registerResourceCases(
 						expect(error).toMatchObject({ code: ErrorCodes.unsatisfiableResources });
 						expect((error as Error).message).toContain("Greedy");
 					}
-					expect(readJournal(dir), "lifecycle calls before the failure").toEqual([]);
+					expect(stageCalls(dir), "lifecycle calls before the failure").toEqual([]);
 				});
 			});
 		}
