@@ -22,8 +22,8 @@ import {
 	type TaskRef,
 	type WireError,
 } from "./protocol.ts";
-import { SpillError } from "./spill-error.ts";
 import { type LogSink, sinkLogger } from "./sink-logger.ts";
+import { SpillError } from "./spill-error.ts";
 
 /** How a host talks to its parent (IPC, a MessagePort, a socket ...). */
 export interface HostTransport {
