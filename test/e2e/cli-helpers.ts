@@ -25,12 +25,16 @@ const running = new Set<ChildProcess>();
  * Starts the CLI as the leader of a new process group, so every worker it
  * starts can be found (and, in {@link reapAll}, killed) by group.
  */
-export function startCli(args: string[], cwd = repoRoot): ChildProcess {
+export function startCli(
+	args: string[],
+	cwd = repoRoot,
+	env: NodeJS.ProcessEnv = {},
+): ChildProcess {
 	const child = spawn(process.execPath, [curatorBin, ...args], {
 		cwd,
 		detached: true,
 		stdio: ["ignore", "pipe", "pipe"],
-		env: { ...process.env, FORCE_COLOR: "0" },
+		env: { ...process.env, FORCE_COLOR: "0", ...env },
 	});
 	running.add(child);
 	return child;
@@ -55,9 +59,13 @@ export function finished(child: ChildProcess): Promise<CliResult> {
 	});
 }
 
-/** Runs the CLI to completion. */
-export function runCurator(args: string[], cwd = repoRoot): Promise<CliResult> {
-	return finished(startCli(args, cwd));
+/** Runs the CLI to completion (`env` is added to this process's environment). */
+export function runCurator(
+	args: string[],
+	cwd = repoRoot,
+	env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
+	return finished(startCli(args, cwd, env));
 }
 
 /** Resolves when `text` appears on the child's stderr. */
