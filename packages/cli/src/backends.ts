@@ -55,12 +55,26 @@ export const backendPlugins: Readonly<Record<BackendName, BackendPlugin>> = {
 		packageName: "@curator/backend-xenna-bridge",
 		exportName: "XennaExecutor",
 		acceptsWorkers: true,
-		// Batch mode (stage after stage): streaming needs CPUs for every stage at once, which a
-		// small machine cannot give a ten-stage pipeline such as the demo.
+		// Batch mode (stage after stage) unless CURATOR_XENNA_EXECUTION_MODE says otherwise:
+		// streaming needs a CPU for every stage at once, which a small machine does not have for a
+		// ten-stage pipeline such as the demo (CURATOR_XENNA_LOCAL_CPUS gives a local cluster more).
 		config: ({ logger, workers }) =>
-			withWorkers({ logger, executionMode: "batch" }, "maxWorkersPerStage", workers),
+			withWorkers({ logger, ...xennaEnvironment() }, "maxWorkersPerStage", workers),
 	},
 };
+
+/**
+ * The xenna backend's settings from the environment: `CURATOR_XENNA_EXECUTION_MODE`
+ * (`batch` by default, or `streaming`) and `CURATOR_XENNA_LOCAL_CPUS` (logical CPUs of
+ * the local Ray cluster the driver starts; the executor validates both).
+ */
+export function xennaEnvironment(env = process.env): Record<string, unknown> {
+	const cpus = env.CURATOR_XENNA_LOCAL_CPUS;
+	return {
+		executionMode: env.CURATOR_XENNA_EXECUTION_MODE || "batch",
+		...(cpus ? { localCpus: Number(cpus) } : {}),
+	};
+}
 
 function withWorkers(
 	config: Record<string, unknown>,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { xennaEnvironment } from "../src/backends.ts";
 import {
 	BackendUnavailableError,
 	backendNames,
@@ -23,6 +24,16 @@ describe("backend plugins", () => {
 		expect(backendPlugins.local.config({ workers: 2, logger: console as never })).toEqual({
 			logger: console,
 		});
+	});
+
+	it("runs xenna in batch mode unless the environment asks for streaming (and more local CPUs)", () => {
+		expect(xennaEnvironment({})).toEqual({ executionMode: "batch" });
+		expect(
+			xennaEnvironment({
+				CURATOR_XENNA_EXECUTION_MODE: "streaming",
+				CURATOR_XENNA_LOCAL_CPUS: "12",
+			}),
+		).toEqual({ executionMode: "streaming", localCpus: 12 });
 	});
 
 	it("loads the local backend", async () => {

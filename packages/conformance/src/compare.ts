@@ -1,4 +1,5 @@
-import type { Task } from "@curator/core";
+import { compareTaskIds, type Task } from "@curator/core";
+import { canonicalForm } from "./canonical.ts";
 
 /**
  * What the kit compares between backends: everything a stage decides about
@@ -15,7 +16,7 @@ export interface TaskSnapshot {
 	numItems: number;
 }
 
-/** Snapshots of `tasks`, sorted by task id (backends may return outputs in any order). */
+/** Snapshots of `tasks`, in task-id order (backends may return outputs in any order). */
 export function snapshotTasks(tasks: readonly Task[]): TaskSnapshot[] {
 	return tasks
 		.map((task) => ({
@@ -26,14 +27,22 @@ export function snapshotTasks(tasks: readonly Task[]): TaskSnapshot[] {
 			metadata: task.metadata,
 			numItems: task.numItems,
 		}))
-		.sort((a, b) => compareIds(a.taskId, b.taskId));
+		.sort((a, b) => compareTaskIds(a.taskId, b.taskId));
 }
 
-/** The task ids of `tasks`, sorted. */
+/**
+ * The content of `tasks`, keyed by task id and in task-id order (so the
+ * order a backend returns its outputs in does not count): `[taskId,
+ * canonical form of the task's snapshot]`. The canonical form
+ * ({@link canonicalForm}) tells apart what a deep equality lets pass: a
+ * key holding `undefined` and a missing one, the class of a nested object,
+ * `-0` and `0`, the kind of a typed array.
+ */
+export function contentOf(tasks: readonly Task[]): [string, string][] {
+	return snapshotTasks(tasks).map(({ taskId, ...rest }) => [taskId, canonicalForm(rest)]);
+}
+
+/** The task ids of `tasks`, in task-id order. */
 export function sortedTaskIds(tasks: readonly Task[]): string[] {
-	return tasks.map((task) => task.taskId).sort(compareIds);
-}
-
-function compareIds(a: string, b: string): number {
-	return a < b ? -1 : a > b ? 1 : 0;
+	return tasks.map((task) => task.taskId).sort(compareTaskIds);
 }

@@ -1,6 +1,6 @@
 import type { PipelineStage, RunEvent, RunResult, Task } from "@curator/core";
 import type { ExpectStatic } from "vitest";
-import { snapshotTasks } from "./compare.ts";
+import { contentOf, snapshotTasks } from "./compare.ts";
 import type { ConformanceKit } from "./kit.ts";
 
 /** A pipeline and its input, made fresh for every run (runs mutate tasks). */
@@ -14,7 +14,8 @@ export interface Scenario {
 
 /**
  * Runs `scenario` on the backend and on the reference executor and expects
- * equal outputs (sorted by task id); returns the backend's result.
+ * the same content ({@link contentOf}: every output's class, dataset, data,
+ * metadata and item count, keyed by task id); returns the backend's result.
  */
 export async function expectReferenceOutputs(
 	kit: ConformanceKit,
@@ -27,14 +28,13 @@ export async function expectReferenceOutputs(
 		scenario.onEvent === undefined ? {} : { onEvent: scenario.onEvent },
 	);
 	const expected = await kit.reference(scenario.stages(), scenario.inputs?.());
-	expect(
-		snapshotTasks(actual.tasks),
-		"outputs, sorted by task id, against the reference run",
-	).toEqual(snapshotTasks(expected.tasks));
+	expect(contentOf(actual.tasks), "outputs, sorted by task id, against the reference run").toEqual(
+		contentOf(expected.tasks),
+	);
 	return actual;
 }
 
-/** `[taskId, data]` of every task, sorted by task id. */
+/** `[taskId, data]` of every task, in task-id order. */
 export function idsAndData(tasks: readonly Task[]): [string, unknown][] {
 	return snapshotTasks(tasks).map((snapshot) => [snapshot.taskId, snapshot.data]);
 }

@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { registerAbortCases } from "./cases/abort.ts";
+import { registerBarrierCases } from "./cases/barrier.ts";
 import { registerBatchingCases } from "./cases/batching.ts";
 import { registerCompositeCases } from "./cases/composite.ts";
 import { registerDeterminismCases } from "./cases/determinism.ts";
@@ -19,7 +20,9 @@ import { registerStreamingCases } from "./cases/streaming.ts";
 import type { ExecutorFactory } from "./kit.ts";
 import { type ConformanceOptions, resolveConformanceOptions } from "./options.ts";
 
+export { canonicalForm } from "./canonical.ts";
 export { registerAbortCases } from "./cases/abort.ts";
+export { registerBarrierCases } from "./cases/barrier.ts";
 export { registerBatchingCases } from "./cases/batching.ts";
 export { registerCompositeCases } from "./cases/composite.ts";
 export { registerDeterminismCases } from "./cases/determinism.ts";
@@ -39,7 +42,7 @@ export { registerStageErrorCases } from "./cases/stage-errors.ts";
 export { registerStageKindCases } from "./cases/stage-kinds.ts";
 export { registerStreamingCases } from "./cases/streaming.ts";
 export type { TaskSnapshot } from "./compare.ts";
-export { snapshotTasks, sortedTaskIds } from "./compare.ts";
+export { contentOf, snapshotTasks, sortedTaskIds } from "./compare.ts";
 export type { BatchDoneEvent, Scenario } from "./expectations.ts";
 export { batchesOf, eventLog, expectReferenceOutputs, idsAndData, rows } from "./expectations.ts";
 export type { CaseBody, ConformanceKit, ExecutorFactory, SkipWhen } from "./kit.ts";
@@ -68,6 +71,7 @@ export const conformanceRegistrars: readonly CaseRegistrar[] = [
 	registerFanOutCases,
 	registerFilteringCases,
 	registerBatchingCases,
+	registerBarrierCases,
 	registerStageKindCases,
 	registerRootCases,
 	registerCompositeCases,

@@ -3,11 +3,11 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts";
 
-// The kit runs (in a nested vitest) on backend-local and on five broken
+// The kit runs (in a nested vitest) on backend-local and on seven broken
 // executors (test/fixtures/broken-executors.ts); each bug must fail exactly
 // the kit cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 42;
+const casesPerBackend = 44;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
@@ -80,6 +80,13 @@ describe("the kit against deliberately broken executors", () => {
 		]);
 	});
 
+	it("(g) catches an executor that splits a barrier's input over several calls", () => {
+		expect(failed("broken: splitBarrierInput")).toEqual([
+			"barrier > a barrier stage gets every task of the run in one call, in task-id order",
+			"barrier > a barrier with run-wide state keeps the first copy of each value in task-id order",
+		]);
+	});
+
 	it("has every case of the kit documented in the README's table", async () => {
 		const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
 		const control = tests.filter((t) => t.ancestorTitles[0] === "control: backend-local");
@@ -100,6 +107,9 @@ describe("the kit against deliberately broken executors", () => {
 		);
 		expect(message("broken: swallowStageError", "process() stage as the source")).toContain(
 			"expected number of assertions to be 5, but got 0",
+		);
+		expect(message("broken: splitBarrierInput", "a barrier with run-wide state")).toContain(
+			"outputs, sorted by task id, against the reference run",
 		);
 		expect(message("broken: leakWorkerOnAbort", "a cancelled run")).toMatch(
 			/workers still running after the run settled[\s\S]*sleep 600/,

@@ -145,5 +145,7 @@ function sampleStages(): ProcessingStage[] {
 		new fixtures.LifecycleStage({ dir }),
 		new fixtures.GateStage({ dir, openAfter: 99, maxWaitMs: 1000 }),
 		new fixtures.OpenGateStage({ dir }),
+		new fixtures.BarrierProbeStage(),
+		new fixtures.UniqueNumbersStage(),
 	];
 }

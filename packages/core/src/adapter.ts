@@ -2,6 +2,7 @@ import { CuratorError, ErrorCodes, StageError } from "./errors.ts";
 import { assignTaskIdsInOrder } from "./ids.ts";
 import type { Logger } from "./logger.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
+import { compareTaskIds, isBarrier, sortByTaskId } from "./order.ts";
 import { type StagePerfStats, sameRecords } from "./perf.ts";
 import {
 	consumeStageMetrics,
@@ -31,8 +32,10 @@ export interface BatchResult<Out extends Task = Task> {
  * Wraps a stage for a backend. Its public methods are template methods: they
  * validate, time the call, assign task ids, drop filtered results, consume
  * the stage's custom metrics and append one {@link StagePerfStats} to every
- * output task; {@link BaseStageAdapter.invokeStage} is the hook a backend
- * may override. Lifecycle calls are delegated to the stage.
+ * output task; a barrier stage (see {@link isBarrier}) gets its inputs in
+ * task-id order, whatever order they arrived in.
+ * {@link BaseStageAdapter.invokeStage} is the hook a backend may override.
+ * Lifecycle calls are delegated to the stage.
  */
 export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 	readonly stage: ProcessingStage<In, Out>;
@@ -73,7 +76,8 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 	}
 
 	/** Like {@link processBatch}, also returning the batch's perf record. */
-	async processBatchWithStats(tasks: In[], hints: BatchHints = {}): Promise<BatchResult<Out>> {
+	async processBatchWithStats(input: In[], hints: BatchHints = {}): Promise<BatchResult<Out>> {
+		const tasks = isBarrier(this.stage) ? inTaskIdOrder(input) : input;
 		// Read before the call: a stage may hand its inputs back as outputs, which get new ids.
 		const taskIds = new Array<string>(tasks.length);
 		const required = this.stage.inputs();
@@ -153,6 +157,16 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 		const context = { stage: this.stage.name, taskIds, ...workerOf(this.#workerId) };
 		return new StageError(context, cause);
 	}
+}
+
+/** `tasks` in task-id order: the array itself when already so, else a sorted copy. */
+function inTaskIdOrder<T extends Task>(tasks: T[]): T[] {
+	for (let i = 1; i < tasks.length; i++) {
+		if (compareTaskIds((tasks[i - 1] as T).taskId, (tasks[i] as T).taskId) > 0) {
+			return sortByTaskId(tasks);
+		}
+	}
+	return tasks;
 }
 
 /** The attributes and data fields `required` names that `task` lacks. */

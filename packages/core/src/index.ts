@@ -21,6 +21,7 @@ export { aggregateStageMetrics } from "./metrics.ts";
 export type { AdapterClass } from "./named-adapter.ts";
 export { createNamedAdapter } from "./named-adapter.ts";
 export type { NodeInfo, WorkerAllocation, WorkerMetadata } from "./node.ts";
+export { BARRIER_BATCH_SIZE, compareTaskIds, isBarrier, sortByTaskId } from "./order.ts";
 export type { StagePerfStats } from "./perf.ts";
 export { emptyPerfStats, flattenPerfStats, sameRecords, sumPerfStats } from "./perf.ts";
 export { Pipeline } from "./pipeline.ts";

@@ -1,6 +1,7 @@
 import { hash } from "node:crypto";
 import {
 	CuratorError,
+	compareTaskIds,
 	ErrorCodes,
 	ProcessingStage,
 	registerModule,
@@ -38,7 +39,7 @@ export interface NormalizedTextHasherOptions extends StageSettings {
 /** The column {@link NormalizedTextHasher} writes by default. */
 export const DEFAULT_HASH_FIELD = "_normalized_hash";
 
-/** Batch size meaning "every task of the run in one call". */
+/** Batch size meaning "every task of the run in one call": a barrier (see core's `isBarrier`). */
 export const ALL_TASKS = Number.MAX_SAFE_INTEGER;
 
 const seenByStage = new WeakMap<ExactDuplicateFilter, Set<string>>();
@@ -50,16 +51,14 @@ const seenByStage = new WeakMap<ExactDuplicateFilter, Set<string>>();
  *
  * Why the result is the same on every backend: with `scope: "run"` the stage
  * asks for one worker (`numWorkers() = 1`) and, by default, one call with
- * every task of the run (`batchSize = ALL_TASKS`, a barrier). Inside a call
- * the tasks are visited in task-id order, never arrival order, and ids are
- * deterministic, so the surviving copy is the same whatever backend, worker
- * count or scheduling produced the tasks. A backend that still delivers the
- * tasks in several calls (a streaming backend with a bounded queue) keeps
- * removing every duplicate, because the one worker remembers the hashes it
- * has seen: the number of documents kept is the same; only which copy of a
- * duplicate group survives may then follow arrival order. `scope: "task"`
- * needs no shared state and runs on any number of workers, but keeps one
- * copy per task.
+ * every task of the run (`batchSize = ALL_TASKS`, a barrier), which every
+ * backend delivers in task-id order; ids are deterministic, so the surviving
+ * copy is the same whatever backend, worker count or scheduling produced the
+ * tasks. With a smaller `batchSize` the one worker remembers the hashes it
+ * has seen across calls, so every duplicate is still removed, and each call
+ * is visited in task-id order; which copy survives may then follow the order
+ * of the calls. `scope: "task"` needs no shared state and runs on any number
+ * of workers, but keeps one copy per task.
  */
 export class ExactDuplicateFilter extends ProcessingStage<DocumentBatch, DocumentBatch> {
 	textField: string;
@@ -187,20 +186,4 @@ export function normalizeText(text: string): string {
 /** Hash of the normalized text (MD5, base64: a dedup key, not a security measure). */
 export function normalizedHash(text: string): string {
 	return hash("md5", normalizeText(text), "base64");
-}
-
-/** Orders task ids segment by segment (`_`-separated), numeric segments by value. */
-export function compareTaskIds(a: string, b: string): number {
-	const left = a.split("_");
-	const right = b.split("_");
-	for (let i = 0; i < Math.min(left.length, right.length); i++) {
-		const x = left[i] as string;
-		const y = right[i] as string;
-		if (x === y) continue;
-		const nx = /^\d+$/.test(x) ? Number(x) : Number.NaN;
-		const ny = /^\d+$/.test(y) ? Number(y) : Number.NaN;
-		if (!Number.isNaN(nx) && !Number.isNaN(ny)) return nx - ny;
-		return x < y ? -1 : 1;
-	}
-	return left.length - right.length;
 }

@@ -5,7 +5,6 @@ export type {
 } from "./dedup.ts";
 export {
 	ALL_TASKS,
-	compareTaskIds,
 	DEFAULT_HASH_FIELD,
 	ExactDuplicateFilter,
 	NormalizedTextHasher,

@@ -1,8 +1,7 @@
-import { CuratorError, consumeStageMetrics } from "@curator/core";
+import { CuratorError, consumeStageMetrics, isBarrier } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import {
 	ALL_TASKS,
-	compareTaskIds,
 	DEFAULT_HASH_FIELD,
 	type DocumentBatch,
 	ExactDuplicateFilter,
@@ -24,6 +23,7 @@ describe("ExactDuplicateFilter", () => {
 		const stage = new ExactDuplicateFilter();
 		expect(stage.numWorkers()).toBe(1);
 		expect(stage.batchSize).toBe(ALL_TASKS);
+		expect(isBarrier(stage)).toBe(true);
 		const perTask = new ExactDuplicateFilter({ scope: "task" });
 		expect(perTask.numWorkers()).toBeUndefined();
 		expect(perTask.batchSize).toBe(1);
@@ -79,10 +79,5 @@ describe("ExactDuplicateFilter", () => {
 		for (const batch of out) {
 			expect((batch as DocumentBatch).columnNames).not.toContain(DEFAULT_HASH_FIELD);
 		}
-	});
-
-	it("orders task ids segment by segment, numbers by value", () => {
-		const sorted = ["a_10", "a_2", "a_2_1", "b", "a"].sort(compareTaskIds);
-		expect(sorted).toEqual(["a", "a_2", "a_2_1", "a_10", "b"]);
 	});
 });

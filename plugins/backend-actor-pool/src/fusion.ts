@@ -1,8 +1,5 @@
-import { hasCustomSetup, type ProcessingStage } from "@curator/core";
+import { hasCustomSetup, isBarrier, type ProcessingStage } from "@curator/core";
 import { type ActorPoolConfig, actorPoolDefaults } from "./options.ts";
-
-/** A batch size at or above this makes a stage a barrier: it must see every task at once. */
-const BARRIER_BATCH_SIZE = 2 ** 31;
 
 /**
  * Groups consecutive stages that can share one worker call: each group runs
@@ -41,7 +38,7 @@ function fusable(
 	return (
 		mayFuse(first) &&
 		mayFuse(second) &&
-		second.batchSize < BARRIER_BATCH_SIZE &&
+		!isBarrier(second) &&
 		first.resources.cpus === second.resources.cpus &&
 		samePolicy(first, second)
 	);

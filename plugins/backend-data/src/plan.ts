@@ -2,6 +2,7 @@ import {
 	CuratorError,
 	ErrorCodes,
 	hasCustomSetup,
+	isBarrier,
 	type MachineResources,
 	type ProcessingStage,
 } from "@curator/core";
@@ -12,9 +13,6 @@ import {
 	dataDefaults,
 	stageOptionsProblem,
 } from "./options.ts";
-
-/** A batch size from which a stage counts as a barrier: no queue could hold that many tasks. */
-export const BARRIER_BATCH_SIZE = 2 ** 31;
 
 /** How an operator runs: pooled tasks on the shared workers, or an actor pool of its own. */
 export type OperatorKind = "tasks" | "actors";
@@ -177,6 +175,8 @@ function fusable(
 	if (kinds[a] !== "tasks" || kinds[b] !== "tasks") return false;
 	// A source usually fans out: kept apart, its output streams through a bounded queue.
 	if (first.role === "source" || second.role === "source") return false;
+	// A barrier must see every task of the run in one call, not one call's share of its group.
+	if (isBarrier(second)) return false;
 	if (dataOf(first).fuse === false || dataOf(second).fuse === false) return false;
 	const [p, q] = [policyOf(first, config), policyOf(second, config)];
 	return p.numRunAttempts === q.numRunAttempts && p.ignoreFailures === q.ignoreFailures;
@@ -258,7 +258,7 @@ function planOperator(
 		const producerBatch = (stages[producer[0] as number] as ProcessingStage).batchSize;
 		// A barrier (one call over the whole input) must hold everything anyway; bounding its
 		// queue would only make the stages before it run one call at a time.
-		const barrier = first.batchSize >= BARRIER_BATCH_SIZE;
+		const barrier = isBarrier(first);
 		queue = {
 			maxBatches,
 			maxTasks: barrier

@@ -1,4 +1,4 @@
-import { Pipeline, type RunEvent } from "@curator/core";
+import { BARRIER_BATCH_SIZE, Pipeline, type RunEvent } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import { DataExecutor, describePlan, type ExecutionPlan, planExecution } from "../src/index.ts";
 import {
@@ -50,6 +50,15 @@ describe("execution plan", () => {
 		expect(
 			shape(plan([new SquareStage(), new SplitStage(), new SumStage()], { fuseStages: false })),
 		).toHaveLength(3);
+	});
+
+	it("never fuses a barrier after another stage: it must get the whole input in one call", () => {
+		const barrier = new SumStage({ batchSize: BARRIER_BATCH_SIZE });
+		expect(shape(plan([new SquareStage(), new SplitStage(), barrier, new SquareStage()]))).toEqual([
+			"tasks:SquareStage",
+			"tasks:SplitStage",
+			"tasks:SumStage+SquareStage#2",
+		]);
 	});
 
 	it("decides tasks vs actors from setup, the stateless option, numWorkers and GPUs", () => {

@@ -1,4 +1,10 @@
-import { AbortError, type ExecutionContext, type ProcessingStage, type Task } from "@curator/core";
+import {
+	AbortError,
+	type ExecutionContext,
+	type ProcessingStage,
+	sortByTaskId,
+	type Task,
+} from "@curator/core";
 import { decodeTasks, encodeTasks } from "@curator/runtime";
 import { Cancellation } from "./cancel.ts";
 import { backendName, XennaDriverError } from "./errors.ts";
@@ -83,7 +89,7 @@ export async function runPipeline(
 		// driver stops reading, and a send to it would wait until the socket is closed below).
 		const [, payloads] = await Promise.all([submitted, outputs]);
 		const tasks = (await Promise.all(payloads.map((bytes) => decodeTasks(bytes)))).flat();
-		return tasks.sort((a, b) => compareIds(a.taskId, b.taskId));
+		return sortByTaskId(tasks);
 	} finally {
 		cancel.dispose();
 		if (session !== undefined)
@@ -242,9 +248,4 @@ function chunk(items: Input[], maxBytes: number): { items: Input[]; last: boolea
 	}
 	groups.push(current);
 	return groups.map((group, index) => ({ items: group, last: index === groups.length - 1 }));
-}
-
-/** Task ids in a stable, human order: numeric segments compare as numbers. */
-function compareIds(a: string, b: string): number {
-	return a.localeCompare(b, "en", { numeric: true });
 }

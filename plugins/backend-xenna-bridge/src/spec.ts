@@ -1,4 +1,4 @@
-import { CuratorError, ErrorCodes, type ProcessingStage } from "@curator/core";
+import { CuratorError, ErrorCodes, isBarrier, type ProcessingStage } from "@curator/core";
 import { encodeStage } from "@curator/runtime";
 import { backendName } from "./errors.ts";
 import { type XennaConfig, type XennaStageOptions, xennaDefaults } from "./options.ts";
@@ -11,6 +11,8 @@ export interface StageSpecWire {
 	key: string;
 	isSource: boolean;
 	batchSize: number;
+	/** Core's `isBarrier`: the driver runs the stage on its own, once, over every task of the run. */
+	barrier: boolean;
 	resources: { cpus: number; gpus: number };
 	numWorkers?: number | "auto";
 	numWorkersPerNode?: number;
@@ -79,6 +81,7 @@ export function pipelineWire(
 			key: String(index),
 			isSource: stage.role === "source",
 			batchSize: stage.batchSize,
+			barrier: isBarrier(stage),
 			resources: { cpus: resources.cpus, gpus: resources.gpuFraction() },
 			numWorkers,
 			numWorkersPerNode: own.numWorkersPerNode,

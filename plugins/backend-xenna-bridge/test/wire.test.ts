@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { MultiplyStage } from "@curator/conformance/fixtures";
 import {
 	AbortError,
+	BARRIER_BATCH_SIZE,
 	type CuratorError,
 	ErrorCodes,
 	ProcessingStage,
@@ -202,6 +203,7 @@ describe("config and submit", () => {
 				key: "0",
 				isSource: true,
 				batchSize: 3,
+				barrier: false,
 				resources: { cpus: 0.5, gpus: 0 },
 				numSetupAttempts: 1,
 				numRunAttempts: 3,
@@ -213,6 +215,7 @@ describe("config and submit", () => {
 				key: "1",
 				isSource: false,
 				batchSize: 1,
+				barrier: false,
 				resources: { cpus: 1, gpus: 1 },
 				numWorkersPerNode: 2,
 				numSetupAttempts: 1,
@@ -221,6 +224,12 @@ describe("config and submit", () => {
 				slotsPerActor: 4,
 			},
 		]);
+	});
+
+	it("marks a barrier stage (core's isBarrier), which the driver runs on its own", () => {
+		const barrier = new MultiplyStage({ factor: 1, batchSize: BARRIER_BATCH_SIZE });
+		const wire = pipelineWire([new MultiplyStage({ factor: 1 }), barrier], {});
+		expect(wire.stages.map((stage) => stage.barrier)).toEqual([false, true]);
 	});
 
 	it("refuses what Xenna cannot schedule or express", () => {

@@ -1,5 +1,6 @@
 import { aggregateStageMetrics } from "@curator/core";
 import { describe } from "vitest";
+import { expectReferenceOutputs } from "../expectations.ts";
 import { MetricsStage, MultiplyStage, numbersTasks } from "../fixtures/index.ts";
 import { conformanceKit, type ExecutorFactory } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
@@ -13,19 +14,19 @@ export function registerMetricsCases(factory: ExecutorFactory, options?: Conform
 	const kit = conformanceKit(factory, options);
 	describe("custom metrics", () => {
 		kit.test("are summed per stage in the run summary", async (expect) => {
-			const result = await kit.run(
-				[new MetricsStage({ batchSize: 2 }), new MultiplyStage({ factor: 2 })],
-				inputs(),
-			);
+			const result = await expectReferenceOutputs(kit, expect, {
+				stages: () => [new MetricsStage({ batchSize: 2 }), new MultiplyStage({ factor: 2 })],
+				inputs,
+			});
 			const stage = result.summary.stages.find((s) => s.stage === "MetricsStage");
 			expect(stage?.perf.customMetrics).toEqual(totals);
 		});
 
 		kit.test("travel on the output tasks (aggregateStageMetrics)", async (expect) => {
-			const result = await kit.run(
-				[new MultiplyStage({ factor: 2 }), new MetricsStage({ batchSize: 2 })],
-				inputs(),
-			);
+			const result = await expectReferenceOutputs(kit, expect, {
+				stages: () => [new MultiplyStage({ factor: 2 }), new MetricsStage({ batchSize: 2 })],
+				inputs,
+			});
 			const stage = aggregateStageMetrics(result.tasks).find((s) => s.stageName === "MetricsStage");
 			expect(stage?.customMetrics).toEqual(totals);
 		});

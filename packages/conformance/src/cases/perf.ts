@@ -1,5 +1,6 @@
 import type { StagePerfStats } from "@curator/core";
 import { describe } from "vitest";
+import { expectReferenceOutputs } from "../expectations.ts";
 import { MetricsStage, MultiplyStage, numbersTasks, SplitStage } from "../fixtures/index.ts";
 import { conformanceKit, type ExecutorFactory } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
@@ -21,14 +22,14 @@ export function registerPerfCases(factory: ExecutorFactory, options?: Conformanc
 			"every output carries one StagePerfStats per stage, in pipeline order",
 			async (expect) => {
 				const stages = ["MultiplyStage", "SplitStage", "MetricsStage"];
-				const result = await kit.run(
-					[
+				const result = await expectReferenceOutputs(kit, expect, {
+					stages: () => [
 						new MultiplyStage({ factor: 2 }),
 						new SplitStage({ chunk: 1, batchSize: 2 }),
 						new MetricsStage({ batchSize: 3 }),
 					],
-					numbersTasks([1, 2], [3]),
-				);
+					inputs: () => numbersTasks([1, 2], [3]),
+				});
 				expect(result.tasks).toHaveLength(3);
 				for (const task of result.tasks) {
 					expect(
@@ -50,10 +51,10 @@ export function registerPerfCases(factory: ExecutorFactory, options?: Conformanc
 		);
 
 		kit.test("a perf record counts its batch's input tasks and items", async (expect) => {
-			const result = await kit.run(
-				[new SplitStage({ chunk: 5 }), new MultiplyStage({ factor: 1 })],
-				numbersTasks([1, 2, 3], [4]),
-			);
+			const result = await expectReferenceOutputs(kit, expect, {
+				stages: () => [new SplitStage({ chunk: 5 }), new MultiplyStage({ factor: 1 })],
+				inputs: () => numbersTasks([1, 2, 3], [4]),
+			});
 			const counts = result.tasks
 				.map((task) => [task.taskId, task.stagePerf.map(countsOf)] as const)
 				.sort(([a], [b]) => (a < b ? -1 : 1));

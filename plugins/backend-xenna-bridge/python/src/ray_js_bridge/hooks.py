@@ -74,9 +74,12 @@ def _actor_refs(pool: Any) -> list[Any]:
 class Hooks:
     """What the hooks recorded during one pipeline run."""
 
-    def __init__(self, emit: Callable[[list[dict[str, Any]]], None], names: list[str]) -> None:
+    def __init__(
+        self, emit: Callable[[list[dict[str, Any]]], None], names: list[str], first: int = 0
+    ) -> None:
         self.emit = emit
         self.names = names
+        self.first = first
         self.pools: list[Any] = []
         self.stopped: set[int] = set()
         self.monitors: list[Any] = []
@@ -102,7 +105,8 @@ class Hooks:
                 log.warning("a stage actor's teardown failed: %s", error)
 
     def stage_index(self, pool: Any) -> int:
-        return self.pools.index(pool) if pool in self.pools else -1
+        """The pipeline index of the stage ``pool`` runs (pools are made in stage order)."""
+        return self.first + self.pools.index(pool) if pool in self.pools else -1
 
     def finish(self) -> None:
         """Stops every pool not stopped yet and kills the monitors."""
@@ -122,9 +126,11 @@ def xenna_hooks(
     names: list[str],
     resource_monitor: bool = False,
     node_ids: list[str] | None = None,
+    first: int = 0,
 ) -> Iterator[Hooks]:
-    """Installs the hooks for one run; see the module comment."""
-    hooks = Hooks(emit, names)
+    """Installs the hooks for one Xenna pipeline, whose stages are ``names[first:]`` (a
+    phase of the run, see ``phases``); see the module comment."""
+    hooks = Hooks(emit, names, first)
     originals: list[tuple[Any, str, Any]] = []
 
     def patch(owner: Any, name: str, replacement: Any) -> None:
@@ -149,7 +155,7 @@ def xenna_hooks(
     def init_pool(self: Any, *args: Any, **kwargs: Any) -> None:
         pool_init(self, *args, **kwargs)
         hooks.pools.append(self)
-        index = len(hooks.pools) - 1
+        index = hooks.first + len(hooks.pools) - 1
         name = hooks.names[index] if index < len(hooks.names) else str(self.name)
         hooks.emit([{"type": "stage:start", "stage": name, "index": index}])
 

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from .adapter import Item, StageFailure, blocks_of
+from .adapter import Item, StageFailure
 from .cluster import (
     Unsatisfiable,
     check_resources,
@@ -19,6 +19,7 @@ from .cluster import (
     is_loopback,
     resolve_workers,
 )
+from .phases import next_batch_size, phase_input, phases_of
 
 log = logging.getLogger("ray_js_bridge.runner")
 
@@ -56,8 +57,10 @@ def stage_config(
 def stage_spec(
     xenna: Any, instance: Any, stage: dict[str, Any], nodes: int, cap: int | None
 ) -> Any:
-    """Xenna's ``StageSpec`` for one stage (``None`` fields fall back to the config)."""
-    count, per_node = resolve_workers(stage, nodes, cap)
+    """Xenna's ``StageSpec`` for one stage (``None`` fields fall back to the config).
+
+    A barrier gets one worker: it is called once, with every task of the run."""
+    count, per_node = (1, None) if stage.get("barrier") else resolve_workers(stage, nodes, cap)
     return xenna.StageSpec(
         instance,
         num_workers=count,
@@ -115,12 +118,10 @@ class Runner:
     def execute(
         self, submit: dict[str, Any], descriptors: list[bytes], inputs: list[Item]
     ) -> list[Item]:
-        """Runs one pipeline; returns the last stage's items."""
+        """Runs one pipeline, one Xenna pipeline per phase (see ``phases``); returns the
+        last stage's items. A phase left without input ends the run (as on every backend,
+        stages that get no task are not set up)."""
         import ray
-        from cosmos_xenna.pipelines import v1 as xenna
-
-        from . import hooks as xenna_hooks
-        from .adapter import make_stage_class
 
         run = submit["run"]
         self.connect(run)
@@ -133,27 +134,54 @@ class Runner:
             )
         check_resources(stages, nodes, float(run["cpuAllocationPercentage"]))
         events = self._events_spec(every)
+        items = list(inputs)
+        for phase in phases_of(stages):
+            if phase.start > 0 and not items:
+                break
+            items = self._run_phase(submit, descriptors, phase, items, events, nodes)
+        return items
+
+    def _run_phase(
+        self,
+        submit: dict[str, Any],
+        descriptors: list[bytes],
+        phase: range,
+        items: list[Item],
+        events: dict[str, Any],
+        nodes: list[dict[str, Any]],
+    ) -> list[Item]:
+        """Runs the stages of ``phase`` as one Xenna pipeline on ``items``."""
+        from cosmos_xenna.pipelines import v1 as xenna
+
+        from . import hooks as xenna_hooks
+        from .adapter import make_stage_class
+
+        run, stages = submit["run"], submit["stages"]
         specs = []
-        for index, (stage, descriptor) in enumerate(zip(stages, descriptors, strict=True)):
-            following = stages[index + 1]["batchSize"] if index + 1 < len(stages) else 0
-            carried = stage_config(stage, descriptor, submit, events, int(following))
+        for index in phase:
+            stage = stages[index]
+            following = next_batch_size(stages, phase, index)
+            carried = stage_config(stage, descriptors[index], submit, events, following)
             instance = make_stage_class(str(stage["className"]))(carried)
             specs.append(
                 stage_spec(xenna, instance, stage, len(nodes), run.get("maxWorkersPerStage"))
             )
         config = pipeline_config(xenna, run)
-        blocks = blocks_of(list(inputs), int(stages[0]["batchSize"]))
-        spec = xenna.PipelineSpec(input_data=blocks, stages=specs, config=config)
+        spec = xenna.PipelineSpec(
+            input_data=phase_input(stages, phase, items), stages=specs, config=config
+        )
         names = [str(stage["name"]) for stage in stages]
         monitor = bool(run.get("resourceMonitor"))
         node_ids = [str(node["NodeID"]) for node in nodes]
-        with xenna_hooks.xenna_hooks(self._emit, names, monitor, node_ids) as hooks:
+        with xenna_hooks.xenna_hooks(
+            self._emit, names, monitor, node_ids, first=phase.start
+        ) as hooks:
             self.hooks = hooks
             try:
                 outputs = xenna.run_pipeline(spec)
             except ValueError as error:
                 if "Not enough" in str(error) and "resources" in str(error):
-                    raise Unsatisfiable(str(error), names[0]) from error
+                    raise Unsatisfiable(str(error), names[phase.start]) from error
                 raise
             finally:
                 self.hooks = None
