@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
@@ -36,42 +36,25 @@ describe.skipIf(skip)(title, () => {
 		try {
 			await waitFor(() => (heldPids(dir).length > 0 ? true : undefined), 120_000, "a held batch");
 			const cluster = descendantProcessesOf();
-			const sockets = listeningSockets(cluster.map((p) => p.pid));
-			const commandOf = new Map(cluster.map((p) => [p.pid, p.command]));
-			const holders = sockets.map((s) => commandOf.get(s.pid) ?? "");
-			for (const server of ["gcs_server", "raylet", "dashboard.py", "DashboardAgent"]) {
-				expect(
-					holders.some((c) => c.includes(server)),
-					`a socket of ${server} seen`,
-				).toBe(true);
-			}
-			const exposed = sockets
-				.filter((s) => !isLoopbackAddress(s.address))
-				.map((s) => `${s.address}:${s.port} ${commandOf.get(s.pid)?.slice(0, 80)}`);
-			expect(exposed, "listening sockets off loopback").toEqual([]);
-
-			// The dashboard serves on 8265 or, when that is taken, a port after it.
-			const dashboard = await dashboardPort(
-				sockets.filter((s) => commandOf.get(s.pid)?.includes("dashboard.py")),
-			);
+			const sockets = loopbackOnly(cluster);
+			const dashboard = await dashboardPort(sockets.get("dashboard.py") ?? []);
 			expect(await submitJob(dashboard), "job submission without a token").toBe(401);
 			expect(await submitJob(dashboard, "0".repeat(64)), "with a wrong token").toBe(403);
-
 			// The GCS picks its port (`--gcs_server_port=0`) and listens on that one only.
-			const gcs = sockets.filter((s) => commandOf.get(s.pid)?.includes("gcs_server"));
+			const gcs = sockets.get("gcs_server") ?? [];
 			expect(gcs, "the GCS's listening sockets").toHaveLength(1);
 			const probe = rayInitWithoutToken(gcs[0]?.port ?? 0);
 			expect(probe.output).not.toContain("CONNECTED");
 			expect(probe.output).toContain("Authentication token is missing or incorrect");
 			expect(probe.status).not.toBe(0);
-
-			const token = clusterToken(cluster);
+			const { token, sessionDir } = clusterToken(cluster);
 			expect(token, "a 256-bit token").toMatch(/^[0-9a-f]{64}$/);
 			expect(token, "not the one of this process's environment").not.toBe(
 				process.env.RAY_AUTH_TOKEN,
 			);
 			const logged = logger.records.filter((r) => JSON.stringify(r).includes(token));
 			expect(logged, "log records with the token").toEqual([]);
+			expect(filesContaining(sessionDir, token), "Ray's session files with the token").toEqual([]);
 		} finally {
 			release(dir);
 			await outcome;
@@ -80,6 +63,28 @@ describe.skipIf(skip)(title, () => {
 		expect(await outcome, "the run, once released").toBeUndefined();
 	});
 });
+
+const servers = ["gcs_server", "raylet", "dashboard.py", "DashboardAgent"] as const;
+
+/**
+ * Asserts that every listening socket of `cluster` is on loopback (and that the main servers'
+ * sockets were seen at all); returns those sockets by server.
+ */
+function loopbackOnly(cluster: ProcessInfo[]): Map<string, ListeningSocket[]> {
+	const sockets = listeningSockets(cluster.map((p) => p.pid));
+	const commandOf = new Map(cluster.map((p) => [p.pid, p.command]));
+	const exposed = sockets
+		.filter((s) => !isLoopbackAddress(s.address))
+		.map((s) => `${s.address}:${s.port} ${commandOf.get(s.pid)?.slice(0, 80)}`);
+	expect(exposed, "listening sockets off loopback").toEqual([]);
+	const byServer = new Map<string, ListeningSocket[]>();
+	for (const server of servers) {
+		const held = sockets.filter((s) => commandOf.get(s.pid)?.includes(server));
+		expect(held.length, `sockets of ${server} seen`).toBeGreaterThan(0);
+		byServer.set(server, held);
+	}
+	return byServer;
+}
 
 /**
  * An HTTP request as a script makes it (`fetch` sends `Sec-Fetch-*` headers, for which Ray's
@@ -147,11 +152,29 @@ function rayInitWithoutToken(gcsPort: number): { status: number | null; output: 
 
 /**
  * The token the driver gave its cluster, from the GCS's environment (the driver's own
- * `/proc/<pid>/environ` shows only what it was started with).
+ * `/proc/<pid>/environ` shows only what it was started with), and the cluster's session dir.
  */
-function clusterToken(processes: ProcessInfo[]): string {
+function clusterToken(processes: ProcessInfo[]): { token: string; sessionDir: string } {
 	const gcs = processes.filter((p) => p.command.includes("gcs_server"));
 	expect(gcs, "one GCS").toHaveLength(1);
 	const environ = readFileSync(`/proc/${gcs[0]?.pid}/environ`, "utf8").split("\0");
-	return environ.find((entry) => entry.startsWith("RAY_AUTH_TOKEN="))?.slice(15) ?? "";
+	const token = environ.find((entry) => entry.startsWith("RAY_AUTH_TOKEN="))?.slice(15) ?? "";
+	const sessionDir = /--session-dir=(\S+)/.exec(gcs[0]?.command ?? "")?.[1] ?? "";
+	expect(sessionDir, "the GCS's --session-dir").not.toBe("");
+	return { token, sessionDir };
+}
+
+/** Files under `dir` (sockets and other non-files left out) whose content includes `text`. */
+function filesContaining(dir: string, text: string): string[] {
+	const found: string[] = [];
+	for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+		if (!entry.isFile()) continue;
+		const path = join(entry.parentPath, entry.name);
+		try {
+			if (readFileSync(path, "utf8").includes(text)) found.push(path);
+		} catch {
+			// Removed meanwhile.
+		}
+	}
+	return found;
 }
