@@ -7,6 +7,13 @@ export const python = inject("python");
 export const rayAddress = inject("rayAddress");
 export const rayTempDir = inject("rayTempDir");
 export const skipReason = inject("pythonMissing");
+/** Token of the shared cluster (and of the test clusters a file starts itself). */
+export const rayToken = inject("rayToken");
+
+// Joining a cluster with token authentication takes its token in the environment, as it would
+// for a user: the driver inherits this process's environment.
+if (rayToken !== "")
+	Object.assign(process.env, { RAY_AUTH_MODE: "token", RAY_AUTH_TOKEN: rayToken });
 
 /** A bridge executor on the shared test cluster. */
 export function testExecutor(config: XennaConfig = {}): XennaExecutor {

@@ -1,4 +1,5 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,6 +18,15 @@ export const rayEnv = {
 	RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO: "0",
 	RAY_DASHBOARD_SUBPROCESS_MODULE_WAIT_READY_TIMEOUT: "90",
 	RAY_DASHBOARD_STARTUP_TIMEOUT_S: "120",
+} as const;
+
+/**
+ * What the driver adds for a cluster it starts (Python's `LOCAL_CLUSTER_ENV`): Ray keeps the
+ * node on 127.0.0.1 (every server binds to loopback) and requires its token on every call.
+ */
+export const localClusterEnv = {
+	RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER: "0",
+	RAY_AUTH_MODE: "token",
 } as const;
 
 /** What `tools/env/python-venv.sh` gave: the venv's python, or why there is none. */
@@ -52,10 +62,12 @@ export function freePort(): Promise<number> {
 	});
 }
 
-/** A Ray cluster on this machine: head plus `extraNodes` more, all on loopback. */
+/** A Ray cluster on this machine: head plus `extraNodes` more, with token authentication. */
 export interface Cluster {
 	address: string;
 	tempDir: string;
+	/** Its token (`RAY_AUTH_TOKEN`): whoever joins needs it in their environment. */
+	token: string;
 	/** Kills every process of the cluster (found through its temp dir) and their descendants. */
 	stop(): void;
 }
@@ -63,15 +75,26 @@ export interface Cluster {
 /**
  * Starts a Ray cluster with its own temp dir (so its processes can be found
  * and killed without touching any other Ray on the machine), plus a watchdog
- * that kills it if `ownerPid` dies without stopping it.
+ * that kills it if `ownerPid` dies without stopping it. Like a cluster the
+ * driver starts, it requires `token` (default: a fresh one) and a single node
+ * listens on loopback only. With `extraNodes` it listens on this machine's
+ * address: Ray 2.55's `ray start` refuses to add a node on a machine set to
+ * loopback only, and otherwise rewrites 127.0.0.1 to that address.
  */
 export async function startCluster(
 	python: string,
-	options: { extraNodes?: number; cpusPerNode?: number; ownerPid?: number } = {},
+	options: { extraNodes?: number; cpusPerNode?: number; ownerPid?: number; token?: string } = {},
 ): Promise<Cluster> {
 	const ray = join(dirname(python), "ray");
 	const tempDir = mkdtempSync(join(tmpdir(), "cur-ray-"));
-	const env = { ...process.env, ...rayEnv };
+	const token = options.token ?? randomBytes(32).toString("hex");
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		...rayEnv,
+		...localClusterEnv,
+		RAY_AUTH_TOKEN: token,
+	};
+	if ((options.extraNodes ?? 0) > 0) delete env.RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER;
 	const gcs = await freePort();
 	const cpus = String(options.cpusPerNode ?? 8);
 	const common = [
@@ -84,6 +107,7 @@ export async function startCluster(
 	const cluster: Cluster = {
 		address: `127.0.0.1:${gcs}`,
 		tempDir,
+		token,
 		stop: () => killCluster(tempDir, gcs),
 	};
 	startWatchdog(tempDir, gcs, options.ownerPid ?? process.pid);

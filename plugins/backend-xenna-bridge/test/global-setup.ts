@@ -11,6 +11,8 @@ declare module "vitest" {
 		rayAddress: string;
 		/** Temp dir of that cluster (its processes are found through it). */
 		rayTempDir: string;
+		/** Token of that cluster (`RAY_AUTH_TOKEN`). */
+		rayToken: string;
 	}
 }
 
@@ -31,6 +33,7 @@ export async function setup(project: TestProject): Promise<void> {
 		project.provide("pythonMissing", setupResult.missing);
 		project.provide("rayAddress", "");
 		project.provide("rayTempDir", "");
+		project.provide("rayToken", "");
 		return;
 	}
 	cluster = await startCluster(setupResult.python);
@@ -38,6 +41,7 @@ export async function setup(project: TestProject): Promise<void> {
 	project.provide("pythonMissing", "");
 	project.provide("rayAddress", cluster.address);
 	project.provide("rayTempDir", cluster.tempDir);
+	project.provide("rayToken", cluster.token);
 }
 
 export function teardown(): void {

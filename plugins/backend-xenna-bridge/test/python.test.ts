@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { python, skipped, skipReason } from "./bridge-env.ts";
-import { rayEnv } from "./cluster.ts";
+import { localClusterEnv, rayEnv } from "./cluster.ts";
 
 const project = join(dirname(fileURLToPath(import.meta.url)), "..", "python");
 
@@ -23,10 +23,10 @@ describe.skipIf(skipReason !== "")(`ray_js_bridge (Python)${skipped}`, () => {
 
 	it("starts test clusters with the environment the driver gives the clusters it starts", () => {
 		const dump =
-			"import json; from ray_js_bridge.cluster import RAY_ENV; print(json.dumps(RAY_ENV))";
+			"import json; from ray_js_bridge.cluster import RAY_ENV, LOCAL_CLUSTER_ENV as L; print(json.dumps([RAY_ENV, L]))";
 		const { status, output } = venv(["-c", dump]);
 		expect(status, output).toBe(0);
-		expect(rayEnv).toEqual(JSON.parse(output.split("\n")[0] ?? ""));
+		expect([rayEnv, localClusterEnv]).toEqual(JSON.parse(output.split("\n")[0] ?? ""));
 	});
 
 	it("is ruff clean (lint and format)", () => {

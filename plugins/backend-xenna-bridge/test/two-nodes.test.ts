@@ -6,7 +6,7 @@ import { numbersTasks } from "@curator/conformance/fixtures";
 import { Pipeline } from "@curator/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { XennaExecutor } from "../src/index.ts";
-import { python, skipped, skipReason } from "./bridge-env.ts";
+import { python, rayToken, skipped, skipReason } from "./bridge-env.ts";
 import { type Cluster, rayEnv, startCluster } from "./cluster.ts";
 import { NodeProbeStage } from "./fixtures/stages.ts";
 import { waitFor } from "./helpers.ts";
@@ -36,7 +36,7 @@ function aliveNodes(address: string): number {
 
 describe.skipIf(skipReason !== "")(`two Ray nodes on this machine${skipped}`, () => {
 	beforeAll(async () => {
-		cluster = await startCluster(python, { extraNodes: 1, cpusPerNode: 4 });
+		cluster = await startCluster(python, { extraNodes: 1, cpusPerNode: 4, token: rayToken });
 		const address = cluster.address;
 		await waitFor(() => (aliveNodes(address) === 2 ? true : undefined), 60_000, "two alive nodes");
 		dir = await mkdtemp(join(tmpdir(), "xenna-two-nodes-"));

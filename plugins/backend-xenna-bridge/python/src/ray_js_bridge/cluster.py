@@ -8,6 +8,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import secrets
+from collections.abc import MutableMapping
 from typing import Any
 
 RAY_ENV = {
@@ -23,6 +25,23 @@ RAY_ENV = {
     "RAY_DASHBOARD_SUBPROCESS_MODULE_WAIT_READY_TIMEOUT": "90",
     "RAY_DASHBOARD_STARTUP_TIMEOUT_S": "120",
 }
+
+LOOPBACK_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+"""Set to "0": Ray keeps a node address of 127.0.0.1 (its servers then bind to loopback only).
+
+Otherwise Ray rewrites 127.0.0.1 to this machine's network address, and its gRPC servers,
+agents and metrics ports listen on every interface. Ray reads it when it is imported.
+"""
+
+LOCAL_CLUSTER_ENV = {
+    LOOPBACK_ONLY: "0",
+    # Every gRPC call and dashboard request (job submission included) must carry the token.
+    "RAY_AUTH_MODE": "token",
+}
+"""What a cluster the driver starts gets on top of :data:`RAY_ENV`."""
+
+TOKEN_ENV = "RAY_AUTH_TOKEN"
+"""The token of a token-authenticated cluster (Ray reads it before any token file)."""
 
 
 class Unsatisfiable(Exception):
@@ -70,6 +89,25 @@ def resolve_workers(
     return count, per_node
 
 
+def prepare_env(run: dict[str, Any], environ: MutableMapping[str, str] = os.environ) -> None:
+    """Sets what Ray reads when it is imported: call it before anything imports Ray.
+
+    A local cluster (no ``rayAddress``) is bound to loopback and gets a fresh token
+    (256 random bits) in the driver's environment, which every process of the cluster
+    inherits; it replaces any token of the user's. Joining a cluster leaves the
+    authentication settings as the user's environment has them; only a loopback
+    address is kept on loopback (a loopback-only cluster listens on nothing else).
+    """
+    address = run.get("rayAddress")
+    if address:
+        host = str(address).rsplit(":", 1)[0].strip("[]")
+        if is_loopback(host):
+            environ[LOOPBACK_ONLY] = "0"
+        return
+    environ.update(LOCAL_CLUSTER_ENV)
+    environ[TOKEN_ENV] = secrets.token_hex(32)
+
+
 def init_ray(run: dict[str, Any]) -> bool:
     """Connects to ``rayAddress`` or starts a local cluster; True when we started it."""
     os.environ.update(RAY_ENV)
@@ -80,6 +118,12 @@ def init_ray(run: dict[str, Any]) -> bool:
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=True)
         _pin_address()
         return False
+    node_ip = ray.util.get_node_ip_address()
+    if not is_loopback(node_ip):
+        raise RuntimeError(
+            f"a local Ray cluster would listen on {node_ip}, not on loopback: "
+            f"Ray was imported before prepare_env set {LOOPBACK_ONLY}"
+        )
     options: dict[str, Any] = {
         "address": "local",
         "include_dashboard": True,

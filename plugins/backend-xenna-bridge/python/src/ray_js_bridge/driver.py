@@ -33,7 +33,7 @@ import time
 from typing import Any
 
 from . import __version__, protocol
-from .cluster import RAY_ENV
+from .cluster import RAY_ENV, prepare_env
 from .link import CurveKeys, ExecutorLink, LinkLogHandler
 
 log = logging.getLogger("ray_js_bridge.driver")
@@ -123,6 +123,9 @@ class Driver:
 
     def _serve(self, submit: protocol.Message, timeout_s: float) -> bool:
         """Runs one submitted pipeline; False when the driver cannot serve another."""
+        if self._runner is None:
+            # The first run picks the cluster; importing the runner imports Ray.
+            prepare_env(submit.fields.get("run") or {})
         from . import runner
 
         inputs = self._inputs(timeout_s)
