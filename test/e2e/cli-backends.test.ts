@@ -81,7 +81,7 @@ afterAll(async () => {
 interface DemoRun {
 	label: string;
 	backend: BackendEntry;
-	env: NodeJS.ProcessEnv;
+	env: Record<string, string>;
 }
 
 // Xenna twice: batch (the CLI's default) and streaming, which needs a CPU per stage at once (nine
