@@ -21,7 +21,8 @@ export type { HostTransport } from "./host.ts";
 export { HostStageAdapter, toWireError, WorkerHost } from "./host.ts";
 export { concatLists } from "./lists.ts";
 export { defaultLogger } from "./logger.ts";
-export { assertFitsMachine, detectMachine } from "./machine.ts";
+export { assertFitsMachine, detectMachine, visibleGpus } from "./machine.ts";
+export { GpuPlacement, type GpuSeat, gpuCapacity } from "./planning/placement.ts";
 export { fromPortable, rebuildInstance, toPortable } from "./portable.ts";
 export type {
 	BatchPayload,
@@ -67,6 +68,7 @@ export type {
 	FaultPolicy,
 	ProcessOptions,
 	StagePoolOptions,
+	WorkerResources,
 } from "./stage-pool.ts";
 export { outputsOf, StagePool } from "./stage-pool.ts";
 export { WorkerCache } from "./worker-cache.ts";

@@ -12,6 +12,7 @@ import {
 import { encodeStage, packTasks, readBatch } from "./codec.ts";
 import { EncodedTask, isEncoded, type PoolBatch, type PoolTask } from "./encoded-task.ts";
 import { concatLists } from "./lists.ts";
+import { deviceNumbers, GpuPlacement, type GpuSeat } from "./planning/placement.ts";
 import type { StageCallStats, TaskRef } from "./protocol.ts";
 import { releaseSpilled } from "./spill.ts";
 import { SpillError } from "./spill-error.ts";
@@ -42,10 +43,12 @@ export interface StagePoolOptions {
 	node: NodeInfo;
 	context: ExecutionContext;
 	policy: FaultPolicy;
-	/** Environment of the i-th worker spawned (e.g. its `CUDA_VISIBLE_DEVICES`). */
-	workerEnv?: (slot: number) => Record<string, string>;
-	/** CPUs and GPU indexes given to the i-th worker. */
-	allocation?: (slot: number) => WorkerMetadata["allocation"];
+	/**
+	 * What each worker is given: its cpus, and `gpus` GPUs placed on `devices`
+	 * (the visible set, see `visibleGpus`) through a {@link GpuPlacement}; a
+	 * GPU worker gets its devices as `CUDA_VISIBLE_DEVICES`. Default: 1 cpu.
+	 */
+	resources?: WorkerResources;
 	/** Recycle a worker after this many batches. */
 	maxCallsPerWorker?: number;
 	/**
@@ -66,6 +69,15 @@ export interface StagePoolOptions {
 	cache?: WorkerCache;
 	/** Prefix of worker ids (defaults to the first stage's name). */
 	idPrefix?: string;
+}
+
+/** The per-worker resources of a {@link StagePool}. */
+export interface WorkerResources {
+	cpus: number;
+	/** GPUs per worker (fractions share a device; 0: none). */
+	gpus: number;
+	/** The visible GPUs, as `CUDA_VISIBLE_DEVICES` entries. */
+	devices: readonly string[];
 }
 
 /** Per-call options of {@link StagePool.process}. */
@@ -106,7 +118,8 @@ export interface BatchOutcome {
 
 interface PoolWorker {
 	handle: WorkerHandle;
-	slot: number;
+	/** Its GPUs (none for a CPU pool); handed to its replacement when it is replaced. */
+	seat: GpuSeat | undefined;
 	calls: number;
 	setUp: boolean;
 	/** Batches sent and not yet answered. */
@@ -129,7 +142,9 @@ export class StagePool {
 	readonly #workers = new Set<PoolWorker>();
 	readonly #idle: PoolWorker[] = [];
 	readonly #waiting: ((worker: PoolWorker) => void)[] = [];
-	#nextSlot = 0;
+	/** Workers spawned so far (numbers worker ids; never reused, unlike seats). */
+	#spawned = 0;
+	readonly #placement: GpuPlacement | undefined;
 	/** Resolves once `setupOnNode` has run on this node; rejects when it never could. */
 	readonly #nodeReady = Promise.withResolvers<void>();
 	#nodeSetupStarted = false;
@@ -146,6 +161,8 @@ export class StagePool {
 		this.#options = options;
 		this.#stageBytes = options.stages.map((stage) => encodeStage(stage));
 		this.#label = options.stages.map((s) => s.name).join("+");
+		const gpus = options.resources?.gpus ?? 0;
+		if (gpus > 0) this.#placement = new GpuPlacement(options.resources?.devices ?? [], gpus);
 		options.context.signal.addEventListener("abort", () => this.kill(), { once: true });
 		// Nobody may be waiting when node set-up fails; grow() reports the failure.
 		this.#nodeReady.promise.catch(() => {});
@@ -437,9 +454,9 @@ export class StagePool {
 		if (this.#quotaSpent(worker) && !this.#closed) {
 			if (worker.busy > 0) return;
 			this.#dropSlots(worker);
-			// A recycled worker is replaced by a fresh process, never reused.
-			await this.#retire(worker, false);
-			await this.#startWorker(false);
+			// A recycled worker is replaced by a fresh process, never reused, on the same GPUs.
+			await this.#retire(worker, false, true);
+			await this.#startWorker(false, this.#slotsPerWorker, worker.seat);
 			return;
 		}
 		this.#handOut(worker);
@@ -477,6 +494,7 @@ export class StagePool {
 		const exit = await worker.handle.exited;
 		this.#dropSlots(worker);
 		if (!this.#workers.delete(worker)) return;
+		const { seat } = worker;
 		this.#options.context.emit({
 			type: "worker:exit",
 			stage: this.#label,
@@ -489,21 +507,63 @@ export class StagePool {
 		// waiting to be retried could find the pool empty once that worker is gone.
 		let staying = 0;
 		for (const other of this.#workers) if (!other.retiring) staying += 1;
-		if (!this.#closed && staying < this.#target) await this.#startWorker(false);
+		if (!this.#closed && staying < this.#target) {
+			await this.#startWorker(false, this.#slotsPerWorker, seat);
+		} else {
+			this.#giveSeat(seat);
+		}
 	}
 
 	get #slotsPerWorker(): number {
 		return this.#options.slotsPerWorker ?? 1;
 	}
 
-	/** Starts and sets up a worker, then hands out `slots` of its batch slots. */
-	async #startWorker(runNodeSetup: boolean, slots = this.#slotsPerWorker): Promise<PoolWorker> {
+	/**
+	 * Starts and sets up a worker on `seat` (a replacement gets the seat of the
+	 * worker it replaces; a new worker the lowest free one), then hands out
+	 * `slots` of its batch slots. The seat is given back when no worker could start.
+	 */
+	async #startWorker(
+		runNodeSetup: boolean,
+		slots = this.#slotsPerWorker,
+		seat = this.#takeSeat(),
+	): Promise<PoolWorker> {
+		try {
+			return await this.#setUpWorker(runNodeSetup, slots, seat);
+		} catch (error) {
+			this.#giveSeat(seat);
+			throw error;
+		}
+	}
+
+	/** A free seat for a new GPU worker (none for a CPU pool). */
+	#takeSeat(): GpuSeat | undefined {
+		const placement = this.#placement;
+		if (placement === undefined) return undefined;
+		const seat = placement.take();
+		if (seat !== undefined) return seat;
+		const { gpus = 0, devices = [] } = this.#options.resources ?? {};
+		throw new CuratorError(
+			ErrorCodes.unsatisfiableResources,
+			`stage "${this.#label}": no free GPU for another worker of ${gpus} GPU(s): ${placement.capacity} fit on devices [${devices.join(",")}]`,
+		);
+	}
+
+	#giveSeat(seat: GpuSeat | undefined): void {
+		if (seat !== undefined) this.#placement?.give(seat);
+	}
+
+	async #setUpWorker(
+		runNodeSetup: boolean,
+		slots: number,
+		seat: GpuSeat | undefined,
+	): Promise<PoolWorker> {
 		const { numSetupAttempts } = this.#options.policy;
 		let lastError: unknown;
 		for (let attempt = 1; attempt <= numSetupAttempts; attempt++) {
 			this.#options.context.throwIfAborted();
 			if (this.#closed) throw this.#closedError();
-			const worker = this.#spawn();
+			const worker = this.#spawn(seat);
 			try {
 				await this.#setUp(worker, runNodeSetup);
 				for (let slot = 0; slot < slots; slot++) this.#handOut(worker);
@@ -542,15 +602,14 @@ export class StagePool {
 		return new CuratorError(ErrorCodes.workerFailed, `${this.#label}: pool closed`);
 	}
 
-	#spawn(): PoolWorker {
-		const slot = this.#nextSlot++;
-		const { options } = { options: this.#options };
-		const workerId = `${options.idPrefix ?? this.#label}-${slot}`;
+	#spawn(seat: GpuSeat | undefined): PoolWorker {
+		const options = this.#options;
+		const workerId = `${options.idPrefix ?? this.#label}-${this.#spawned++}`;
 		const spawnOptions = {
 			workerId,
 			isolation: options.isolation,
 			name: options.stages[0]?.constructor.name ?? workerId,
-			env: options.workerEnv?.(slot) ?? {},
+			env: envOf(seat),
 			logger: options.context.logger,
 			...(options.maxMessageBytes === undefined
 				? {}
@@ -564,7 +623,7 @@ export class StagePool {
 		if (reused === undefined) options.cache?.evictOne();
 		const worker: PoolWorker = {
 			handle: reused ?? WorkerHandle.spawn(spawnOptions),
-			slot,
+			seat,
 			calls: 0,
 			setUp: false,
 			busy: 0,
@@ -575,10 +634,11 @@ export class StagePool {
 	}
 
 	async #setUp(worker: PoolWorker, runNodeSetup: boolean): Promise<void> {
-		const { handle, slot } = worker;
+		const { handle, seat } = worker;
+		const { cpus = 1, devices = [] } = this.#options.resources ?? {};
 		const metadata: WorkerMetadata = {
 			workerId: handle.workerId,
-			allocation: this.#options.allocation?.(slot) ?? { cpus: 1, gpus: [] },
+			allocation: { cpus, gpus: seat === undefined ? [] : deviceNumbers(seat, devices) },
 		};
 		const stages = this.#options.stages;
 		for (const [index, stage] of stages.entries()) {
@@ -620,7 +680,8 @@ export class StagePool {
 		});
 	}
 
-	async #retire(worker: PoolWorker, reusable = true): Promise<void> {
+	/** Tears `worker` down and stops it; its seat is freed unless its replacement takes it (`keepSeat`). */
+	async #retire(worker: PoolWorker, reusable = true, keepSeat = false): Promise<void> {
 		worker.retiring = true;
 		this.#dropSlots(worker);
 		try {
@@ -635,7 +696,7 @@ export class StagePool {
 				"teardown failed",
 			);
 		} finally {
-			const cacheKey = this.#cacheKey(this.#options.workerEnv?.(worker.slot) ?? {});
+			const cacheKey = this.#cacheKey(envOf(worker.seat));
 			const kept =
 				reusable &&
 				worker.setUp &&
@@ -643,6 +704,7 @@ export class StagePool {
 				this.#options.cache?.give(cacheKey, worker.handle) === true;
 			const exit = kept ? undefined : await worker.handle.stop();
 			this.#workers.delete(worker);
+			if (!keepSeat) this.#giveSeat(worker.seat);
 			this.#options.context.emit({
 				type: "worker:exit",
 				stage: this.#label,
@@ -657,6 +719,11 @@ export class StagePool {
 		const { isolation, execArgv, maxMessageBytes } = this.#options;
 		return JSON.stringify([isolation, env, execArgv ?? [], maxMessageBytes ?? 0]);
 	}
+}
+
+/** The environment of a worker on `seat`: its GPUs as `CUDA_VISIBLE_DEVICES`. */
+function envOf(seat: GpuSeat | undefined): Record<string, string> {
+	return seat === undefined ? {} : { CUDA_VISIBLE_DEVICES: seat.devices.join(",") };
 }
 
 function releaseFiles(tasks: readonly EncodedTask[]): void {

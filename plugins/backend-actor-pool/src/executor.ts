@@ -124,8 +124,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			node: { nodeId: hostname() },
 			context,
 			policy: this.#policy(stage),
-			workerEnv: plan.env,
-			allocation: plan.allocation,
+			resources: plan.resources,
 			slotsPerWorker,
 			...(this.config.maxCallsPerWorker === undefined
 				? {}

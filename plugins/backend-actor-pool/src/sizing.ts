@@ -1,17 +1,22 @@
-import type { MachineResources, ProcessingStage, WorkerAllocation } from "@curator/core";
-import { assertFitsMachine } from "@curator/runtime";
+import type { MachineResources, ProcessingStage } from "@curator/core";
+import {
+	assertFitsMachine,
+	gpuCapacity,
+	visibleGpus,
+	type WorkerResources,
+} from "@curator/runtime";
 
-/** How many workers a stage gets and what each one is given. */
+/** How many workers a stage gets and what each one is given (GPUs placed by the pool). */
 export interface PoolPlan {
 	workers: number;
-	allocation(slot: number): WorkerAllocation;
-	env(slot: number): Record<string, string>;
+	resources: WorkerResources;
 }
 
 /**
- * Pool size = min(cores / cpus per worker, GPUs / gpus per worker (GPU
- * stages), number of batches, `numWorkers()` and `maxWorkersPerStage`), at
- * least 1. A request the machine cannot meet at all throws before any work.
+ * Pool size = min(cores / cpus per worker, workers that fit on the visible
+ * GPUs (GPU stages), number of batches, `numWorkers()` and
+ * `maxWorkersPerStage`), at least 1. A request the machine cannot meet at all
+ * throws before any work.
  */
 export function planPool(
 	stage: ProcessingStage,
@@ -22,23 +27,14 @@ export function planPool(
 	const { cpus } = stage.resources;
 	const gpus = stage.resources.gpuFraction(machine.gpuMemoryGb);
 	assertFitsMachine(stage, machine, "actor-pool");
+	const devices = gpus > 0 ? visibleGpus(machine.gpus) : [];
 	const limits = [Math.floor(machine.cpus / cpus), batches];
-	if (gpus > 0) limits.push(Math.floor(machine.gpus / gpus));
+	if (gpus > 0) limits.push(gpuCapacity(devices.length, gpus));
 	const fixed = stage.numWorkers();
 	if (fixed !== undefined) limits.push(fixed);
 	if (maxWorkersPerStage !== undefined) limits.push(maxWorkersPerStage);
 	const workers = Math.max(1, Math.min(...limits));
-	const gpuIndexes = (slot: number): number[] => {
-		if (gpus === 0) return [];
-		if (gpus >= 1) return Array.from({ length: gpus }, (_, i) => slot * gpus + i);
-		return [Math.floor(slot * gpus)];
-	};
-	return {
-		workers,
-		allocation: (slot) => ({ cpus, gpus: gpuIndexes(slot) }),
-		env: (slot): Record<string, string> =>
-			gpus > 0 ? { CUDA_VISIBLE_DEVICES: gpuIndexes(slot).join(",") } : {},
-	};
+	return { workers, resources: { cpus, gpus, devices } };
 }
 
 /**

@@ -25,26 +25,18 @@ describe("planPool", () => {
 		expect(planPool(new S(), cpu, 0, undefined).workers).toBe(1);
 	});
 
-	it("limits GPU stages by the GPUs and gives each worker its own devices", () => {
+	it("limits GPU stages by the workers that fit on the visible GPUs, placed by the pool", () => {
 		const gpuMachine = { cpus: 16, gpus: 4, gpuMemoryGb: 80 };
 		const whole = planPool(new S({ resources: { gpus: 1 } }), gpuMachine, 100, undefined);
 		expect(whole.workers).toBe(4);
-		expect([0, 1, 2, 3].map((slot) => whole.env(slot).CUDA_VISIBLE_DEVICES)).toEqual([
-			"0",
-			"1",
-			"2",
-			"3",
-		]);
-		expect(whole.allocation(2)).toEqual({ cpus: 1, gpus: [2] });
+		expect(whole.resources).toEqual({ cpus: 1, gpus: 1, devices: ["0", "1", "2", "3"] });
 		const half = planPool(new S({ resources: { gpuMemoryGb: 40 } }), gpuMachine, 100, undefined);
 		expect(half.workers).toBe(8);
-		expect([0, 1, 2, 3].map((slot) => half.env(slot).CUDA_VISIBLE_DEVICES)).toEqual([
-			"0",
-			"0",
-			"1",
-			"1",
-		]);
-		expect(planPool(new S(), gpuMachine, 100, undefined).env(0)).toEqual({});
+		expect(half.resources.gpus).toBe(0.5);
+		// 0.4 of a GPU: two per device (a third would pass one GPU), not floor(4 / 0.4) = 10.
+		const fifths = planPool(new S({ resources: { gpus: 0.4 } }), gpuMachine, 100, undefined);
+		expect(fifths.workers).toBe(8);
+		expect(planPool(new S(), gpuMachine, 100, undefined).resources.devices).toEqual([]);
 	});
 
 	it("rejects what the machine cannot meet", () => {

@@ -6,7 +6,7 @@ import {
 	type MachineResources,
 	type ProcessingStage,
 } from "@curator/core";
-import { assertFitsMachine } from "@curator/runtime";
+import { assertFitsMachine, gpuCapacity, visibleGpus } from "@curator/runtime";
 import {
 	type DataConfig,
 	type DataStageOptions,
@@ -51,6 +51,8 @@ export interface PoolPlan {
 	maxWorkers: number;
 	cpusPerWorker: number;
 	gpusPerWorker: number;
+	/** The visible GPUs the pool's workers are placed on (see `GpuPlacement`; empty for CPU pools). */
+	gpuDevices: string[];
 	numSetupAttempts: number;
 }
 
@@ -117,15 +119,6 @@ export function describePlan(plan: ExecutionPlan): string {
 	}
 	for (const warning of plan.warnings) lines.push(`  warning: ${warning}`);
 	return lines.join("\n");
-}
-
-/** GPU indexes of the worker in `slot` of a pool (whole GPUs side by side, fractions shared). */
-export function gpuDevices(pool: PoolPlan, slot: number): number[] {
-	const gpus = pool.gpusPerWorker;
-	if (gpus === 0) return [];
-	const place = slot % pool.maxWorkers;
-	if (gpus >= 1) return Array.from({ length: gpus }, (_, i) => place * gpus + i);
-	return [Math.floor(place * gpus)];
 }
 
 function dataOf(stage: ProcessingStage): DataStageOptions {
@@ -202,6 +195,7 @@ function planPools(
 			maxWorkers: Math.max(1, Math.min(total, Math.floor(machine.cpus / cpus))),
 			cpusPerWorker: cpus,
 			gpusPerWorker: 0,
+			gpuDevices: [],
 			numSetupAttempts: Math.max(...hosted.map((s) => policyOf(s, config).numSetupAttempts)),
 		});
 	}
@@ -221,8 +215,9 @@ function actorPool(
 	const fixed = stage.numWorkers();
 	const cpus = stage.resources.cpus;
 	const gpus = stage.resources.gpuFraction(machine.gpuMemoryGb);
+	const devices = gpus > 0 ? visibleGpus(machine.gpus) : [];
 	const limits = [total, Math.floor(machine.cpus / cpus)];
-	if (gpus > 0) limits.push(Math.floor(machine.gpus / gpus));
+	if (gpus > 0) limits.push(gpuCapacity(devices.length, gpus));
 	const max = Math.max(1, Math.min(own.maxWorkers ?? fixed ?? total, ...limits));
 	return {
 		name: stage.name,
@@ -233,6 +228,7 @@ function actorPool(
 		maxWorkers: max,
 		cpusPerWorker: cpus,
 		gpusPerWorker: gpus,
+		gpuDevices: devices,
 		numSetupAttempts: policyOf(stage, config).numSetupAttempts,
 	};
 }

@@ -2,12 +2,12 @@ import type { ProcessingStage } from "@curator/core";
 import { StagePool, type WorkerCache } from "@curator/runtime";
 import type { DataflowOptions } from "./dataflow.ts";
 import { dataDefaults } from "./options.ts";
-import { gpuDevices, type PoolPlan } from "./plan.ts";
+import type { PoolPlan } from "./plan.ts";
 
 /**
  * The runtime pool for one planned pool: its workers host the plan's stages
- * (all stateless ones for the shared `tasks` pool), GPU workers get their
- * own `CUDA_VISIBLE_DEVICES`. Run attempts and `ignoreFailures` are passed
+ * (all stateless ones for the shared `tasks` pool), GPU workers are placed
+ * by the pool on the plan's visible GPUs (their own `CUDA_VISIBLE_DEVICES`). Run attempts and `ignoreFailures` are passed
  * per call, since operators sharing the pool may differ.
  */
 export function createStagePool(
@@ -30,9 +30,7 @@ export function createStagePool(
 		idPrefix: plan.name,
 		...(spillDir === undefined ? {} : { spillDir }),
 		slotsPerWorker,
-		allocation: (slot) => ({ cpus: plan.cpusPerWorker, gpus: gpuDevices(plan, slot) }),
-		workerEnv: (slot): Record<string, string> =>
-			plan.gpusPerWorker > 0 ? { CUDA_VISIBLE_DEVICES: gpuDevices(plan, slot).join(",") } : {},
+		resources: { cpus: plan.cpusPerWorker, gpus: plan.gpusPerWorker, devices: plan.gpuDevices },
 		...(config.maxCallsPerWorker === undefined
 			? {}
 			: { maxCallsPerWorker: config.maxCallsPerWorker }),
