@@ -31,6 +31,11 @@ export { registerFanOutCases } from "./cases/fan-out.ts";
 export type { FaultExecutorFactory, FaultSettings } from "./cases/faults.ts";
 export { registerFaultCases } from "./cases/faults.ts";
 export { registerFilteringCases } from "./cases/filtering.ts";
+export type {
+	GpuPlacementExecutorFactory,
+	GpuPlacementSettings,
+} from "./cases/gpu-placement.ts";
+export { registerGpuPlacementCases } from "./cases/gpu-placement.ts";
 export { registerIsolationCases } from "./cases/isolation.ts";
 export { registerLifecycleCases } from "./cases/lifecycle.ts";
 export { registerMetricsCases } from "./cases/metrics.ts";
