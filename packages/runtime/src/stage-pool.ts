@@ -190,6 +190,8 @@ export class StagePool {
 	async grow(count: number): Promise<void> {
 		this.#target = Math.max(this.#target, count);
 		let missing = count - this.#workers.size;
+		// A seat kept for a worker being recycled is not free: grow only into free seats.
+		if (this.#placement !== undefined) missing = Math.min(missing, this.#placement.free);
 		if (missing <= 0) return;
 		const starts: Promise<PoolWorker>[] = [];
 		if (!this.#nodeSetupStarted) {
