@@ -147,5 +147,10 @@ function sampleStages(): ProcessingStage[] {
 		new fixtures.OpenGateStage({ dir }),
 		new fixtures.BarrierProbeStage(),
 		new fixtures.UniqueNumbersStage(),
+		new fixtures.GpuProbeStage({
+			journal: join(dir, "gpu-journal"),
+			markerDir: dir,
+			crashOn: [99],
+		}),
 	];
 }
