@@ -1,4 +1,11 @@
-import { type BaseExecutor, ErrorCodes, Pipeline, type StageError } from "@curator/core";
+import {
+	type BaseExecutor,
+	ErrorCodes,
+	Pipeline,
+	type ProcessingStage,
+	type RunResult,
+	type StageError,
+} from "@curator/core";
 import { describe } from "vitest";
 import { idsAndData } from "../expectations.ts";
 import { CrashStage, FailingStage, failureMessage, numbersTasks } from "../fixtures/index.ts";
@@ -46,15 +53,8 @@ export function registerFaultCases(
 	const kit = conformanceKit(() => factory({}), options);
 	registerIgnoreFailuresCases(kit, factory);
 	const skip = retriedCrashSkip(kit.supports);
-	const run = async (settings: FaultSettings) => {
-		const executor = factory(settings);
-		try {
-			const pipeline = new Pipeline({ name: "faults", stages: [new CrashStage({ exitOn: 13 })] });
-			return await pipeline.run(executor, numbersTasks([1], [13], [2]));
-		} finally {
-			await disposeExecutor(executor);
-		}
-	};
+	const run = (settings: FaultSettings) =>
+		runOnTaskThirteen(factory(settings), new CrashStage({ exitOn: 13 }));
 	describe("worker faults", () => {
 		kit.test(
 			"a worker dying on every attempt fails the run naming the stage, the tasks, the attempts and the exit",
@@ -100,21 +100,30 @@ export function registerFaultCases(
 	});
 }
 
+/** Runs `stage` (failing on 13) on the tasks `[1]`, `[13]`, `[2]`, then disposes `executor`. */
+async function runOnTaskThirteen(
+	executor: BaseExecutor,
+	stage: ProcessingStage,
+): Promise<RunResult> {
+	try {
+		const pipeline = new Pipeline({ name: "faults", stages: [stage] });
+		return await pipeline.run(executor, numbersTasks([1], [13], [2]));
+	} finally {
+		await disposeExecutor(executor);
+	}
+}
+
 /** The skip of the "ignoreFailures" cases. */
 function ignoreFailuresSkip(kit: ConformanceKit): SkipWhen {
 	return { when: !kit.supports.ignoreFailures, because: "supports.ignoreFailures is false" };
 }
 
 function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutorFactory): void {
-	const run = async (settings: FaultSettings) => {
-		const executor = factory({ numRunAttempts: 1, ...settings });
-		try {
-			const pipeline = new Pipeline({ name: "faults", stages: [new FailingStage({ failOn: 13 })] });
-			return await pipeline.run(executor, numbersTasks([1], [13], [2]));
-		} finally {
-			await disposeExecutor(executor);
-		}
-	};
+	const run = (settings: FaultSettings) =>
+		runOnTaskThirteen(
+			factory({ numRunAttempts: 1, ...settings }),
+			new FailingStage({ failOn: 13 }),
+		);
 	describe("ignoreFailures", () => {
 		kit.test(
 			"with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
