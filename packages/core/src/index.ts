@@ -52,7 +52,7 @@ export {
 	ProcessingStage,
 } from "./stage.ts";
 export type { BatchSource, StageLoopOptions } from "./stage-loop.ts";
-export { batchesOf, runStageInProcess, runStagesInProcess } from "./stage-loop.ts";
+export { runStageInProcess, runStagesInProcess } from "./stage-loop.ts";
 export type { RunSummary, StageSummary } from "./summary.ts";
 export { RunSummaryBuilder } from "./summary.ts";
 export type { TaskInit } from "./task.ts";

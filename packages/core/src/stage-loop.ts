@@ -90,7 +90,7 @@ export async function runStagesInProcess(
 }
 
 /** `tasks` in consecutive slices of `size` (the last one may be shorter). */
-export function* batchesOf(tasks: readonly Task[], size: number): Generator<Task[]> {
+function* batchesOf(tasks: readonly Task[], size: number): Generator<Task[]> {
 	for (let start = 0; start < tasks.length; start += size) {
 		yield tasks.slice(start, start + size);
 	}
