@@ -3,11 +3,11 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts";
 
-// The kit runs (in a nested vitest) on backend-local and on seven broken
+// The kit runs (in a nested vitest) on backend-local and on eight broken
 // executors (test/fixtures/broken-executors.ts); each bug must fail exactly
 // the kit cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 44;
+const casesPerBackend = 48;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
@@ -29,6 +29,8 @@ describe("the kit against deliberately broken executors", () => {
 			"process isolation > a worker that dies mid-batch fails the run with the stage name and task ids (skipped: supports.processIsolation is false)",
 			"process isolation > a batch whose worker died is retried and the run completes (skipped: supports.processIsolation is false)",
 			"streaming > a later stage processes tasks while an earlier stage is still busy (skipped: supports.streaming is false)",
+			"worker faults > a worker dying on every attempt fails the run naming the stage, the tasks, the attempts and the exit (skipped: supports.processIsolation is false)",
+			"worker faults > with ignoreFailures the report lists exactly the failed batch and every other task comes out (skipped: supports.processIsolation is false)",
 		]);
 	});
 
@@ -65,6 +67,8 @@ describe("the kit against deliberately broken executors", () => {
 			"stage errors > process() stage as the source: the run rejects with the stage name and the task ids",
 			"stage errors > processBatch() stage after a fan-out: the run rejects with the stage name and the task ids",
 			"stage errors > sink stage after a filter: the run rejects with the stage name and the task ids",
+			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
+			"ignoreFailures > without ignoreFailures a batch whose stage throws fails the run, naming the stage and the tasks",
 		]);
 	});
 
@@ -84,6 +88,12 @@ describe("the kit against deliberately broken executors", () => {
 		expect(failed("broken: splitBarrierInput")).toEqual([
 			"barrier > a barrier stage gets every task of the run in one call, in task-id order",
 			"barrier > a barrier with run-wide state keeps the first copy of each value in task-id order",
+		]);
+	});
+
+	it("(h) catches an executor that loses a failed batch from the failure report", () => {
+		expect(failed("broken: loseFailureReport")).toEqual([
+			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
 		]);
 	});
 

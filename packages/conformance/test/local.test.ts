@@ -1,5 +1,6 @@
 import { LocalExecutor } from "@curator/backend-local";
-import { describeBackendConformance } from "../src/index.ts";
+import { describeBackendConformance, registerFaultCases } from "../src/index.ts";
 
 // The kit's own reference run: the in-process backend passes every case it supports.
 describeBackendConformance("backend-local", () => new LocalExecutor());
+registerFaultCases((faults) => new LocalExecutor({ ignoreFailures: faults.ignoreFailures }));

@@ -18,6 +18,11 @@ export interface ExecutorSupports {
 	abort: boolean;
 	/** Retries batches whose worker died. */
 	retries: boolean;
+	/**
+	 * Honours `ignoreFailures`: a failed batch is recorded in the run's failure
+	 * report (stage, task ids, error, attempts) and the run goes on.
+	 */
+	ignoreFailures: boolean;
 	/** Runs all stages at once with bounded queues. */
 	streaming: boolean;
 }

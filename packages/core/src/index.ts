@@ -51,6 +51,8 @@ export {
 	isProcessingStage,
 	ProcessingStage,
 } from "./stage.ts";
+export type { BatchSource, StageLoopOptions } from "./stage-loop.ts";
+export { runStageInProcess, runStagesInProcess } from "./stage-loop.ts";
 export type { RunSummary, StageSummary } from "./summary.ts";
 export { RunSummaryBuilder } from "./summary.ts";
 export type { TaskInit } from "./task.ts";

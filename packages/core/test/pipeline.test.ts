@@ -25,6 +25,7 @@ class RecordingExecutor extends BaseExecutor {
 					processIsolation: false,
 					abort: true,
 					retries: false,
+					ignoreFailures: false,
 					streaming: false,
 				},
 			},

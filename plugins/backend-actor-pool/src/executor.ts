@@ -32,6 +32,7 @@ export const actorPoolSupports = {
 	processIsolation: true,
 	abort: true,
 	retries: true,
+	ignoreFailures: true,
 	streaming: false,
 } as const;
 

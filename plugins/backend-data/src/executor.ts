@@ -19,6 +19,7 @@ export const dataSupports = {
 	processIsolation: true,
 	abort: true,
 	retries: true,
+	ignoreFailures: true,
 	streaming: true,
 } as const;
 

@@ -18,6 +18,7 @@ export const xennaSupports = {
 	processIsolation: true,
 	abort: true,
 	retries: true,
+	ignoreFailures: true,
 	streaming: true,
 } as const;
 

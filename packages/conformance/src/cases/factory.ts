@@ -10,6 +10,7 @@ const supportKeys = [
 	"processIsolation",
 	"abort",
 	"retries",
+	"ignoreFailures",
 	"streaming",
 ] as const satisfies readonly (keyof ExecutorSupports)[];
 

@@ -1,11 +1,24 @@
-import { type BaseExecutor, ErrorCodes, Pipeline, type StageError } from "@curator/core";
+import {
+	type BaseExecutor,
+	ErrorCodes,
+	Pipeline,
+	type ProcessingStage,
+	type RunResult,
+	type StageError,
+} from "@curator/core";
 import { describe } from "vitest";
 import { idsAndData } from "../expectations.ts";
-import { CrashStage, numbersTasks } from "../fixtures/index.ts";
-import { conformanceKit, disposeExecutor, retriedCrashSkip } from "../kit.ts";
+import { CrashStage, FailingStage, failureMessage, numbersTasks } from "../fixtures/index.ts";
+import {
+	type ConformanceKit,
+	conformanceKit,
+	disposeExecutor,
+	retriedCrashSkip,
+	type SkipWhen,
+} from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
 
-/** The fault settings of a backend that retries batches whose worker died. */
+/** The fault settings of a backend (`factory` maps them onto its config). */
 export interface FaultSettings {
 	/** Attempts per batch when its worker dies (1 = no retry). */
 	numRunAttempts?: number;
@@ -24,9 +37,11 @@ const crashExitCode = 70;
  * Without `ignoreFailures` the run fails with an error naming the stage, the
  * batch's task ids, the attempts made and the worker's exit; with it, the
  * failure report lists exactly that batch's tasks and every other task comes
- * out. For backends whose config has `numRunAttempts` and `ignoreFailures`
- * (`factory` maps them); skipped, visibly, without `supports.processIsolation`
- * and `supports.retries`.
+ * out. Skipped, visibly, without `supports.processIsolation` and
+ * `supports.retries`. Cases "ignoreFailures": the same two outcomes for a
+ * stage that throws; skipped, visibly, without `supports.ignoreFailures`.
+ * `factory` maps the settings onto the backend's config (a backend without
+ * retries ignores `numRunAttempts`).
  *
  * @example
  * registerFaultCases((faults) => new MyExecutor({ ...faults }));
@@ -36,16 +51,10 @@ export function registerFaultCases(
 	options?: ConformanceOptions,
 ): void {
 	const kit = conformanceKit(() => factory({}), options);
+	registerIgnoreFailuresCases(kit, factory);
 	const skip = retriedCrashSkip(kit.supports);
-	const run = async (settings: FaultSettings) => {
-		const executor = factory(settings);
-		try {
-			const pipeline = new Pipeline({ name: "faults", stages: [new CrashStage({ exitOn: 13 })] });
-			return await pipeline.run(executor, numbersTasks([1], [13], [2]));
-		} finally {
-			await disposeExecutor(executor);
-		}
-	};
+	const run = (settings: FaultSettings) =>
+		runOnTaskThirteen(factory(settings), new CrashStage({ exitOn: 13 }));
 	describe("worker faults", () => {
 		kit.test(
 			"a worker dying on every attempt fails the run naming the stage, the tasks, the attempts and the exit",
@@ -87,6 +96,70 @@ export function registerFaultCases(
 				expect(result.summary.stages[0]?.failedTasks).toBe(1);
 			},
 			skip,
+		);
+	});
+}
+
+/** Runs `stage` (failing on 13) on the tasks `[1]`, `[13]`, `[2]`, then disposes `executor`. */
+async function runOnTaskThirteen(
+	executor: BaseExecutor,
+	stage: ProcessingStage,
+): Promise<RunResult> {
+	try {
+		const pipeline = new Pipeline({ name: "faults", stages: [stage] });
+		return await pipeline.run(executor, numbersTasks([1], [13], [2]));
+	} finally {
+		await disposeExecutor(executor);
+	}
+}
+
+/** The skip of the "ignoreFailures" cases. */
+function ignoreFailuresSkip(kit: ConformanceKit): SkipWhen {
+	return { when: !kit.supports.ignoreFailures, because: "supports.ignoreFailures is false" };
+}
+
+function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutorFactory): void {
+	const run = (settings: FaultSettings) =>
+		runOnTaskThirteen(
+			factory({ numRunAttempts: 1, ...settings }),
+			new FailingStage({ failOn: 13 }),
+		);
+	describe("ignoreFailures", () => {
+		kit.test(
+			"with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
+			async (expect) => {
+				const result = await run({ ignoreFailures: true });
+				expect(result.failures).toHaveLength(1);
+				expect(result.failures[0]).toMatchObject({
+					stage: "FailingStage",
+					taskIds: ["0_1"],
+					attempts: 1,
+				});
+				expect(result.failures[0]?.error).toContain(failureMessage(13));
+				expect(idsAndData(result.tasks)).toEqual([
+					["0_0_0", [1]],
+					["0_2_0", [2]],
+				]);
+				expect(result.summary.stages[0]?.failedTasks).toBe(1);
+			},
+			ignoreFailuresSkip(kit),
+		);
+
+		kit.test(
+			"without ignoreFailures a batch whose stage throws fails the run, naming the stage and the tasks",
+			async (expect) => {
+				expect.assertions(4);
+				try {
+					await run({ ignoreFailures: false });
+				} catch (caught) {
+					const error = caught as StageError;
+					expect(error.code).toBe(ErrorCodes.stageFailed);
+					expect(error.stage).toBe("FailingStage");
+					expect(error.taskIds).toEqual(["0_1"]);
+					expect(error.message).toContain(failureMessage(13));
+				}
+			},
+			ignoreFailuresSkip(kit),
 		);
 	});
 }

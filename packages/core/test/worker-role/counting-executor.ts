@@ -12,6 +12,7 @@ export class CountingExecutor extends BaseExecutor {
 					processIsolation: false,
 					abort: false,
 					retries: false,
+					ignoreFailures: false,
 					streaming: false,
 				},
 			},
