@@ -10,12 +10,13 @@ export const TASKS_FORMAT_VERSION = 1;
 
 /** "CTB": the first bytes of every encoded task batch, then the version byte. */
 const MAGIC = [0x43, 0x54, 0x42] as const;
-const HEADER_BYTES = MAGIC.length + 1;
+const HEADER = Uint8Array.of(...MAGIC, TASKS_FORMAT_VERSION);
+const HEADER_BYTES = HEADER.length;
 
 /** Serializes a batch (v8's format) behind the format header, without a second copy. */
 export function writeTaskPayload(batch: unknown): Uint8Array {
 	const serializer = new DefaultSerializer();
-	serializer.writeRawBytes(Uint8Array.of(...MAGIC, TASKS_FORMAT_VERSION));
+	serializer.writeRawBytes(HEADER);
 	serializer.writeHeader();
 	serializer.writeValue(batch);
 	return serializer.releaseBuffer();
