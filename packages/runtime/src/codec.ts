@@ -13,6 +13,7 @@ import {
 	type Task,
 } from "@curator/core";
 import { allowModules, checkImportable, specifierProblem } from "./module-policy.ts";
+import { readTaskPayload, writeTaskPayload } from "./payload-format.ts";
 import {
 	classFor,
 	fromPortable,
@@ -206,14 +207,20 @@ export async function unpackTasks(batch: PortableBatch): Promise<Task[]> {
 	});
 }
 
-/** Encodes tasks as bytes (v8's compact binary format) for byte transports. */
+/**
+ * Encodes tasks as bytes for byte transports: a format header (see
+ * `TASKS_FORMAT_VERSION`), then v8's compact binary format.
+ */
 export function encodeTasks(tasks: readonly Task[]): Uint8Array {
-	return serialize(packTasks(tasks));
+	return writeTaskPayload(packTasks(tasks));
 }
 
-/** Decodes tasks encoded by {@link encodeTasks}. */
+/**
+ * Decodes tasks encoded by {@link encodeTasks}; a payload of another format
+ * version fails with `CURATOR_PROTOCOL`.
+ */
 export async function decodeTasks(bytes: Uint8Array): Promise<Task[]> {
-	return unpackTasks(deserialize(bytes) as PortableBatch);
+	return unpackTasks(readTaskPayload(bytes) as PortableBatch);
 }
 
 /** Decodes a batch in either form. */

@@ -1,44 +1,31 @@
-import { Packr } from "msgpackr";
 import { Dealer } from "zeromq";
 import type { HostTransport } from "./host.ts";
 import { type HostMessage, PROTOCOL_VERSION } from "./protocol.ts";
+import { decodeHostFrames, encodeHostFrames } from "./zmq-frames.ts";
 
 /**
  * Worker-host transport over ZeroMQ, for workers started by another
  * language's process (the Python stage actors of the Xenna bridge).
  *
- * Each message is one multipart ZeroMQ message: frame 0 is a msgpack
- * envelope `{v, session, type, id, ...}`; frame 1, when present, is the one
- * opaque byte field of the message (`stage` of `init`, `payload` of
- * `process` and of `ok`). An envelope with `parts: n` is followed instead
- * by n frames that form its `payloads` list (`process` with several encoded
- * batches, `split` replies). A message whose session key differs is
- * rejected and logged, never executed.
+ * Frames as `zmq-frames.ts` encodes them (the wire is described in
+ * `wire/worker-host.md`). A message whose session key differs is rejected
+ * and logged, never executed.
  */
 export async function connectZmqTransport(
 	endpoint: string,
 	session: string,
 ): Promise<HostTransport> {
-	const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 	const socket = new Dealer({ linger: 0 });
 	socket.connect(endpoint);
 	const send = (message: HostMessage): void => {
-		const { payload, payloads, ...envelope } = message as HostMessage & {
-			payload?: unknown;
-			payloads?: Uint8Array[];
-		};
-		const parts = Array.isArray(payloads) ? { parts: payloads.length } : {};
-		const frames: Uint8Array[] = [packr.pack({ ...envelope, ...parts, session })];
-		if (Array.isArray(payloads)) frames.push(...payloads);
-		else if (payload instanceof Uint8Array) frames.push(payload);
-		void socket.send(frames).catch(() => {});
+		void socket.send(encodeHostFrames(message, session)).catch(() => {});
 	};
 	return {
 		send,
 		onMessage(handler) {
 			void (async () => {
 				for await (const frames of socket) {
-					const message = decode(packr, frames);
+					const message = decodeHostFrames(frames);
 					if (message === undefined) {
 						send({
 							v: PROTOCOL_VERSION,
@@ -79,29 +66,4 @@ export async function connectZmqTransport(
 			process.title = title;
 		},
 	};
-}
-
-function decode(packr: Packr, frames: Buffer[]): Record<string, unknown> | undefined {
-	const [head, body, ...rest] = frames;
-	if (head === undefined) return undefined;
-	let envelope: unknown;
-	try {
-		envelope = packr.unpack(head);
-	} catch {
-		return undefined;
-	}
-	if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope))
-		return undefined;
-	const message = envelope as Record<string, unknown>;
-	if ("parts" in message) {
-		const parts = frames.slice(1);
-		if (message.parts !== parts.length) return undefined;
-		delete message.parts;
-		message.payloads = parts.map((frame) => new Uint8Array(frame));
-		return message;
-	}
-	if (rest.length > 0) return undefined;
-	if (body !== undefined)
-		message[message.type === "init" ? "stage" : "payload"] = new Uint8Array(body);
-	return message;
 }

@@ -10,6 +10,7 @@ import {
 	packTasks,
 	unpackTasks,
 } from "../src/index.ts";
+import { writeTaskPayload } from "../src/payload-format.ts";
 import { ColumnKind, isTaskColumns } from "../src/task-columns.ts";
 import { Options, ShoutStage, UnregisteredStage, WordsTask } from "./fixtures/stages.ts";
 
@@ -93,7 +94,7 @@ describe("stage and task codec", () => {
 		class Socketish {}
 		const stage = new ShoutStage() as ShoutStage & { conn?: unknown };
 		stage.conn = new Socketish();
-		const unknownClass = serialize({
+		const unknownClass = writeTaskPayload({
 			modules: [],
 			classes: [{ module: "file:///nowhere/stages.js", export: "Ghost" }],
 			tasks: [[0, true, {}]],

@@ -14,6 +14,7 @@ import {
 	WorkerHandle,
 } from "../src/index.ts";
 import { specifierProblem } from "../src/module-policy.ts";
+import { writeTaskPayload } from "../src/payload-format.ts";
 import { OtherTask } from "./fixtures/other-task.ts";
 import { ShoutStage } from "./fixtures/stages.ts";
 
@@ -33,7 +34,7 @@ function dataModule(file: string): string {
 
 /** Batch bytes that name `module` as the module of their task class. */
 function craftedBatch(module: string): Uint8Array {
-	return serialize({ modules: [module], classes: [{ module, export: "Evil" }], tasks: [] });
+	return writeTaskPayload({ modules: [module], classes: [{ module, export: "Evil" }], tasks: [] });
 }
 
 describe("modules a process may import", () => {

@@ -41,7 +41,14 @@ export class WireRejection extends Error {
 	}
 }
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, encodeUndefinedAsNil: true });
+// The smallest map header for the key count, as Python's msgpack writes it: both sides encode
+// one message to the same bytes (see wire/executor-driver.md).
+const packr = new Packr({
+	useRecords: false,
+	mapsAsObjects: true,
+	encodeUndefinedAsNil: true,
+	variableMapSize: true,
+});
 const reserved = new Set(["v", "session", "type", "id", "parts"]);
 
 /** The frames of one message: a msgpack envelope, then `parts` opaque frames. */

@@ -1,17 +1,8 @@
 """The driver: handshake, submit, inputs, run, outputs, done; reaping on every path.
 
-Sequence on the executor link (see the plugin README for the full wire):
-
-    driver  -> hello    {versions, driver, python, ray, xenna, capabilities}
-    executor-> welcome  {version}
-    executor-> submit   {run, worker, stages}            + one descriptor frame per stage
-    executor-> input    {tasks: [{id, numItems}], last}  + one frame per task (repeated)
-    driver  -> event    {events: [...]}                  (any time: run events, log records)
-    driver  -> output   {tasks: [{id, numItems}], last}  + one frame per task (repeated)
-    driver  -> done     {outputs}
-    either  -> error    {error: {code, message, ...}, replyTo?}
-    executor-> cancel   {reason}
-    executor-> close    {}                               (a driver kept alive between runs)
+The messages, their fields and their order are described once, in the plugin's
+``wire/executor-driver.md``: ``hello`` -> ``welcome`` -> ``submit`` -> ``input``... ->
+``event``... -> ``output``... -> ``done`` (or ``error``).
 
 After ``done`` (or the ``error`` of a stage failure, marked ``reusable``) the driver
 waits for the next ``submit`` on the same Ray connection, until ``close``.

@@ -4,10 +4,9 @@ The actor binds a ZeroMQ DEALER on an ``ipc://`` endpoint in a private (0700)
 temporary folder, starts ``node <runtime>/worker-host.js --zmq <endpoint>`` in a
 new session (its own process group) with a random session key in
 ``CURATOR_SESSION_KEY``, and speaks the worker-host protocol of
-``@curator/runtime``: frame 0 a msgpack envelope ``{v, session, id, type, ...}``,
-then the opaque byte frames (``parts: n`` of them for several payloads). Payloads
-are never decoded here. A worker that dies or stops answering raises
-:class:`WorkerDied`, so Cosmos-Xenna's retry rules apply to the batch.
+``@curator/runtime`` (frames in :mod:`.host_wire`). Payloads are never decoded
+here. A worker that dies or stops answering raises :class:`WorkerDied`, so
+Cosmos-Xenna's retry rules apply to the batch.
 """
 
 from __future__ import annotations
@@ -23,10 +22,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import msgpack
 import zmq
 
-HOST_PROTOCOL_VERSION = 1
+from .host_wire import HOST_PROTOCOL_VERSION, decode_reply, encode_request
+
+__all__ = ["HOST_PROTOCOL_VERSION", "NodeWorker", "WorkerDied", "WorkerRequestFailed"]
 
 
 class WorkerDied(Exception):
@@ -108,19 +108,8 @@ class NodeWorker:
         """
         self._next_id += 1
         message_id = self._next_id
-        envelope = {
-            "v": HOST_PROTOCOL_VERSION,
-            "session": self._session,
-            "id": message_id,
-            **fields,
-        }
-        frames: list[bytes] = []
-        if parts is not None:
-            envelope["parts"] = len(parts)
-            frames = parts
-        elif single is not None:
-            frames = [single]
-        self._socket.send_multipart([msgpack.packb(envelope, use_bin_type=True), *frames])
+        frames = encode_request(self._session, message_id, fields, parts, single)
+        self._socket.send_multipart(frames)
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while True:
             if self._socket.poll(100, zmq.POLLIN):
@@ -142,17 +131,13 @@ class NodeWorker:
                 )
 
     def _receive(self) -> tuple[dict[str, Any] | None, list[bytes]]:
-        frames = self._socket.recv_multipart()
-        try:
-            envelope = msgpack.unpackb(frames[0], raw=False)
-        except Exception:
-            return None, []
-        if not isinstance(envelope, dict):
+        envelope, body = decode_reply(self._socket.recv_multipart())
+        if envelope is None:
             return None, []
         if envelope.get("type") == "log":
             self._on_log(str(envelope.get("level", "info")), str(envelope.get("message", "")))
             return None, []
-        return envelope, [bytes(frame) for frame in frames[1:]]
+        return envelope, body
 
     def shutdown(self, timeout_s: float = 3.0) -> None:
         """Asks the worker to exit; kills it when it does not within ``timeout_s``."""

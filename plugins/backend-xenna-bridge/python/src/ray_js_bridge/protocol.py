@@ -6,6 +6,7 @@ there are any). Payload frames are never decoded here. A message with another
 protocol version, a wrong session key, an unknown type, a frame count that
 differs from ``parts`` or payloads over the size limit is rejected: the
 receiver logs it and answers with an ``error`` message, it never executes it.
+The wire is described once, in the plugin's ``wire/executor-driver.md``.
 """
 
 from __future__ import annotations
