@@ -17,9 +17,10 @@ export function requestedKinds(resources: Required<ResourcesInit>): ResourceKind
 }
 
 /**
- * Throws `CURATOR_UNSATISFIABLE_RESOURCES`, naming stage and kind, for the
- * first stage asking for a kind outside `schedules`: a backend that cannot
- * place a kind must refuse it rather than run the stage without it.
+ * Throws `CURATOR_UNSATISFIABLE_RESOURCES` for the first stage asking for a
+ * kind outside `schedules`, naming the stage and every such kind it asks
+ * for: a backend that cannot place a kind must refuse it rather than run the
+ * stage without it.
  */
 export function assertSchedulable(
 	stages: readonly ProcessingStage[],
@@ -27,12 +28,12 @@ export function assertSchedulable(
 	backend: string,
 ): void {
 	for (const stage of stages) {
-		const kind = requestedKinds(stage.resources.toJSON()).find((k) => !schedules.includes(k));
-		if (kind === undefined) continue;
+		const kinds = requestedKinds(stage.resources.toJSON()).filter((k) => !schedules.includes(k));
+		if (kinds.length === 0) continue;
 		const offered = schedules.length === 0 ? "cpus only" : `cpus, ${schedules.join(", ")}`;
 		throw new CuratorError(
 			ErrorCodes.unsatisfiableResources,
-			`${backend}: stage "${stage.name}" asks for ${kind}, which this backend cannot schedule (it schedules ${offered})`,
+			`${backend}: stage "${stage.name}" asks for ${kinds.join(" and ")}, which this backend cannot schedule (it schedules ${offered})`,
 		);
 	}
 }

@@ -107,6 +107,14 @@ describe("BaseExecutor capabilities", () => {
 		expect(executor.started).toBe(true);
 	});
 
+	it("names every kind a stage asks for that the backend does not schedule", async () => {
+		const executor = new ProbeExecutor({}, { schedules: ["gpuMemoryGb"] });
+		const stage = new DoubleStage().with({ name: "W", resources: { gpus: 2, entireGpu: true } });
+		await expect(executor.run([stage])).rejects.toThrow(
+			'probe: stage "W" asks for gpus and entireGpu, which this backend cannot schedule (it schedules cpus, gpuMemoryGb)',
+		);
+	});
+
 	it("schedules no kind beyond cpus unless declared", async () => {
 		const executor = new ProbeExecutor();
 		expect(executor.schedules).toEqual([]);
