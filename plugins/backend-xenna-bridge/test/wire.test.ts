@@ -192,7 +192,10 @@ describe("config and submit", () => {
 	])(
 		"refuses the stage options %j when a run starts, before the driver",
 		async (xenna, problem) => {
-			const stage = new MultiplyStage({ factor: 1 }).with({ name: "X", backend: { xenna: xenna as never } });
+			const stage = new MultiplyStage({ factor: 1 }).with({
+				name: "X",
+				backend: { xenna: xenna as never },
+			});
 			const run = new XennaExecutor({ python: "/nowhere/python" }).run([stage]);
 			const path = problem.startsWith("unknown") ? "" : "backend.xenna.";
 			await expect(run).rejects.toMatchObject({
