@@ -2,6 +2,7 @@ import { describe } from "vitest";
 import { registerAbortCases } from "./cases/abort.ts";
 import { registerBarrierCases } from "./cases/barrier.ts";
 import { registerBatchingCases } from "./cases/batching.ts";
+import { registerCapabilityCases } from "./cases/capabilities.ts";
 import { registerCompositeCases } from "./cases/composite.ts";
 import { registerDeterminismCases } from "./cases/determinism.ts";
 import { registerFactoryCases } from "./cases/factory.ts";
@@ -10,6 +11,7 @@ import { registerFilteringCases } from "./cases/filtering.ts";
 import { registerIsolationCases } from "./cases/isolation.ts";
 import { registerLifecycleCases } from "./cases/lifecycle.ts";
 import { registerMetricsCases } from "./cases/metrics.ts";
+import { registerOptionCases } from "./cases/options.ts";
 import { registerPerfCases } from "./cases/perf.ts";
 import { registerPipelineCases } from "./cases/pipeline.ts";
 import { registerResourceCases } from "./cases/resources.ts";
@@ -24,6 +26,7 @@ export { canonicalForm } from "./canonical.ts";
 export { registerAbortCases } from "./cases/abort.ts";
 export { registerBarrierCases } from "./cases/barrier.ts";
 export { registerBatchingCases } from "./cases/batching.ts";
+export { registerCapabilityCases } from "./cases/capabilities.ts";
 export { registerCompositeCases } from "./cases/composite.ts";
 export { registerDeterminismCases } from "./cases/determinism.ts";
 export { registerFactoryCases } from "./cases/factory.ts";
@@ -39,6 +42,7 @@ export { registerGpuPlacementCases } from "./cases/gpu-placement.ts";
 export { registerIsolationCases } from "./cases/isolation.ts";
 export { registerLifecycleCases } from "./cases/lifecycle.ts";
 export { registerMetricsCases } from "./cases/metrics.ts";
+export { registerOptionCases } from "./cases/options.ts";
 export { registerPerfCases } from "./cases/perf.ts";
 export { registerPipelineCases } from "./cases/pipeline.ts";
 export { registerResourceCases } from "./cases/resources.ts";
@@ -86,6 +90,8 @@ export const conformanceRegistrars: readonly CaseRegistrar[] = [
 	registerLifecycleCases,
 	registerStageErrorCases,
 	registerResourceCases,
+	registerCapabilityCases,
+	registerOptionCases,
 	registerAbortCases,
 	registerIsolationCases,
 	registerStreamingCases,

@@ -5,6 +5,7 @@ import {
 	type ExecutorSupports,
 	Pipeline,
 	type PipelineStage,
+	type ResourceKind,
 	type RunOptions,
 	type RunResult,
 	type Task,
@@ -40,6 +41,10 @@ export interface ConformanceKit {
 	readonly backend: string;
 	/** The capability manifest of a fresh executor. */
 	readonly supports: Readonly<ExecutorSupports>;
+	/** The resource kinds beyond CPUs a fresh executor declares it schedules. */
+	readonly schedules: readonly ResourceKind[];
+	/** The key of the backend's per-stage options under `stage.backend`, if it has some. */
+	readonly stageOptionsKey: string | undefined;
 	readonly options: ResolvedConformanceOptions;
 	/** Registers a case; a skipped case stays in the report, with its reason in its name. */
 	test(name: string, body: CaseBody, skip?: SkipWhen): void;
@@ -76,6 +81,8 @@ export function gateWaitMs(kit: ConformanceKit): number {
 interface Probe {
 	backend: string;
 	supports: Readonly<ExecutorSupports>;
+	schedules: readonly ResourceKind[];
+	stageOptionsKey: string | undefined;
 }
 
 const probes = new WeakMap<ExecutorFactory, Probe>();
@@ -97,6 +104,8 @@ export function conformanceKit(
 	return {
 		backend: probe.backend,
 		supports: probe.supports,
+		schedules: probe.schedules,
+		stageOptionsKey: probe.stageOptionsKey,
 		options: resolved,
 		test(name, body, skip) {
 			const skipped = skip?.when === true;
@@ -146,7 +155,13 @@ function probeOf(factory: ExecutorFactory): Probe {
 	const known = probes.get(factory);
 	if (known !== undefined) return known;
 	const executor = factory();
-	const probe = { backend: executor.backend, supports: executor.supports };
+	const probe: Probe = {
+		backend: executor.backend,
+		supports: executor.supports,
+		// An executor built on a core without capabilities declares none.
+		schedules: executor.schedules ?? [],
+		stageOptionsKey: executor.stageOptionsKey,
+	};
 	probes.set(factory, probe);
 	afterAll(() => disposeExecutor(executor));
 	return probe;

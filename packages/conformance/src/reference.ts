@@ -4,6 +4,7 @@ import {
 	type ExecutorConfig,
 	type ProcessingStage,
 	runStagesInProcess,
+	resourceKinds,
 	type Task,
 } from "@curator/core";
 
@@ -28,7 +29,8 @@ export const referenceSupports = {
  */
 export class ReferenceExecutor extends BaseExecutor {
 	constructor(config: ExecutorConfig = {}) {
-		super(config, { backend: "reference", supports: referenceSupports });
+		// Every kind: the reference checks no resources, so it refuses none.
+		super(config, { backend: "reference", supports: referenceSupports, schedules: resourceKinds });
 	}
 
 	protected override async executeStages(

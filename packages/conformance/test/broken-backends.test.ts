@@ -7,7 +7,7 @@ import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts"
 // executors (test/fixtures/broken-executors.ts); each bug must fail exactly
 // the kit cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 48;
+const casesPerBackend = 55;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
@@ -26,6 +26,9 @@ describe("the kit against deliberately broken executors", () => {
 	it("passes backend-local, skipping the cases it does not support, by name", () => {
 		expect(failed("control: backend-local")).toEqual([]);
 		expect(testsOf(tests, "control: backend-local", "skipped")).toEqual([
+			"capabilities > a stage asking for gpus, which the backend does not schedule, fails before any work (skipped: the backend schedules gpus)",
+			"capabilities > a stage asking for gpuMemoryGb, which the backend does not schedule, fails before any work (skipped: the backend schedules gpuMemoryGb)",
+			"options > an unknown key in a stage's own backend options is refused by name before any work (skipped: the backend declares no per-stage options)",
 			"process isolation > a worker that dies mid-batch fails the run with the stage name and task ids (skipped: supports.processIsolation is false)",
 			"process isolation > a batch whose worker died is retried and the run completes (skipped: supports.processIsolation is false)",
 			"streaming > a later stage processes tasks while an earlier stage is still busy (skipped: supports.streaming is false)",
@@ -97,6 +100,14 @@ describe("the kit against deliberately broken executors", () => {
 		]);
 	});
 
+	it("(i) catches an executor that runs a stage without a resource kind it does not schedule", () => {
+		expect(failed("broken: ignoreUndeclaredKind")).toEqual([
+			"capabilities > a stage asking for nvdecs, which the backend does not schedule, fails before any work",
+			"capabilities > a stage asking for nvencs, which the backend does not schedule, fails before any work",
+			"capabilities > a stage asking for entireGpu, which the backend does not schedule, fails before any work",
+		]);
+	});
+
 	it("has every case of the kit documented in the README's table", async () => {
 		const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
 		const control = tests.filter((t) => t.ancestorTitles[0] === "control: backend-local");
@@ -120,6 +131,9 @@ describe("the kit against deliberately broken executors", () => {
 		);
 		expect(message("broken: splitBarrierInput", "a barrier with run-wide state")).toContain(
 			"outputs, sorted by task id, against the reference run",
+		);
+		expect(message("broken: ignoreUndeclaredKind", "a stage asking for nvdecs")).toContain(
+			"stage calls (preflight included) before the failure",
 		);
 		expect(message("broken: leakWorkerOnAbort", "a cancelled run")).toMatch(
 			/workers still running after the run settled[\s\S]*sleep 600/,

@@ -78,6 +78,14 @@ describe("ReferenceExecutor", () => {
 		await expect(run).rejects.toThrow(/stage "FailingStage" failed on tasks \[0_1\]/);
 	});
 
+	it("runs stages whatever resources they ask for (it checks none)", async () => {
+		const stage = new LifecycleStage({ dir, name: "Codec" }).with({
+			resources: { gpus: 2, entireGpu: true, nvdecs: 1, nvencs: 1 },
+		});
+		const { tasks } = await new ReferenceExecutor().run([stage], numbersTasks([1]));
+		expect(tasks.map((task) => task.data)).toEqual([[1]]);
+	});
+
 	it("declares an in-process, single-node manifest", () => {
 		expect(new ReferenceExecutor().supports).toEqual(referenceSupports);
 		expect(referenceSupports.processIsolation).toBe(false);

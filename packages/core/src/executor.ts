@@ -1,9 +1,16 @@
+import { assertSchedulable, type ResourceKind } from "./capabilities.ts";
 import { AbortError, CuratorError, ErrorCodes, PreflightError } from "./errors.ts";
 import type { RunEvent, RunEventListener, TaskFailure } from "./events.ts";
 import { rootTaskId } from "./ids.ts";
 import { type Logger, silentLogger } from "./logger.ts";
+import {
+	executorConfigSchema,
+	extendSchema,
+	type OptionSchema,
+	optionsProblem,
+} from "./option-schema.ts";
 import { resolveStages } from "./plan.ts";
-import type { ProcessingStage } from "./stage.ts";
+import type { BackendStageOptions, ProcessingStage } from "./stage.ts";
 import { type RunSummary, RunSummaryBuilder } from "./summary.ts";
 import { EmptyTask, isTask, type Task } from "./task.ts";
 import { refuseRunInWorker } from "./worker-role.ts";
@@ -40,6 +47,26 @@ export interface ExecutorIdentity {
 	/** Backend name, prefixed to error messages (e.g. `actor-pool`). */
 	backend: string;
 	supports: ExecutorSupports;
+	/**
+	 * Resource kinds beyond CPUs the backend places (default none): a stage
+	 * asking for any other kind is refused before the run starts.
+	 */
+	schedules?: readonly ResourceKind[];
+	/**
+	 * The backend's own config keys and their rules; with it, an unknown key
+	 * or a bad value fails the constructor by name (the keys of
+	 * {@link ExecutorConfig} are added).
+	 */
+	configSchema?: OptionSchema;
+	/** The backend's per-stage options (`stage.backend[key]`), checked when a run starts. */
+	stageOptions?: StageOptionsSchema;
+}
+
+/** Where a backend's per-stage options live and their rules. */
+export interface StageOptionsSchema {
+	/** The key under `stage.backend`, e.g. `actorPool`. */
+	key: keyof BackendStageOptions & string;
+	schema: OptionSchema;
 }
 
 /** Per-run options. */
@@ -82,7 +109,12 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 	readonly ignoreHeadNode: boolean;
 	readonly backend: string;
 	readonly supports: Readonly<ExecutorSupports>;
+	/** Resource kinds beyond CPUs this backend places; see {@link ExecutorIdentity.schedules}. */
+	readonly schedules: readonly ResourceKind[];
+	/** The key of this backend's per-stage options under `stage.backend`, when it has some. */
+	readonly stageOptionsKey: string | undefined;
 	protected readonly logger: Logger;
+	readonly #stageSchema: OptionSchema | undefined;
 
 	constructor(config: Config, identity: ExecutorIdentity) {
 		if (typeof config !== "object" || config === null) {
@@ -91,9 +123,19 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 				`${identity.backend}: config must be an object`,
 			);
 		}
+		if (identity.configSchema !== undefined) {
+			const schema = extendSchema(executorConfigSchema, identity.configSchema);
+			const problem = optionsProblem(schema, config);
+			if (problem !== undefined) {
+				throw new CuratorError(ErrorCodes.invalidConfig, `${identity.backend}: ${problem}`);
+			}
+		}
 		this.config = Object.freeze({ ...config });
 		this.backend = identity.backend;
 		this.supports = Object.freeze({ ...identity.supports });
+		this.schedules = Object.freeze([...(identity.schedules ?? [])]);
+		this.stageOptionsKey = identity.stageOptions?.key;
+		this.#stageSchema = identity.stageOptions?.schema;
 		this.ignoreHeadNode = config.ignoreHeadNode ?? envFlag("CURATOR_IGNORE_RAY_HEAD_NODE");
 		this.logger = (config.logger ?? silentLogger).child({ backend: identity.backend });
 	}
@@ -139,6 +181,8 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		emit({ type: "run:start", backend: this.backend, stages: resolved.map((s) => s.name) });
 		try {
 			context.throwIfAborted();
+			assertSchedulable(resolved, this.schedules, this.backend);
+			this.#checkStageOptions(resolved);
 			await preflight(resolved);
 			const tasks = await this.executeStages(resolved, roots, context);
 			context.throwIfAborted();
@@ -161,6 +205,21 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		initialTasks: Task[],
 		context: ExecutionContext,
 	): Promise<Task[]>;
+
+	/** Rejects, by stage and option path, per-stage options of this backend its schema refuses. */
+	#checkStageOptions(stages: readonly ProcessingStage[]): void {
+		const key = this.stageOptionsKey;
+		const schema = this.#stageSchema;
+		if (key === undefined || schema === undefined) return;
+		for (const stage of stages) {
+			const own = (stage.backend as Record<string, unknown>)[key];
+			if (own === undefined) continue;
+			const problem = optionsProblem(schema, own, `backend.${key}`);
+			if (problem !== undefined) {
+				throw this.error(ErrorCodes.invalidConfig, `stage "${stage.name}": ${problem}`);
+			}
+		}
+	}
 
 	/** A `CuratorError` whose message is prefixed with the backend name. */
 	protected error(code: CuratorError["code"], message: string, cause?: unknown): CuratorError {

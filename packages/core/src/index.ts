@@ -1,5 +1,7 @@
 export type { BatchHints, BatchResult } from "./adapter.ts";
 export { BaseStageAdapter } from "./adapter.ts";
+export type { ResourceKind } from "./capabilities.ts";
+export { assertSchedulable, requestedKinds, resourceKinds } from "./capabilities.ts";
 export { CompositeStage, isCompositeStage } from "./composite.ts";
 export type { ErrorCode, StageFailureContext } from "./errors.ts";
 export { AbortError, CuratorError, ErrorCodes, PreflightError, StageError } from "./errors.ts";
@@ -11,6 +13,7 @@ export type {
 	ExecutorSupports,
 	RunOptions,
 	RunResult,
+	StageOptionsSchema,
 } from "./executor.ts";
 export { BaseExecutor } from "./executor.ts";
 export type { ParentedTask } from "./ids.ts";
@@ -21,6 +24,14 @@ export { aggregateStageMetrics } from "./metrics.ts";
 export type { AdapterClass } from "./named-adapter.ts";
 export { createNamedAdapter } from "./named-adapter.ts";
 export type { NodeInfo, WorkerAllocation, WorkerMetadata } from "./node.ts";
+export type { OptionRule, OptionRules, OptionSchema } from "./option-schema.ts";
+export {
+	executorConfigSchema,
+	extendSchema,
+	optionRules,
+	optionSchema,
+	optionsProblem,
+} from "./option-schema.ts";
 export { BARRIER_BATCH_SIZE, compareTaskIds, isBarrier, sortByTaskId } from "./order.ts";
 export type { StagePerfStats } from "./perf.ts";
 export { emptyPerfStats, flattenPerfStats, sameRecords, sumPerfStats } from "./perf.ts";

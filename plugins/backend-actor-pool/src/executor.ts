@@ -23,7 +23,12 @@ import {
 } from "@curator/runtime";
 import { Coalescer } from "./coalescing.ts";
 import { fuseStages } from "./fusion.ts";
-import { type ActorPoolConfig, actorPoolDefaults } from "./options.ts";
+import {
+	type ActorPoolConfig,
+	actorPoolConfigSchema,
+	actorPoolDefaults,
+	actorPoolStageSchema,
+} from "./options.ts";
 import { planGroup, planPool } from "./sizing.ts";
 
 /** Capabilities of the actor-pool backend. */
@@ -37,6 +42,13 @@ export const actorPoolSupports = {
 } as const;
 
 /**
+ * Resource kinds beyond CPUs the actor-pool backend places: GPUs (whole or
+ * fractions, by `CUDA_VISIBLE_DEVICES`), also asked for as GPU memory. It
+ * has no way to place video codecs or to reserve entire GPUs.
+ */
+export const actorPoolSchedules = ["gpus", "gpuMemoryGb"] as const;
+
+/**
  * Runs a pipeline stage by stage on a pool of workers per stage (the
  * counterpart of NeMo Curator's Ray actor-pool executor, on one machine).
  * Workers are child processes by default (a crash cannot take the caller
@@ -46,8 +58,13 @@ export const actorPoolSupports = {
  */
 export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 	constructor(config: ActorPoolConfig = {}) {
-		super(config, { backend: "actor-pool", supports: actorPoolSupports });
-		validateConfig(config, (message) => this.error("CURATOR_INVALID_CONFIG", message));
+		super(config, {
+			backend: "actor-pool",
+			supports: actorPoolSupports,
+			schedules: actorPoolSchedules,
+			configSchema: actorPoolConfigSchema,
+			stageOptions: { key: "actorPool", schema: actorPoolStageSchema },
+		});
 	}
 
 	protected override async executeStages(
@@ -260,29 +277,4 @@ function chunk(items: readonly PoolTask[], size: number): PoolBatch[] {
 		chunks.push(asPoolBatch(items.slice(start, start + size)));
 	}
 	return chunks;
-}
-
-function validateConfig(config: ActorPoolConfig, fail: (message: string) => Error): void {
-	const positive = [
-		"maxWorkersPerStage",
-		"numRunAttempts",
-		"numSetupAttempts",
-		"maxCallsPerWorker",
-		"workerMaxHeapMb",
-		"maxBatchesPerMessage",
-		"slotsPerWorker",
-	] as const;
-	for (const key of positive) {
-		const value = config[key];
-		if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-			throw fail(`${key} must be a whole number >= 1, got ${String(value)}`);
-		}
-	}
-	if (
-		config.isolation !== undefined &&
-		config.isolation !== "process" &&
-		config.isolation !== "thread"
-	) {
-		throw fail(`isolation must be "process" or "thread", got ${JSON.stringify(config.isolation)}`);
-	}
 }

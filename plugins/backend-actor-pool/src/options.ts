@@ -1,4 +1,10 @@
-import type { ExecutorConfig, MachineResources } from "@curator/core";
+import {
+	type ExecutorConfig,
+	type MachineResources,
+	type OptionRules,
+	optionRules,
+	optionSchema,
+} from "@curator/core";
 import type { Isolation } from "@curator/runtime";
 
 /** Fault rules, set per stage or for the whole executor. */
@@ -72,3 +78,29 @@ export const actorPoolDefaults = {
 	fuseStages: true,
 	maxBatchesPerMessage: 128,
 } as const;
+
+const faultRules: OptionRules<ActorPoolFaultOptions> = {
+	numRunAttempts: optionRules.whole(),
+	numSetupAttempts: optionRules.whole(),
+	ignoreFailures: optionRules.boolean,
+};
+
+/** Rules of {@link ActorPoolConfig}'s own keys (unknown keys are refused by name). */
+export const actorPoolConfigSchema = optionSchema<Omit<ActorPoolConfig, keyof ExecutorConfig>>({
+	...faultRules,
+	isolation: optionRules.oneOf("process", "thread"),
+	maxWorkersPerStage: optionRules.whole(),
+	workerMaxHeapMb: optionRules.whole(),
+	maxCallsPerWorker: optionRules.whole(),
+	slotsPerWorker: optionRules.whole(),
+	fuseStages: optionRules.boolean,
+	maxBatchesPerMessage: optionRules.whole(),
+	keepEncoded: optionRules.boolean,
+	machine: optionRules.object,
+});
+
+/** Rules of {@link ActorPoolStageOptions} (`stage.backend.actorPool`). */
+export const actorPoolStageSchema = optionSchema<ActorPoolStageOptions>({
+	...faultRules,
+	fuse: optionRules.boolean,
+});

@@ -189,8 +189,45 @@ describe("ActorPoolExecutor configuration", () => {
 		[{ numRunAttempts: 1.5 }, /numRunAttempts must be a whole number/],
 		[{ slotsPerWorker: 0 }, /slotsPerWorker must be a whole number >= 1/],
 		[{ isolation: "fiber" }, /isolation must be "process" or "thread"/],
+		[{ keepEncoded: "no" }, /actor-pool: keepEncoded must be true or false/],
+		[{ maxWorkerPerStage: 2 }, /actor-pool: unknown config key "maxWorkerPerStage"/],
 	])("rejects %j", (config, message) => {
 		expect(() => new ActorPoolExecutor(config as never)).toThrow(message);
+	});
+
+	it.each([
+		[
+			{ numSetupAttempts: 0 },
+			"backend.actorPool.numSetupAttempts must be a whole number >= 1, got 0",
+		],
+		[{ fuse: 1 }, "backend.actorPool.fuse must be true or false"],
+		[{ numRunAtempts: 2 }, "unknown option backend.actorPool.numRunAtempts"],
+	])("rejects the stage options %j before any worker starts", async (actorPool, problem) => {
+		const journal = join(dir, "options-journal");
+		const stage = new MathStage().with({ name: "X", backend: { actorPool: actorPool as never } });
+		stage.journal = journal;
+		const run = new Pipeline({ name: "p", stages: [stage] }).run(
+			new ActorPoolExecutor({ machine }),
+			numbers([1]),
+		);
+		await expect(run).rejects.toMatchObject({
+			code: "CURATOR_INVALID_CONFIG",
+			message: `actor-pool: stage "X": ${problem}`,
+		});
+		await expect(readFile(journal, "utf8")).rejects.toThrow(/ENOENT/);
+	});
+
+	it.each([
+		[{ nvdecs: 1 }, "nvdecs"],
+		[{ nvencs: 2 }, "nvencs"],
+		[{ gpus: 1, entireGpu: true }, "entireGpu"],
+	])("refuses %j, which it cannot place, before any work", async (resources, kind) => {
+		const stage = new MathStage().with({ name: "Codec", resources });
+		const run = new Pipeline({ name: "p", stages: [stage] }).run(
+			new ActorPoolExecutor({ machine: { cpus: 2, gpus: 2 } }),
+			numbers([1]),
+		);
+		await expect(run).rejects.toThrow(`actor-pool: stage "Codec" asks for ${kind},`);
 	});
 
 	it("fails before any work when a GPU stage meets a machine without GPUs", async () => {

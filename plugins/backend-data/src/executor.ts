@@ -1,7 +1,6 @@
 import { hostname } from "node:os";
 import {
 	BaseExecutor,
-	ErrorCodes,
 	type ExecutionContext,
 	type ProcessingStage,
 	resolveStages,
@@ -10,7 +9,7 @@ import {
 import { detectMachine, SpillDir } from "@curator/runtime";
 import { Dataflow } from "./dataflow.ts";
 import type { DataRunMetrics } from "./metrics.ts";
-import { configProblem, type DataConfig, dataDefaults } from "./options.ts";
+import { type DataConfig, dataConfigSchema, dataDefaults, dataStageSchema } from "./options.ts";
 import { describePlan, type ExecutionPlan, planExecution } from "./plan.ts";
 
 /** Capabilities of the data backend. */
@@ -22,6 +21,13 @@ export const dataSupports = {
 	ignoreFailures: true,
 	streaming: true,
 } as const;
+
+/**
+ * Resource kinds beyond CPUs the data backend places: GPUs (whole or
+ * fractions, by `CUDA_VISIBLE_DEVICES`), also asked for as GPU memory. It
+ * has no way to place video codecs or to reserve entire GPUs.
+ */
+export const dataSchedules = ["gpus", "gpuMemoryGb"] as const;
 
 /**
  * Runs a pipeline as a streaming dataflow on one machine (the counterpart of
@@ -37,9 +43,13 @@ export class DataExecutor extends BaseExecutor<DataConfig> {
 	#flow: Dataflow | undefined;
 
 	constructor(config: DataConfig = {}) {
-		super(config, { backend: "data", supports: dataSupports });
-		const problem = configProblem(config);
-		if (problem !== undefined) throw this.error(ErrorCodes.invalidConfig, problem);
+		super(config, {
+			backend: "data",
+			supports: dataSupports,
+			schedules: dataSchedules,
+			configSchema: dataConfigSchema,
+			stageOptions: { key: "data", schema: dataStageSchema },
+		});
 	}
 
 	/**

@@ -1,4 +1,9 @@
-import type { ExecutorConfig, MachineResources } from "@curator/core";
+import {
+	type ExecutorConfig,
+	type MachineResources,
+	optionRules,
+	optionSchema,
+} from "@curator/core";
 import type { Isolation } from "@curator/runtime";
 
 /** Per-stage options of the data backend (`stage.with({ backend: { data: {...} } })`). */
@@ -75,79 +80,43 @@ export const dataDefaults = {
 	shutdownGraceMs: 10_000,
 } as const;
 
-const wholeKeys = [
-	"maxWorkers",
-	"maxQueuedBatches",
-	"maxQueuedBytes",
-	"numRunAttempts",
-	"numSetupAttempts",
-	"maxCallsPerWorker",
-	"workerMaxHeapMb",
-	"slotsPerWorker",
-	"shutdownGraceMs",
-] as const;
-const configKeys = new Set<string>([
-	...wholeKeys,
-	"isolation",
-	"ignoreFailures",
-	"fuseStages",
-	"machine",
-	"ignoreHeadNode",
-	"logger",
-]);
-const stageWholeKeys = [
-	"minWorkers",
-	"maxWorkers",
-	"maxQueuedBatches",
-	"maxQueuedBytes",
-	"numRunAttempts",
-	"numSetupAttempts",
-] as const;
-const stageKeys = new Set<string>([...stageWholeKeys, "stateless", "fuse", "ignoreFailures"]);
+const whole = optionRules.whole();
+const faultRules = {
+	numRunAttempts: whole,
+	numSetupAttempts: whole,
+	ignoreFailures: optionRules.boolean,
+} as const;
 
-/** Checks executor settings; returns the first problem, or `undefined`. */
-export function configProblem(config: DataConfig): string | undefined {
-	const unknown = Object.keys(config).find((key) => !configKeys.has(key));
-	if (unknown !== undefined) return `unknown config key "${unknown}"`;
-	const bad = wholeKeys.find((key) => !isWholeOrAbsent(config[key]));
-	if (bad !== undefined) return `${bad} must be a whole number >= 1, got ${String(config[bad])}`;
-	if (
-		config.isolation !== undefined &&
-		config.isolation !== "process" &&
-		config.isolation !== "thread"
-	) {
-		return `isolation must be "process" or "thread", got ${JSON.stringify(config.isolation)}`;
-	}
-	return booleanProblem(config, ["ignoreFailures", "fuseStages"]);
-}
+/** Rules of {@link DataConfig}'s own keys (unknown keys are refused by name). */
+export const dataConfigSchema = optionSchema<Omit<DataConfig, keyof ExecutorConfig>>({
+	...faultRules,
+	isolation: optionRules.oneOf("process", "thread"),
+	maxWorkers: whole,
+	maxQueuedBatches: whole,
+	maxQueuedBytes: whole,
+	maxCallsPerWorker: whole,
+	workerMaxHeapMb: whole,
+	fuseStages: optionRules.boolean,
+	slotsPerWorker: whole,
+	shutdownGraceMs: whole,
+	machine: optionRules.object,
+});
 
-/** Checks one stage's `backend.data`; returns the first problem, or `undefined`. */
-export function stageOptionsProblem(options: DataStageOptions): string | undefined {
-	if (typeof options !== "object" || options === null) return "backend.data must be an object";
-	const unknown = Object.keys(options).find((key) => !stageKeys.has(key));
-	if (unknown !== undefined) return `unknown option backend.data.${unknown}`;
-	const bad = stageWholeKeys.find((key) => !isWholeOrAbsent(options[key]));
-	if (bad !== undefined) {
-		return `backend.data.${bad} must be a whole number >= 1, got ${String(options[bad])}`;
-	}
-	if (
+/** Rules of {@link DataStageOptions} (`stage.backend.data`). */
+export const dataStageSchema = optionSchema<DataStageOptions>(
+	{
+		...faultRules,
+		stateless: optionRules.boolean,
+		fuse: optionRules.boolean,
+		minWorkers: whole,
+		maxWorkers: whole,
+		maxQueuedBatches: whole,
+		maxQueuedBytes: whole,
+	},
+	(options, prefix) =>
 		options.minWorkers !== undefined &&
 		options.maxWorkers !== undefined &&
 		options.minWorkers > options.maxWorkers
-	) {
-		return "backend.data.minWorkers is larger than backend.data.maxWorkers";
-	}
-	return booleanProblem(options, ["stateless", "fuse", "ignoreFailures"]);
-}
-
-function isWholeOrAbsent(value: unknown): boolean {
-	return value === undefined || (Number.isInteger(value) && (value as number) >= 1);
-}
-
-function booleanProblem<T extends object>(
-	values: T,
-	keys: readonly (keyof T)[],
-): string | undefined {
-	const bad = keys.find((key) => values[key] !== undefined && typeof values[key] !== "boolean");
-	return bad === undefined ? undefined : `${String(bad)} must be true or false`;
-}
+			? `${prefix}minWorkers is larger than ${prefix}maxWorkers`
+			: undefined,
+);

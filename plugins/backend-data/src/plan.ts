@@ -4,6 +4,7 @@ import {
 	hasCustomSetup,
 	isBarrier,
 	type MachineResources,
+	optionsProblem,
 	type ProcessingStage,
 } from "@curator/core";
 import { assertFitsMachine, gpuCapacity, visibleGpus } from "@curator/runtime";
@@ -11,7 +12,7 @@ import {
 	type DataConfig,
 	type DataStageOptions,
 	dataDefaults,
-	stageOptionsProblem,
+	dataStageSchema,
 } from "./options.ts";
 
 /** How an operator runs: pooled tasks on the shared workers, or an actor pool of its own. */
@@ -281,7 +282,8 @@ function planOperator(
 }
 
 function checkStage(stage: ProcessingStage, machine: MachineResources): void {
-	const problem = stageOptionsProblem(dataOf(stage));
+	// Runs check this in BaseExecutor.run already; `DataExecutor.plan()` reaches here without it.
+	const problem = optionsProblem(dataStageSchema, dataOf(stage), "backend.data");
 	if (problem !== undefined) {
 		throw new CuratorError(ErrorCodes.invalidConfig, `data: stage "${stage.name}": ${problem}`);
 	}

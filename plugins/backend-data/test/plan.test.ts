@@ -172,6 +172,28 @@ describe("validation before any work", () => {
 		expect(() => plan([stage])).toThrow(message);
 	});
 
+	it("rejects a stage's bad options when a run starts, before any worker", async () => {
+		const stage = new SquareStage({ backend: { data: { numSetupAttempts: 0 } } });
+		const events: RunEvent[] = [];
+		const run = new DataExecutor({ machine }).run([stage], numbers([1]), {
+			onEvent: (event) => events.push(event),
+		});
+		await expect(run).rejects.toThrow(
+			'data: stage "SquareStage": backend.data.numSetupAttempts must be a whole number >= 1, got 0',
+		);
+		expect(events.filter((e) => e.type === "worker:start")).toEqual([]);
+	});
+
+	it.each([
+		[{ nvdecs: 1 }, "nvdecs"],
+		[{ nvencs: 1 }, "nvencs"],
+		[{ gpus: 1, entireGpu: true }, "entireGpu"],
+	])("refuses %j, which it cannot place, when a run starts", async (resources, kind) => {
+		const stage = new SquareStage({ resources });
+		const run = new DataExecutor({ machine: { cpus: 2, gpus: 2 } }).run([stage], numbers([1]));
+		await expect(run).rejects.toThrow(`data: stage "SquareStage" asks for ${kind},`);
+	});
+
 	it("rejects what the machine cannot meet, naming the stage", () => {
 		expect(() => plan([new SquareStage(), new SumStage({ resources: { cpus: 4 } })])).toThrow(
 			/data: stage "SumStage" asks for 4 cpus and 0 gpus per worker; this machine has 2 cpus/,

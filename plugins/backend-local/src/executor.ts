@@ -4,6 +4,8 @@ import {
 	type ExecutionContext,
 	type ExecutorConfig,
 	type MachineResources,
+	optionRules,
+	optionSchema,
 	type ProcessingStage,
 	runStagesInProcess,
 	type Task,
@@ -33,6 +35,19 @@ export const localSupports = {
 } as const;
 
 /**
+ * Resource kinds beyond CPUs backend-local accepts: GPUs, checked against
+ * the machine. Its one worker per stage is the calling process, which sees
+ * the caller's GPUs; it cannot reserve video codecs or entire GPUs.
+ */
+export const localSchedules = ["gpus", "gpuMemoryGb"] as const;
+
+/** Rules of {@link LocalExecutorConfig}'s own keys (unknown keys are refused by name). */
+export const localConfigSchema = optionSchema<Omit<LocalExecutorConfig, keyof ExecutorConfig>>({
+	machine: optionRules.object,
+	ignoreFailures: optionRules.boolean,
+});
+
+/**
  * Runs a pipeline in the calling process, stage by stage: the reference
  * semantics every other backend is compared with. It is core's reference
  * in-process stage loop (`runStagesInProcess`) behind a resource check: each
@@ -47,6 +62,8 @@ export class LocalExecutor extends BaseExecutor<LocalExecutorConfig> {
 			{
 				backend: "local",
 				supports: localSupports,
+				schedules: localSchedules,
+				configSchema: localConfigSchema,
 			},
 		);
 	}

@@ -88,6 +88,30 @@ describe("LocalExecutor", () => {
 		expect(journal).toEqual([]);
 	});
 
+	it("refuses an unknown or bad config key by name", () => {
+		expect(() => new LocalExecutor({ machin: { cpus: 1, gpus: 0 } } as never)).toThrow(
+			'local: unknown config key "machin"',
+		);
+		expect(() => new LocalExecutor({ machine: 4 } as never)).toThrow(
+			"local: machine must be an object",
+		);
+	});
+
+	it.each([
+		[{ nvdecs: 1 }, "nvdecs"],
+		[{ nvencs: 1 }, "nvencs"],
+		[{ gpus: 1, entireGpu: true }, "entireGpu"],
+	])("refuses %j, which it cannot reserve, before any work", async (resources, kind) => {
+		const journal: string[] = [];
+		const stage = new JournalStage(journal).with({ resources });
+		const gpuMachine = new LocalExecutor({ machine: { cpus: 2, gpus: 1 } });
+		await expect(gpuMachine.run([stage], numbers([1]))).rejects.toMatchObject({
+			code: "CURATOR_UNSATISFIABLE_RESOURCES",
+			message: expect.stringContaining(`local: stage "JournalStage" asks for ${kind},`),
+		});
+		expect(journal).toEqual([]);
+	});
+
 	it("stops between batches on abort and tears down", async () => {
 		const journal: string[] = [];
 		const controller = new AbortController();

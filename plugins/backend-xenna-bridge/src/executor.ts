@@ -7,10 +7,9 @@ import {
 	type Task,
 } from "@curator/core";
 import { backendName, XennaEnvironmentError } from "./errors.ts";
-import { type XennaConfig, xennaDefaults } from "./options.ts";
+import { type XennaConfig, xennaConfigSchema, xennaDefaults, xennaStageSchema } from "./options.ts";
 import { bridgePaths, resolvePython } from "./python.ts";
 import { runPipeline } from "./run.ts";
-import { validateConfig } from "./spec.ts";
 
 /** Capabilities of the Xenna bridge (`streaming` only in the streaming execution mode). */
 export const xennaSupports = {
@@ -21,6 +20,13 @@ export const xennaSupports = {
 	ignoreFailures: true,
 	streaming: true,
 } as const;
+
+/**
+ * Resource kinds beyond CPUs the bridge hands to Xenna: GPUs (fractions
+ * allowed; `gpuMemoryGb` counts as one GPU). Xenna 0.2.0 cannot schedule
+ * video codecs, and the bridge does not pass `entireGpu` on.
+ */
+export const xennaSchedules = ["gpus", "gpuMemoryGb"] as const;
 
 /**
  * Runs a pipeline on Ray through Cosmos-Xenna (the counterpart of NeMo
@@ -34,8 +40,13 @@ export const xennaSupports = {
 export class XennaExecutor extends BaseExecutor<XennaConfig> {
 	constructor(config: XennaConfig = {}) {
 		const streaming = (config?.executionMode ?? xennaDefaults.executionMode) === "streaming";
-		super(config, { backend: backendName, supports: { ...xennaSupports, streaming } });
-		validateConfig(config);
+		super(config, {
+			backend: backendName,
+			supports: { ...xennaSupports, streaming },
+			schedules: xennaSchedules,
+			configSchema: xennaConfigSchema,
+			stageOptions: { key: "xenna", schema: xennaStageSchema },
+		});
 	}
 
 	protected override async executeStages(

@@ -1,4 +1,4 @@
-import type { ExecutorConfig } from "@curator/core";
+import { type ExecutorConfig, optionRules, optionSchema } from "@curator/core";
 
 /** How Cosmos-Xenna schedules the stages: all at once with backpressure, or one after another. */
 export type XennaExecutionMode = "streaming" | "batch";
@@ -126,3 +126,50 @@ export const xennaDefaults = {
 	/** Ray version the bridge is tested with (Xenna 0.2.0 accepts >= 2.46). */
 	rayVersion: "2.55.1",
 } as const;
+
+const whole = optionRules.whole();
+const positive = optionRules.number({ above: 0 });
+const minutes = optionRules.number({ min: 0 });
+
+/** Rules of {@link XennaConfig}'s own keys (unknown keys are refused by name). */
+export const xennaConfigSchema = optionSchema<Omit<XennaConfig, keyof ExecutorConfig>>({
+	executionMode: optionRules.oneOf("streaming", "batch"),
+	loggingIntervalS: positive,
+	ignoreFailures: optionRules.boolean,
+	cpuAllocationPercentage: optionRules.number({ above: 0, max: 1 }),
+	autoscaleIntervalS: positive,
+	maxWorkersPerStage: whole,
+	numRunAttempts: whole,
+	numSetupAttempts: whole,
+	rayAddress: optionRules.text,
+	python: optionRules.text,
+	localCpus: whole,
+	objectStoreMemoryMb: whole,
+	bindHost: optionRules.text,
+	maxMessageBytes: whole,
+	handshakeTimeoutS: positive,
+	cancelGraceS: positive,
+	processTimeoutS: positive,
+	resourceMonitor: optionRules.boolean,
+	keepAliveS: optionRules.number({ min: 0 }),
+});
+
+/** Rules of {@link XennaStageOptions} (`stage.backend.xenna`). */
+export const xennaStageSchema = optionSchema<XennaStageOptions>(
+	{
+		numWorkers: optionRules.anyOf(whole, optionRules.oneOf("auto")),
+		numWorkersPerNode: positive,
+		numSetupAttempts: whole,
+		numRunAttempts: whole,
+		ignoreFailures: optionRules.boolean,
+		resetWorkersOnFailure: optionRules.boolean,
+		slotsPerActor: whole,
+		workerMaxLifetimeM: minutes,
+		workerRestartIntervalM: minutes,
+		maxSetupFailurePercentage: optionRules.number({ min: 0 }),
+	},
+	(options, prefix) =>
+		options.numWorkers !== undefined && options.numWorkersPerNode !== undefined
+			? `${prefix}numWorkers and ${prefix}numWorkersPerNode are exclusive`
+			: undefined,
+);

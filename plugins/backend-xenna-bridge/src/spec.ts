@@ -1,6 +1,5 @@
-import { CuratorError, ErrorCodes, isBarrier, type ProcessingStage } from "@curator/core";
+import { isBarrier, type ProcessingStage } from "@curator/core";
 import { encodeStage } from "@curator/runtime";
-import { backendName } from "./errors.ts";
 import { type XennaConfig, type XennaStageOptions, xennaDefaults } from "./options.ts";
 
 /** One stage as the driver gets it in `submit` (its descriptor travels as a frame). */
@@ -48,15 +47,13 @@ export interface PipelineWire {
 	descriptors: Uint8Array[];
 }
 
-const invalid = (message: string) =>
-	new CuratorError(ErrorCodes.invalidConfig, `${backendName}: ${message}`);
-
 /**
  * Builds the stages of `submit`: descriptors from `@curator/runtime`
  * (failing, by field, for a stage that cannot travel), resources mapped to
  * Xenna's (`cpus`, `gpus`; `gpuMemoryGb` counts as one GPU, since the GPU's
  * memory is unknown here), and the per-stage Xenna options with their
- * defaults resolved.
+ * defaults resolved. The options and resource kinds were checked when the
+ * run started (`xennaStageSchema`, `xennaSchedules`).
  */
 export function pipelineWire(
 	stages: readonly ProcessingStage[],
@@ -65,14 +62,7 @@ export function pipelineWire(
 	const descriptors = stages.map((stage) => encodeStage(stage));
 	const specs = stages.map((stage, index): StageSpecWire => {
 		const own: XennaStageOptions = stage.backend.xenna ?? {};
-		validateStageOptions(stage.name, own);
 		const { resources } = stage;
-		if (resources.nvdecs > 0 || resources.nvencs > 0) {
-			throw new CuratorError(
-				ErrorCodes.unsatisfiableResources,
-				`${backendName}: stage "${stage.name}" asks for hardware video codecs (nvdecs/nvencs), which Cosmos-Xenna ${xennaDefaults.xennaVersion} cannot schedule`,
-			);
-		}
 		const numWorkers =
 			own.numWorkers ?? (own.numWorkersPerNode === undefined ? stage.numWorkers() : undefined);
 		return dropUndefined({
@@ -117,85 +107,6 @@ export function runWire(config: XennaConfig, ignoreHeadNode = false): RunSpecWir
 		resourceMonitor: config.resourceMonitor ?? xennaDefaults.resourceMonitor,
 		ignoreHeadNode,
 	});
-}
-
-/** Validates the executor config up front; throws `CURATOR_INVALID_CONFIG` naming the key. */
-export function validateConfig(config: XennaConfig): void {
-	const mode = config.executionMode;
-	if (mode !== undefined && mode !== "streaming" && mode !== "batch") {
-		throw invalid(`executionMode must be "streaming" or "batch", got ${JSON.stringify(mode)}`);
-	}
-	const wholeAtLeastOne = [
-		"maxWorkersPerStage",
-		"numRunAttempts",
-		"numSetupAttempts",
-		"localCpus",
-		"objectStoreMemoryMb",
-		"maxMessageBytes",
-	] as const;
-	for (const key of wholeAtLeastOne) wholeNumber(key, config[key]);
-	const keep = config.keepAliveS;
-	if (keep !== undefined && !(typeof keep === "number" && Number.isFinite(keep) && keep >= 0)) {
-		throw invalid(`keepAliveS must be a number >= 0, got ${String(keep)}`);
-	}
-	const positive = [
-		"loggingIntervalS",
-		"autoscaleIntervalS",
-		"handshakeTimeoutS",
-		"cancelGraceS",
-		"processTimeoutS",
-	] as const;
-	for (const key of positive) {
-		const value = config[key];
-		if (
-			value !== undefined &&
-			!(typeof value === "number" && Number.isFinite(value) && value > 0)
-		) {
-			throw invalid(`${key} must be a number > 0, got ${String(value)}`);
-		}
-	}
-	const pct = config.cpuAllocationPercentage;
-	if (pct !== undefined && !(typeof pct === "number" && pct > 0 && pct <= 1)) {
-		throw invalid(`cpuAllocationPercentage must be in (0, 1], got ${String(pct)}`);
-	}
-	for (const key of ["rayAddress", "python", "bindHost"] as const) {
-		const value = config[key];
-		if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
-			throw invalid(`${key} must be a non-empty string`);
-		}
-	}
-}
-
-function validateStageOptions(stage: string, own: XennaStageOptions): void {
-	const where = (key: string) => `stage "${stage}": xenna.${key}`;
-	if (own.numWorkers !== undefined && own.numWorkers !== "auto") {
-		wholeNumber(where("numWorkers"), own.numWorkers);
-	}
-	if (own.numWorkers !== undefined && own.numWorkersPerNode !== undefined) {
-		throw invalid(`${where("numWorkers")} and numWorkersPerNode are exclusive`);
-	}
-	if (own.numWorkersPerNode !== undefined && !(own.numWorkersPerNode > 0)) {
-		throw invalid(`${where("numWorkersPerNode")} must be > 0`);
-	}
-	for (const key of ["numSetupAttempts", "numRunAttempts", "slotsPerActor"] as const) {
-		wholeNumber(where(key), own[key]);
-	}
-	for (const key of [
-		"workerMaxLifetimeM",
-		"workerRestartIntervalM",
-		"maxSetupFailurePercentage",
-	] as const) {
-		const value = own[key];
-		if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-			throw invalid(`${where(key)} must be a number >= 0`);
-		}
-	}
-}
-
-function wholeNumber(key: string, value: unknown): void {
-	if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1)) {
-		throw invalid(`${key} must be a whole number >= 1, got ${String(value)}`);
-	}
 }
 
 function dropUndefined<T extends object>(value: T): T {

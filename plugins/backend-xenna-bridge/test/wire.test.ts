@@ -25,7 +25,7 @@ import {
 	XennaExecutor,
 } from "../src/index.ts";
 import { isLoopback } from "../src/session.ts";
-import { pipelineWire, runWire, validateConfig } from "../src/spec.ts";
+import { pipelineWire, runWire } from "../src/spec.ts";
 
 const key = "k".repeat(64);
 const limit = 1024;
@@ -168,6 +168,8 @@ describe("config and submit", () => {
 			[{ keepAliveS: -1 }, "keepAliveS"],
 			[{ loggingIntervalS: 0 }, "loggingIntervalS"],
 			[{ rayAddress: " " }, "rayAddress"],
+			[{ resourceMonitor: "yes" }, "resourceMonitor must be true or false"],
+			[{ rayAdress: "h:1" }, 'unknown config key "rayAdress"'],
 		] as const;
 		for (const [config, name] of bad) {
 			expect(() => new XennaExecutor(config as never), name).toThrow(
@@ -177,6 +179,43 @@ describe("config and submit", () => {
 				}),
 			);
 		}
+	});
+
+	it.each([
+		[
+			{ numWorkers: 2, numWorkersPerNode: 1 },
+			"numWorkers and backend.xenna.numWorkersPerNode are exclusive",
+		],
+		[{ numWorkers: 0 }, "numWorkers must be a whole number >= 1, got 0"],
+		[{ slotsPerActor: 1.5 }, "slotsPerActor must be a whole number >= 1, got 1.5"],
+		[{ slotPerActor: 2 }, "unknown option backend.xenna.slotPerActor"],
+	])(
+		"refuses the stage options %j when a run starts, before the driver",
+		async (xenna, problem) => {
+			const stage = new MultiplyStage({ factor: 1 }).with({
+				name: "X",
+				backend: { xenna: xenna as never },
+			});
+			const run = new XennaExecutor({ python: "/nowhere/python" }).run([stage]);
+			const path = problem.startsWith("unknown") ? "" : "backend.xenna.";
+			await expect(run).rejects.toMatchObject({
+				code: ErrorCodes.invalidConfig,
+				message: `xenna-bridge: stage "X": ${path}${problem}`,
+			});
+		},
+	);
+
+	it.each([
+		[{ nvdecs: 1 }, "nvdecs"],
+		[{ nvencs: 1 }, "nvencs"],
+		[{ gpus: 1, entireGpu: true }, "entireGpu"],
+	])("refuses %j, which Xenna is not given, when a run starts", async (resources, kind) => {
+		const stage = new MultiplyStage({ factor: 1, resources }).with({ name: "Codec" });
+		const run = new XennaExecutor({ python: "/nowhere/python" }).run([stage]);
+		await expect(run).rejects.toMatchObject({
+			code: ErrorCodes.unsatisfiableResources,
+			message: expect.stringContaining(`stage "Codec" asks for ${kind},`),
+		});
 	});
 
 	it("supports.streaming follows the execution mode", () => {
@@ -232,17 +271,7 @@ describe("config and submit", () => {
 		expect(wire.stages.map((stage) => stage.barrier)).toEqual([false, true]);
 	});
 
-	it("refuses what Xenna cannot schedule or express", () => {
-		const codecs = new MultiplyStage({ factor: 1, resources: { nvdecs: 1 } });
-		expect(() => pipelineWire([codecs], {})).toThrow(
-			expect.objectContaining({ code: ErrorCodes.unsatisfiableResources }),
-		);
-		const both = new MultiplyStage({ factor: 1 }).with({
-			backend: { xenna: { numWorkers: 2, numWorkersPerNode: 1 } },
-		});
-		expect(() => pipelineWire([both], {})).toThrow(
-			/numWorkers and numWorkersPerNode are exclusive/,
-		);
+	it("refuses a stage that cannot travel", () => {
 		class Unregistered extends ProcessingStage {
 			override process() {
 				return null;
@@ -273,7 +302,7 @@ describe("config and submit", () => {
 			if (saved === undefined) delete process.env.RAY_ADDRESS;
 			else process.env.RAY_ADDRESS = saved;
 		}
-		expect(() => validateConfig({ maxWorkersPerStage: 1.5 })).toThrow(/maxWorkersPerStage/);
+		expect(() => new XennaExecutor({ maxWorkersPerStage: 1.5 })).toThrow(/maxWorkersPerStage/);
 	});
 
 	it("CURVE is used exactly when the bind address is not loopback", () => {

@@ -56,7 +56,8 @@ describe("backend generator", () => {
 		});
 		const executor = tree.read(`${root}/src/executor.ts`, "utf8") ?? "";
 		expect(executor).toContain("export class MyClusterExecutor extends BaseExecutor<");
-		expect(executor).toContain('backend: "my-cluster", supports: myClusterSupports');
+		expect(executor).toContain('backend: "my-cluster",\n\t\t\tsupports: myClusterSupports,');
+		expect(executor).toContain("configSchema,");
 		expect(tree.read(`${root}/src/adapter.ts`, "utf8")).toContain(
 			"export class MyClusterStageAdapter extends BaseStageAdapter {}",
 		);
