@@ -3,8 +3,8 @@ import {
 	type ExecutionContext,
 	type ExecutorConfig,
 	type ProcessingStage,
-	runStagesInProcess,
 	resourceKinds,
+	runStagesInProcess,
 	type Task,
 } from "@curator/core";
 
