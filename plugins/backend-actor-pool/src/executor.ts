@@ -12,11 +12,13 @@ import {
 	detectMachine,
 	EncodedTask,
 	type FaultPolicy,
+	faultOptionsProblem,
 	KEEP_ENCODED_MIN_BYTES,
 	outputsOf,
 	type PoolBatch,
 	type PoolTask,
 	type ProcessOptions,
+	resolveFaultPolicy,
 	SpillDir,
 	StagePool,
 	WorkerCache,
@@ -40,7 +42,9 @@ export const actorPoolSupports = {
  * counterpart of NeMo Curator's Ray actor-pool executor, on one machine).
  * Workers are child processes by default (a crash cannot take the caller
  * down) or worker threads (`isolation: "thread"`). A dead worker is
- * replaced and its batch retried up to `numRunAttempts`; every input task
+ * replaced and its batch retried up to `numRunAttempts` (also when its
+ * stage threw or it ran past `processTimeoutS`; see the runtime README's
+ * fault policy); every input task
  * ends as an output, a filtered slot or a recorded failure.
  */
 export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
@@ -195,15 +199,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 	}
 
 	#policy(stage: ProcessingStage): FaultPolicy {
-		const own = stage.backend.actorPool ?? {};
-		return {
-			numRunAttempts:
-				own.numRunAttempts ?? this.config.numRunAttempts ?? actorPoolDefaults.numRunAttempts,
-			numSetupAttempts:
-				own.numSetupAttempts ?? this.config.numSetupAttempts ?? actorPoolDefaults.numSetupAttempts,
-			ignoreFailures:
-				own.ignoreFailures ?? this.config.ignoreFailures ?? actorPoolDefaults.ignoreFailures,
-		};
+		return resolveFaultPolicy(stage.backend.actorPool, this.config);
 	}
 }
 
@@ -264,13 +260,13 @@ function chunk(items: readonly PoolTask[], size: number): PoolBatch[] {
 function validateConfig(config: ActorPoolConfig, fail: (message: string) => Error): void {
 	const positive = [
 		"maxWorkersPerStage",
-		"numRunAttempts",
-		"numSetupAttempts",
 		"maxCallsPerWorker",
 		"workerMaxHeapMb",
 		"maxBatchesPerMessage",
 		"slotsPerWorker",
 	] as const;
+	const fault = faultOptionsProblem(config);
+	if (fault !== undefined) throw fail(fault);
 	for (const key of positive) {
 		const value = config[key];
 		if (value !== undefined && (!Number.isInteger(value) || value < 1)) {

@@ -1,8 +1,17 @@
 import type { ExecutorConfig, MachineResources } from "@curator/core";
-import type { Isolation } from "@curator/runtime";
+import {
+	type FaultOptions,
+	faultOptionKeys,
+	faultOptionsProblem,
+	type Isolation,
+} from "@curator/runtime";
 
-/** Per-stage options of the data backend (`stage.with({ backend: { data: {...} } })`). */
-export interface DataStageOptions {
+/**
+ * Per-stage options of the data backend (`stage.with({ backend: { data: {...} } })`),
+ * with the shared fault policy's options (`numRunAttempts`, `numSetupAttempts`,
+ * `ignoreFailures`, `processTimeoutS`, `teardownTimeoutS`; see the runtime README).
+ */
+export interface DataStageOptions extends FaultOptions {
 	/**
 	 * Run as pooled tasks on the shared workers (`true`) or as an actor pool of
 	 * its own (`false`). Default: stateless unless the stage defines `setup`.
@@ -18,12 +27,6 @@ export interface DataStageOptions {
 	maxQueuedBatches?: number;
 	/** Bound of the input queue of the operator this stage starts, in bytes. */
 	maxQueuedBytes?: number;
-	/** Attempts per batch when its worker dies (1 = no retry). */
-	numRunAttempts?: number;
-	/** Attempts to set a worker up. */
-	numSetupAttempts?: number;
-	/** Record failed tasks and go on instead of failing the run. */
-	ignoreFailures?: boolean;
 }
 
 declare module "@curator/core" {
@@ -32,8 +35,8 @@ declare module "@curator/core" {
 	}
 }
 
-/** Settings of {@link DataExecutor}. */
-export interface DataConfig extends ExecutorConfig {
+/** Settings of {@link DataExecutor}, with the defaults of the shared fault policy's options. */
+export interface DataConfig extends ExecutorConfig, FaultOptions {
 	/** Child processes (default, crash isolation) or worker threads. */
 	isolation?: Isolation;
 	/** Upper bound of live workers over all pools (default: the machine's cores). */
@@ -42,12 +45,6 @@ export interface DataConfig extends ExecutorConfig {
 	maxQueuedBatches?: number;
 	/** Default bound of every operator's input queue, in bytes (estimated). */
 	maxQueuedBytes?: number;
-	/** Attempts per batch when its worker dies (1 = no retry). */
-	numRunAttempts?: number;
-	/** Attempts to set a worker up. */
-	numSetupAttempts?: number;
-	/** Record failed tasks and go on instead of failing the run. */
-	ignoreFailures?: boolean;
 	/** Recycle a worker after this many batches. */
 	maxCallsPerWorker?: number;
 	/** Heap limit of each worker in MiB (a worker over it dies and its batch is retried). */
@@ -62,14 +59,11 @@ export interface DataConfig extends ExecutorConfig {
 	machine?: MachineResources;
 }
 
-/** Defaults of {@link DataConfig} and {@link DataStageOptions}. */
+/** Defaults of {@link DataConfig} and {@link DataStageOptions} (the fault options': the runtime's `faultPolicyDefaults`). */
 export const dataDefaults = {
 	isolation: "process",
 	maxQueuedBatches: 4,
 	maxQueuedBytes: 64 * 1024 * 1024,
-	numRunAttempts: 2,
-	numSetupAttempts: 2,
-	ignoreFailures: false,
 	fuseStages: true,
 	slotsPerWorker: 2,
 	shutdownGraceMs: 10_000,
@@ -79,8 +73,6 @@ const wholeKeys = [
 	"maxWorkers",
 	"maxQueuedBatches",
 	"maxQueuedBytes",
-	"numRunAttempts",
-	"numSetupAttempts",
 	"maxCallsPerWorker",
 	"workerMaxHeapMb",
 	"slotsPerWorker",
@@ -88,22 +80,15 @@ const wholeKeys = [
 ] as const;
 const configKeys = new Set<string>([
 	...wholeKeys,
+	...faultOptionKeys,
 	"isolation",
-	"ignoreFailures",
 	"fuseStages",
 	"machine",
 	"ignoreHeadNode",
 	"logger",
 ]);
-const stageWholeKeys = [
-	"minWorkers",
-	"maxWorkers",
-	"maxQueuedBatches",
-	"maxQueuedBytes",
-	"numRunAttempts",
-	"numSetupAttempts",
-] as const;
-const stageKeys = new Set<string>([...stageWholeKeys, "stateless", "fuse", "ignoreFailures"]);
+const stageWholeKeys = ["minWorkers", "maxWorkers", "maxQueuedBatches", "maxQueuedBytes"] as const;
+const stageKeys = new Set<string>([...stageWholeKeys, ...faultOptionKeys, "stateless", "fuse"]);
 
 /** Checks executor settings; returns the first problem, or `undefined`. */
 export function configProblem(config: DataConfig): string | undefined {
@@ -118,7 +103,7 @@ export function configProblem(config: DataConfig): string | undefined {
 	) {
 		return `isolation must be "process" or "thread", got ${JSON.stringify(config.isolation)}`;
 	}
-	return booleanProblem(config, ["ignoreFailures", "fuseStages"]);
+	return faultOptionsProblem(config) ?? booleanProblem(config, ["fuseStages"]);
 }
 
 /** Checks one stage's `backend.data`; returns the first problem, or `undefined`. */
@@ -137,7 +122,9 @@ export function stageOptionsProblem(options: DataStageOptions): string | undefin
 	) {
 		return "backend.data.minWorkers is larger than backend.data.maxWorkers";
 	}
-	return booleanProblem(options, ["stateless", "fuse", "ignoreFailures"]);
+	return (
+		faultOptionsProblem(options, "backend.data.") ?? booleanProblem(options, ["stateless", "fuse"])
+	);
 }
 
 function isWholeOrAbsent(value: unknown): boolean {

@@ -1,5 +1,5 @@
 import { CuratorError, ErrorCodes, isBarrier, type ProcessingStage } from "@curator/core";
-import { encodeStage } from "@curator/runtime";
+import { encodeStage, faultOptionsProblem, resolveFaultPolicy } from "@curator/runtime";
 import { backendName } from "./errors.ts";
 import { type XennaConfig, type XennaStageOptions, xennaDefaults } from "./options.ts";
 
@@ -19,6 +19,10 @@ export interface StageSpecWire {
 	numSetupAttempts: number;
 	numRunAttempts: number;
 	ignoreFailures: boolean;
+	/** Time limit of one attempt of one batch, in seconds (the Node worker is killed past it). */
+	processTimeoutS?: number;
+	/** Time limit of a Node worker's teardown, in seconds (it is killed past it; the run goes on). */
+	teardownTimeoutS: number;
 	resetWorkersOnFailure?: boolean;
 	slotsPerActor?: number;
 	workerMaxLifetimeM?: number;
@@ -37,7 +41,6 @@ export interface RunSpecWire {
 	rayAddress?: string;
 	localCpus?: number;
 	objectStoreMemoryMb: number;
-	processTimeoutS?: number;
 	resourceMonitor: boolean;
 	ignoreHeadNode: boolean;
 }
@@ -73,6 +76,7 @@ export function pipelineWire(
 				`${backendName}: stage "${stage.name}" asks for hardware video codecs (nvdecs/nvencs), which Cosmos-Xenna ${xennaDefaults.xennaVersion} cannot schedule`,
 			);
 		}
+		const policy = resolveFaultPolicy(own, config);
 		const numWorkers =
 			own.numWorkers ?? (own.numWorkersPerNode === undefined ? stage.numWorkers() : undefined);
 		return dropUndefined({
@@ -85,10 +89,11 @@ export function pipelineWire(
 			resources: { cpus: resources.cpus, gpus: resources.gpuFraction() },
 			numWorkers,
 			numWorkersPerNode: own.numWorkersPerNode,
-			numSetupAttempts:
-				own.numSetupAttempts ?? config.numSetupAttempts ?? xennaDefaults.numSetupAttempts,
-			numRunAttempts: own.numRunAttempts ?? config.numRunAttempts ?? xennaDefaults.numRunAttempts,
-			ignoreFailures: own.ignoreFailures ?? config.ignoreFailures ?? xennaDefaults.ignoreFailures,
+			numSetupAttempts: policy.numSetupAttempts,
+			numRunAttempts: policy.numRunAttempts,
+			ignoreFailures: policy.ignoreFailures,
+			processTimeoutS: policy.processTimeoutS,
+			teardownTimeoutS: policy.teardownTimeoutS,
 			resetWorkersOnFailure: own.resetWorkersOnFailure,
 			slotsPerActor: own.slotsPerActor,
 			workerMaxLifetimeM: own.workerMaxLifetimeM,
@@ -105,7 +110,7 @@ export function runWire(config: XennaConfig, ignoreHeadNode = false): RunSpecWir
 	return dropUndefined({
 		executionMode: config.executionMode ?? xennaDefaults.executionMode,
 		loggingIntervalS: config.loggingIntervalS ?? xennaDefaults.loggingIntervalS,
-		ignoreFailures: config.ignoreFailures ?? xennaDefaults.ignoreFailures,
+		ignoreFailures: resolveFaultPolicy(undefined, config).ignoreFailures,
 		cpuAllocationPercentage:
 			config.cpuAllocationPercentage ?? xennaDefaults.cpuAllocationPercentage,
 		autoscaleIntervalS: config.autoscaleIntervalS ?? xennaDefaults.autoscaleIntervalS,
@@ -113,7 +118,6 @@ export function runWire(config: XennaConfig, ignoreHeadNode = false): RunSpecWir
 		rayAddress: rayAddress === "" ? undefined : rayAddress,
 		localCpus: config.localCpus,
 		objectStoreMemoryMb: config.objectStoreMemoryMb ?? xennaDefaults.objectStoreMemoryMb,
-		processTimeoutS: config.processTimeoutS,
 		resourceMonitor: config.resourceMonitor ?? xennaDefaults.resourceMonitor,
 		ignoreHeadNode,
 	});
@@ -127,8 +131,6 @@ export function validateConfig(config: XennaConfig): void {
 	}
 	const wholeAtLeastOne = [
 		"maxWorkersPerStage",
-		"numRunAttempts",
-		"numSetupAttempts",
 		"localCpus",
 		"objectStoreMemoryMb",
 		"maxMessageBytes",
@@ -143,7 +145,6 @@ export function validateConfig(config: XennaConfig): void {
 		"autoscaleIntervalS",
 		"handshakeTimeoutS",
 		"cancelGraceS",
-		"processTimeoutS",
 	] as const;
 	for (const key of positive) {
 		const value = config[key];
@@ -154,6 +155,8 @@ export function validateConfig(config: XennaConfig): void {
 			throw invalid(`${key} must be a number > 0, got ${String(value)}`);
 		}
 	}
+	const fault = faultOptionsProblem(config);
+	if (fault !== undefined) throw invalid(fault);
 	const pct = config.cpuAllocationPercentage;
 	if (pct !== undefined && !(typeof pct === "number" && pct > 0 && pct <= 1)) {
 		throw invalid(`cpuAllocationPercentage must be in (0, 1], got ${String(pct)}`);
@@ -177,9 +180,9 @@ function validateStageOptions(stage: string, own: XennaStageOptions): void {
 	if (own.numWorkersPerNode !== undefined && !(own.numWorkersPerNode > 0)) {
 		throw invalid(`${where("numWorkersPerNode")} must be > 0`);
 	}
-	for (const key of ["numSetupAttempts", "numRunAttempts", "slotsPerActor"] as const) {
-		wholeNumber(where(key), own[key]);
-	}
+	const fault = faultOptionsProblem(own, `stage "${stage}": xenna.`);
+	if (fault !== undefined) throw invalid(fault);
+	wholeNumber(where("slotsPerActor"), own.slotsPerActor);
 	for (const key of [
 		"workerMaxLifetimeM",
 		"workerRestartIntervalM",
