@@ -1,5 +1,15 @@
 import { LocalExecutor } from "@curator/backend-local";
-import { describeBackendConformance } from "../src/index.ts";
+import { describe } from "vitest";
+import {
+	describeBackendConformance,
+	registerFaultCases,
+	registerTimeLimitCases,
+} from "../src/index.ts";
 
 // The kit's own reference run: the in-process backend passes every case it supports.
 describeBackendConformance("backend-local", () => new LocalExecutor());
+// In-process: no retries and nothing to kill, so these are listed as skipped, with their reasons.
+describe("backend-local", () => {
+	registerFaultCases(() => new LocalExecutor());
+	registerTimeLimitCases(() => new LocalExecutor());
+});
