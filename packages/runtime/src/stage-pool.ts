@@ -9,6 +9,7 @@ import {
 	type Task,
 	type WorkerMetadata,
 } from "@curator/core";
+import { type AttemptFailure, attemptFailure, type Call, workerIsGone } from "./attempt-failure.ts";
 import { encodeStage, packTasks, readBatch } from "./codec.ts";
 import { EncodedTask, isEncoded, type PoolBatch, type PoolTask } from "./encoded-task.ts";
 import { concatLists } from "./lists.ts";
@@ -16,7 +17,6 @@ import { type FaultPolicy, isRetriedErrorCode } from "./planning/fault-policy.ts
 import { deviceNumbers, GpuPlacement, type GpuSeat } from "./planning/placement.ts";
 import type { StageCallStats, TaskRef } from "./protocol.ts";
 import { releaseSpilled } from "./spill.ts";
-import { SpillError } from "./spill-error.ts";
 import { DeadlineQueue, TimeLimitExceeded, withTimeLimit } from "./time-limit.ts";
 import type { WorkerCache } from "./worker-cache.ts";
 import {
@@ -108,29 +108,6 @@ export interface BatchOutcome {
 	failed: boolean;
 	/** The worker that ran the last attempt. */
 	workerId: string;
-}
-
-/** How one `process` call runs: its name in failures and retries, and its fault policy. */
-interface Call {
-	label: string;
-	ignoreFailures: boolean;
-	numRunAttempts: number;
-	processTimeoutS: number | undefined;
-}
-
-/** A failed attempt of a batch, as {@link StagePool} retries or reports it. */
-interface AttemptFailure {
-	/** Whether the batch may run again (attempts permitting). */
-	retry: boolean;
-	/** `false` when the attempt does not count (the worker died serving another batch). */
-	charged?: boolean;
-	stage: string;
-	/** The retry event's reason. */
-	reason: string;
-	cause: unknown;
-	exitCause?: string;
-	/** The task ids the error names, when it names some. */
-	taskIds?: string[];
 }
 
 interface PoolWorker {
@@ -310,53 +287,15 @@ export class StagePool {
 		}
 	}
 
-	/**
-	 * What a failed attempt means: the worker died or ran past the time limit
-	 * (it is replaced), or the stage threw (the worker stays); whether the
-	 * batch may be retried (see `isRetriedErrorCode`). Errors of the run throw.
-	 */
+	/** Replaces a worker that died or ran past its time limit, frees one whose stage threw; then classifies. */
 	async #attemptFailed(worker: PoolWorker, error: unknown, call: Call): Promise<AttemptFailure> {
-		const workerId = worker.handle.workerId;
-		if (error instanceof WorkerCrashError || error instanceof TimeLimitExceeded) {
+		if (workerIsGone(error)) {
 			worker.busy -= 1;
 			await this.#onCrash(worker);
-			if (error instanceof WorkerCrashError) {
-				const reason = `worker ${workerId} ${error.exit.cause}`;
-				const exitCause = error.exit.cause;
-				return {
-					retry: true,
-					charged: error.culprit,
-					stage: call.label,
-					reason,
-					cause: error,
-					exitCause,
-				};
-			}
-			const exitCause = `killed past the time limit of ${error.limitS} s (processTimeoutS)`;
-			const cause = new Error(
-				`the batch ran past its time limit of ${error.limitS} s (processTimeoutS); worker ${workerId} was killed`,
-			);
-			return {
-				retry: true,
-				stage: call.label,
-				reason: `worker ${workerId} ${exitCause}`,
-				cause,
-				exitCause,
-			};
+		} else {
+			await this.#release(worker);
 		}
-		await this.#release(worker);
-		if (!(error instanceof WorkerRequestError)) throw error;
-		if (error.wire.code === ErrorCodes.spillFailed) {
-			// The stage did its work; where its outputs go is full or broken: the run's problem.
-			throw new SpillError(this.#options.spillDir ?? "", error.wire.message, { cause: error });
-		}
-		return {
-			retry: isRetriedErrorCode(error.wire.code),
-			stage: error.wire.stage ?? call.label,
-			reason: `the stage threw on worker ${workerId}: ${error.wire.message}`,
-			cause: new Error(error.wire.message),
-			...(error.wire.taskIds === undefined ? {} : { taskIds: error.wire.taskIds }),
-		};
+		return attemptFailure(error, worker.handle.workerId, call, this.#options.spillDir);
 	}
 
 	/**
@@ -391,7 +330,7 @@ export class StagePool {
 				}),
 			);
 		} catch (error) {
-			if (!(error instanceof WorkerCrashError || error instanceof TimeLimitExceeded)) {
+			if (!workerIsGone(error)) {
 				await this.#release(worker);
 				throw error;
 			}
