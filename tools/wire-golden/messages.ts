@@ -92,6 +92,8 @@ export const linkMessages: LinkMessage[] = [
 					numSetupAttempts: 1,
 					numRunAttempts: 1,
 					ignoreFailures: false,
+					processTimeoutS: 60,
+					teardownTimeoutS: 30,
 				},
 			],
 		},

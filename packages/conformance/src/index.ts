@@ -50,6 +50,7 @@ export { registerRootCases } from "./cases/roots.ts";
 export { registerStageErrorCases } from "./cases/stage-errors.ts";
 export { registerStageKindCases } from "./cases/stage-kinds.ts";
 export { registerStreamingCases } from "./cases/streaming.ts";
+export { registerTimeLimitCases } from "./cases/timeouts.ts";
 export type { TaskSnapshot } from "./compare.ts";
 export { contentOf, snapshotTasks, sortedTaskIds } from "./compare.ts";
 export type { BatchDoneEvent, Scenario } from "./expectations.ts";

@@ -1,6 +1,16 @@
 import { LocalExecutor } from "@curator/backend-local";
-import { describeBackendConformance, registerFaultCases } from "../src/index.ts";
+import { describe } from "vitest";
+import {
+	describeBackendConformance,
+	registerFaultCases,
+	registerTimeLimitCases,
+} from "../src/index.ts";
 
 // The kit's own reference run: the in-process backend passes every case it supports.
 describeBackendConformance("backend-local", () => new LocalExecutor());
-registerFaultCases((faults) => new LocalExecutor({ ignoreFailures: faults.ignoreFailures }));
+// In-process: ignoreFailures is honoured; no retries and nothing to kill, so those cases are
+// listed as skipped, with their reasons.
+describe("backend-local", () => {
+	registerFaultCases((faults) => new LocalExecutor({ ignoreFailures: faults.ignoreFailures }));
+	registerTimeLimitCases(() => new LocalExecutor());
+});

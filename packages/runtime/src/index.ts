@@ -22,6 +22,15 @@ export { HostStageAdapter, toWireError, WorkerHost } from "./host.ts";
 export { concatLists } from "./lists.ts";
 export { defaultLogger } from "./logger.ts";
 export { assertFitsMachine, detectMachine, visibleGpus } from "./machine.ts";
+export type { FaultOptions, FaultPolicy } from "./planning/fault-policy.ts";
+export {
+	faultOptionKeys,
+	faultOptionRules,
+	faultPolicyDefaults,
+	isRetriedErrorCode,
+	resolveFaultPolicy,
+	samePolicy,
+} from "./planning/fault-policy.ts";
 export { GpuPlacement, type GpuSeat, gpuCapacity } from "./planning/placement.ts";
 export { fromPortable, rebuildInstance, toPortable } from "./portable.ts";
 export type {
@@ -65,7 +74,6 @@ export type { SpillOwner } from "./spill-owner.ts";
 export { sweepSpillFolders } from "./spill-owner.ts";
 export type {
 	BatchOutcome,
-	FaultPolicy,
 	ProcessOptions,
 	StagePoolOptions,
 	WorkerResources,

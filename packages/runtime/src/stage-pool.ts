@@ -9,13 +9,15 @@ import {
 	type Task,
 	type WorkerMetadata,
 } from "@curator/core";
+import { type AttemptFailure, attemptFailure, type Call, workerIsGone } from "./attempt-failure.ts";
 import { encodeStage, packTasks, readBatch } from "./codec.ts";
 import { EncodedTask, isEncoded, type PoolBatch, type PoolTask } from "./encoded-task.ts";
 import { concatLists } from "./lists.ts";
+import { type FaultPolicy, isRetriedErrorCode } from "./planning/fault-policy.ts";
 import { deviceNumbers, GpuPlacement, type GpuSeat } from "./planning/placement.ts";
 import type { StageCallStats, TaskRef } from "./protocol.ts";
 import { releaseSpilled } from "./spill.ts";
-import { SpillError } from "./spill-error.ts";
+import { DeadlineQueue, TimeLimitExceeded, withTimeLimit } from "./time-limit.ts";
 import type { WorkerCache } from "./worker-cache.ts";
 import {
 	type HostReply,
@@ -24,16 +26,6 @@ import {
 	WorkerHandle,
 	WorkerRequestError,
 } from "./worker-handle.ts";
-
-/** Fault rules of one stage. */
-export interface FaultPolicy {
-	/** Attempts per batch when its worker dies (1 = no retry). */
-	numRunAttempts: number;
-	/** Attempts to set a worker up before the stage fails. */
-	numSetupAttempts: number;
-	/** Record failed tasks in the failure report and go on, instead of failing the run. */
-	ignoreFailures: boolean;
-}
 
 /** Options of a {@link StagePool}. */
 export interface StagePoolOptions {
@@ -90,6 +82,8 @@ export interface ProcessOptions {
 	numRunAttempts?: number;
 	/** Overrides the pool's `ignoreFailures` for this batch. */
 	ignoreFailures?: boolean;
+	/** Overrides the pool's `processTimeoutS` for this batch. */
+	processTimeoutS?: number | undefined;
 	/**
 	 * Leave large outputs in the bytes the worker sent, one {@link EncodedTask}
 	 * each (`BatchOutcome.encoded`), for a caller that only passes them on to
@@ -118,6 +112,8 @@ export interface BatchOutcome {
 
 interface PoolWorker {
 	handle: WorkerHandle;
+	/** Time limits of the batches sent to it; one past its limit kills it. */
+	deadlines: DeadlineQueue;
 	/** Its GPUs (none for a CPU pool); handed to its replacement when it is replaced. */
 	seat: GpuSeat | undefined;
 	calls: number;
@@ -230,29 +226,33 @@ export class StagePool {
 		return outcome;
 	}
 
-	async #processBatch(tasks: PoolBatch, options: ProcessOptions): Promise<BatchOutcome> {
+	async #processBatch(
+		tasks: PoolBatch,
+		options: ProcessOptions,
+		firstAttempt = 1,
+	): Promise<BatchOutcome> {
 		const input = isEncoded(tasks)
 			? { payloads: tasks.map((task) => task.payload) }
 			: { payload: packTasks(tasks) };
 		const spillDir = options.keepEncodedAbove === undefined ? undefined : this.#options.spillDir;
 		const taskIds = tasks.map((task) => task.taskId);
 		const { chain, call } = this.#callOf(options);
-		const { label } = call;
-		const numRunAttempts = options.numRunAttempts ?? this.#options.policy.numRunAttempts;
-		for (let attempt = 1; ; attempt++) {
+		for (let attempt = firstAttempt; ; attempt++) {
 			this.#options.context.throwIfAborted();
 			const worker = await this.#acquire();
 			try {
-				const reply = await worker.handle.request({
-					type: "process",
-					keys: chain.map(String),
-					...input,
-					...(options.rebatch === true ? { rebatch: true } : {}),
-					...(options.keepEncodedAbove === undefined
-						? {}
-						: { splitAbove: options.keepEncodedAbove }),
-					...(spillDir === undefined ? {} : { spillDir }),
-				});
+				const reply = await worker.deadlines.run(call.processTimeoutS, () =>
+					worker.handle.request({
+						type: "process",
+						keys: chain.map(String),
+						...input,
+						...(options.rebatch === true ? { rebatch: true } : {}),
+						...(options.keepEncodedAbove === undefined
+							? {}
+							: { splitAbove: options.keepEncodedAbove }),
+						...(spillDir === undefined ? {} : { spillDir }),
+					}),
+				);
 				const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
 				worker.calls += 1;
 				await this.#release(worker);
@@ -264,44 +264,38 @@ export class StagePool {
 					workerId: worker.handle.workerId,
 				};
 			} catch (error) {
-				if (error instanceof WorkerCrashError) {
-					worker.busy -= 1;
-					await this.#onCrash(worker);
-					// A batch queued behind the one that killed the worker loses no attempt.
-					if (!error.culprit) attempt -= 1;
-					if (attempt < numRunAttempts) {
-						this.#options.context.emit({
-							type: "retry",
-							stage: label,
-							taskIds,
-							attempt: attempt + 1,
-							reason: `worker ${worker.handle.workerId} ${error.exit.cause}`,
-						});
-						continue;
-					}
-					return this.#fail(taskIds, error, call, {
-						workerId: worker.handle.workerId,
-						attempts: attempt,
-						exitCause: error.exit.cause,
+				const failure = await this.#attemptFailed(worker, error, call);
+				// A batch queued behind the one that killed the worker loses no attempt.
+				if (failure.charged === false) attempt -= 1;
+				if (failure.retry && attempt < call.numRunAttempts) {
+					this.#options.context.emit({
+						type: "retry",
+						stage: failure.stage,
+						taskIds,
+						attempt: attempt + 1,
+						reason: failure.reason,
 					});
+					continue;
 				}
-				await this.#release(worker);
-				if (error instanceof WorkerRequestError && error.wire.code === ErrorCodes.spillFailed) {
-					// The stage did its work; where its outputs go is full or broken: the run's problem.
-					throw new SpillError(this.#options.spillDir ?? "", error.wire.message, { cause: error });
-				}
-				if (error instanceof WorkerRequestError) {
-					const stage = error.wire.stage ?? label;
-					const ids = error.wire.taskIds ?? taskIds;
-					return this.#fail(ids, new Error(error.wire.message), call, {
-						stage,
-						workerId: worker.handle.workerId,
-						attempts: attempt,
-					});
-				}
-				throw error;
+				return this.#fail(failure.taskIds ?? taskIds, failure.cause, call, {
+					stage: failure.stage,
+					workerId: worker.handle.workerId,
+					attempts: attempt,
+					...(failure.exitCause === undefined ? {} : { exitCause: failure.exitCause }),
+				});
 			}
 		}
+	}
+
+	/** Replaces a worker that died or ran past its time limit, frees one whose stage threw; then classifies. */
+	async #attemptFailed(worker: PoolWorker, error: unknown, call: Call): Promise<AttemptFailure> {
+		if (workerIsGone(error)) {
+			worker.busy -= 1;
+			await this.#onCrash(worker);
+		} else {
+			await this.#release(worker);
+		}
+		return attemptFailure(error, worker.handle.workerId, call, this.#options.spillDir);
 	}
 
 	/**
@@ -321,28 +315,34 @@ export class StagePool {
 		const { chain, call } = this.#callOf(options);
 		this.#options.context.throwIfAborted();
 		const worker = await this.#acquire();
+		// The message's limit is its batches' limits added up; past it, each batch runs alone.
+		const limitS =
+			call.processTimeoutS === undefined ? undefined : call.processTimeoutS * batches.length;
 		let reply: HostReply;
 		try {
-			reply = await worker.handle.request({
-				type: "process",
-				keys: chain.map(String),
-				payload,
-				batches: batches.map((batch) => batch.length),
-				...(options.rebatch === true ? { rebatch: true } : {}),
-			});
+			reply = await worker.deadlines.run(limitS, () =>
+				worker.handle.request({
+					type: "process",
+					keys: chain.map(String),
+					payload,
+					batches: batches.map((batch) => batch.length),
+					...(options.rebatch === true ? { rebatch: true } : {}),
+				}),
+			);
 		} catch (error) {
-			if (!(error instanceof WorkerCrashError)) {
+			if (!workerIsGone(error)) {
 				await this.#release(worker);
 				throw error;
 			}
 			worker.busy -= 1;
 			await this.#onCrash(worker);
+			const cause = error instanceof WorkerCrashError ? error.exit.cause : `ran past ${limitS} s`;
 			this.#options.context.emit({
 				type: "retry",
 				stage: call.label,
 				taskIds: tasks.map((task) => task.taskId),
 				attempt: 1,
-				reason: `worker ${worker.handle.workerId} ${error.exit.cause} during a message of ${batches.length} batches: each runs again alone`,
+				reason: `worker ${worker.handle.workerId} ${cause} during a message of ${batches.length} batches: each runs again alone`,
 			});
 			return Promise.all(batches.map((batch) => this.process(batch, options)));
 		}
@@ -358,19 +358,28 @@ export class StagePool {
 		}
 		const workerId = worker.handle.workerId;
 		let offset = 0;
-		return parts.map((part, i) => {
+		const outcomes = parts.map((part, i) => {
 			const tasks = outputs.slice(offset, offset + part.outputs);
 			offset += part.outputs;
 			if (part.error === undefined) {
 				return { tasks, encoded: [], stats: part.stats, failed: false, workerId };
 			}
-			const ids = part.error.taskIds ?? (batches[i] ?? []).map((task) => task.taskId);
-			return this.#fail(ids, new Error(part.error.message), call, {
-				stage: part.error.stage ?? call.label,
-				workerId,
-				attempts: 1,
-			});
+			const batch = batches[i] ?? [];
+			const stage = part.error.stage ?? call.label;
+			if (isRetriedErrorCode(part.error.code) && call.numRunAttempts > 1) {
+				this.#options.context.emit({
+					type: "retry",
+					stage,
+					taskIds: batch.map((task) => task.taskId),
+					attempt: 2,
+					reason: `the stage threw on worker ${workerId}: ${part.error.message}`,
+				});
+				return this.#processBatch(batch, options, 2);
+			}
+			const ids = part.error.taskIds ?? batch.map((task) => task.taskId);
+			return this.#fail(ids, new Error(part.error.message), call, { stage, workerId, attempts: 1 });
 		});
+		return Promise.all(outcomes);
 	}
 
 	/** Tears down and stops every worker; kills those that do not stop. */
@@ -392,24 +401,28 @@ export class StagePool {
 		await Promise.all([...this.#workers].map((worker) => worker.handle.exited));
 	}
 
-	/** The stages a call runs, the name failures and retries carry, and whether failures are recorded. */
-	#callOf(options: ProcessOptions): {
-		chain: readonly number[];
-		call: { label: string; ignoreFailures: boolean };
-	} {
+	/** The stages a call runs, the name failures and retries carry, and its fault policy. */
+	#callOf(options: ProcessOptions): { chain: readonly number[]; call: Call } {
 		const chain = options.stages ?? [...this.#options.stages.keys()];
 		const label =
 			options.stages === undefined
 				? this.#label
 				: chain.map((i) => this.#options.stages[i]?.name ?? String(i)).join("+");
-		const ignoreFailures = options.ignoreFailures ?? this.#options.policy.ignoreFailures;
-		return { chain, call: { label, ignoreFailures } };
+		const { policy } = this.#options;
+		const call: Call = {
+			label,
+			ignoreFailures: options.ignoreFailures ?? policy.ignoreFailures,
+			numRunAttempts: options.numRunAttempts ?? policy.numRunAttempts,
+			processTimeoutS:
+				"processTimeoutS" in options ? options.processTimeoutS : policy.processTimeoutS,
+		};
+		return { chain, call };
 	}
 
 	#fail(
 		taskIds: string[],
 		cause: unknown,
-		call: { label: string; ignoreFailures: boolean },
+		call: Call,
 		context: Omit<StageFailureContext, "stage" | "taskIds"> & { stage?: string },
 	): BatchOutcome {
 		const stage = context.stage ?? call.label;
@@ -623,8 +636,10 @@ export class StagePool {
 		reused?.rename(workerId);
 		// A new process is needed: an idle cached one that does not fit goes first.
 		if (reused === undefined) options.cache?.evictOne();
+		const handle = reused ?? WorkerHandle.spawn(spawnOptions);
 		const worker: PoolWorker = {
-			handle: reused ?? WorkerHandle.spawn(spawnOptions),
+			handle,
+			deadlines: new DeadlineQueue(() => handle.kill()),
 			seat,
 			calls: 0,
 			setUp: false,
@@ -686,21 +701,25 @@ export class StagePool {
 	async #retire(worker: PoolWorker, reusable = true, keepSeat = false): Promise<void> {
 		worker.retiring = true;
 		this.#dropSlots(worker);
+		let killed = false;
 		try {
 			if (worker.setUp && worker.handle.exit === undefined) {
-				for (const key of this.#options.stages.keys()) {
-					await worker.handle.request({ type: "teardown", key: String(key) });
-				}
+				await withTimeLimit(
+					this.#options.policy.teardownTimeoutS,
+					() => this.#tearDown(worker),
+					() => {
+						killed = true;
+						worker.handle.kill();
+					},
+				);
 			}
 		} catch (error) {
-			this.#options.context.logger.warn(
-				{ workerId: worker.handle.workerId, err: String(error) },
-				"teardown failed",
-			);
+			this.#teardownFailed(worker, error);
 		} finally {
 			const cacheKey = this.#cacheKey(envOf(worker.seat));
 			const kept =
 				reusable &&
+				!killed &&
 				worker.setUp &&
 				!this.#killed &&
 				this.#options.cache?.give(cacheKey, worker.handle) === true;
@@ -715,6 +734,29 @@ export class StagePool {
 				...(exit === undefined ? {} : { code: exit.code, signal: exit.signal }),
 			});
 		}
+	}
+
+	async #tearDown(worker: PoolWorker): Promise<void> {
+		for (const key of this.#options.stages.keys()) {
+			await worker.handle.request({ type: "teardown", key: String(key) });
+		}
+	}
+
+	/** A teardown that threw or hung is reported; the run goes on. */
+	#teardownFailed(worker: PoolWorker, error: unknown): void {
+		const workerId = worker.handle.workerId;
+		const message =
+			error instanceof TimeLimitExceeded
+				? `teardown of stage "${this.#label}" on worker ${workerId} ran past its time limit of ${error.limitS} s (teardownTimeoutS): the worker was killed`
+				: `teardown of stage "${this.#label}" on worker ${workerId} failed: ${String(error)}`;
+		this.#options.context.logger.warn({ workerId, err: String(error) }, message);
+		this.#options.context.emit({
+			type: "log",
+			level: "warn",
+			message,
+			stage: this.#label,
+			workerId,
+		});
 	}
 
 	#cacheKey(env: Record<string, string>): string {

@@ -17,6 +17,7 @@ import {
 	type PoolBatch,
 	type PoolTask,
 	type ProcessOptions,
+	resolveFaultPolicy,
 	SpillDir,
 	StagePool,
 	WorkerCache,
@@ -53,7 +54,9 @@ export const actorPoolSchedules = ["gpus", "gpuMemoryGb"] as const;
  * counterpart of NeMo Curator's Ray actor-pool executor, on one machine).
  * Workers are child processes by default (a crash cannot take the caller
  * down) or worker threads (`isolation: "thread"`). A dead worker is
- * replaced and its batch retried up to `numRunAttempts`; every input task
+ * replaced and its batch retried up to `numRunAttempts` (also when its
+ * stage threw or it ran past `processTimeoutS`; see the runtime README's
+ * fault policy); every input task
  * ends as an output, a filtered slot or a recorded failure.
  */
 export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
@@ -213,15 +216,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 	}
 
 	#policy(stage: ProcessingStage): FaultPolicy {
-		const own = stage.backend.actorPool ?? {};
-		return {
-			numRunAttempts:
-				own.numRunAttempts ?? this.config.numRunAttempts ?? actorPoolDefaults.numRunAttempts,
-			numSetupAttempts:
-				own.numSetupAttempts ?? this.config.numSetupAttempts ?? actorPoolDefaults.numSetupAttempts,
-			ignoreFailures:
-				own.ignoreFailures ?? this.config.ignoreFailures ?? actorPoolDefaults.ignoreFailures,
-		};
+		return resolveFaultPolicy(stage.backend.actorPool, this.config);
 	}
 }
 

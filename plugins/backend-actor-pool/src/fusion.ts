@@ -1,4 +1,9 @@
 import { hasCustomSetup, isBarrier, type ProcessingStage } from "@curator/core";
+import {
+	type FaultOptions,
+	resolveFaultPolicy,
+	samePolicy as sameFaultPolicy,
+} from "@curator/runtime";
 import { type ActorPoolConfig, actorPoolDefaults } from "./options.ts";
 
 /**
@@ -40,7 +45,7 @@ function fusable(
 		mayFuse(second) &&
 		!isBarrier(second) &&
 		first.resources.cpus === second.resources.cpus &&
-		samePolicy(first, second)
+		samePolicy(first, second, config)
 	);
 }
 
@@ -55,11 +60,9 @@ function mayFuse(stage: ProcessingStage): boolean {
 	);
 }
 
-function samePolicy(a: ProcessingStage, b: ProcessingStage): boolean {
-	const [p, q] = [a.backend.actorPool ?? {}, b.backend.actorPool ?? {}];
-	return (
-		p.numRunAttempts === q.numRunAttempts &&
-		p.numSetupAttempts === q.numSetupAttempts &&
-		p.ignoreFailures === q.ignoreFailures
+function samePolicy(a: ProcessingStage, b: ProcessingStage, config: FaultOptions): boolean {
+	return sameFaultPolicy(
+		resolveFaultPolicy(a.backend.actorPool, config),
+		resolveFaultPolicy(b.backend.actorPool, config),
 	);
 }

@@ -1,21 +1,18 @@
 import {
 	type ExecutorConfig,
 	type MachineResources,
-	type OptionRules,
 	optionRules,
 	optionSchema,
 } from "@curator/core";
-import type { Isolation } from "@curator/runtime";
+import { type FaultOptions, faultOptionRules, type Isolation } from "@curator/runtime";
 
-/** Fault rules, set per stage or for the whole executor. */
-export interface ActorPoolFaultOptions {
-	/** Attempts per batch when its worker dies (1 = no retry). */
-	numRunAttempts?: number;
-	/** Attempts to set a worker up. */
-	numSetupAttempts?: number;
-	/** Record failed tasks and go on instead of failing the run. */
-	ignoreFailures?: boolean;
-}
+/**
+ * Fault rules, set per stage or for the whole executor: the shared fault
+ * policy of every backend (`numRunAttempts`, `numSetupAttempts`,
+ * `ignoreFailures`, `processTimeoutS`, `teardownTimeoutS`; defaults in the
+ * runtime's `faultPolicyDefaults`, table in the runtime README).
+ */
+export type ActorPoolFaultOptions = FaultOptions;
 
 /** Per-stage options of the actor-pool backend (`stage.with({ backend: { actorPool: {...} } })`). */
 export interface ActorPoolStageOptions extends ActorPoolFaultOptions {
@@ -68,26 +65,17 @@ export interface ActorPoolConfig extends ExecutorConfig, ActorPoolFaultOptions {
 	machine?: MachineResources;
 }
 
-/** Defaults of {@link ActorPoolConfig}. */
+/** Defaults of {@link ActorPoolConfig} (the fault options' are the runtime's `faultPolicyDefaults`). */
 export const actorPoolDefaults = {
 	isolation: "process",
-	numRunAttempts: 2,
-	numSetupAttempts: 2,
-	ignoreFailures: false,
 	slotsPerWorker: 2,
 	fuseStages: true,
 	maxBatchesPerMessage: 128,
 } as const;
 
-const faultRules: OptionRules<ActorPoolFaultOptions> = {
-	numRunAttempts: optionRules.whole(),
-	numSetupAttempts: optionRules.whole(),
-	ignoreFailures: optionRules.boolean,
-};
-
 /** Rules of {@link ActorPoolConfig}'s own keys (unknown keys are refused by name). */
 export const actorPoolConfigSchema = optionSchema<Omit<ActorPoolConfig, keyof ExecutorConfig>>({
-	...faultRules,
+	...faultOptionRules,
 	isolation: optionRules.oneOf("process", "thread"),
 	maxWorkersPerStage: optionRules.whole(),
 	workerMaxHeapMb: optionRules.whole(),
@@ -101,6 +89,6 @@ export const actorPoolConfigSchema = optionSchema<Omit<ActorPoolConfig, keyof Ex
 
 /** Rules of {@link ActorPoolStageOptions} (`stage.backend.actorPool`). */
 export const actorPoolStageSchema = optionSchema<ActorPoolStageOptions>({
-	...faultRules,
+	...faultOptionRules,
 	fuse: optionRules.boolean,
 });

@@ -1,4 +1,8 @@
-import { describeBackendConformance, registerFaultCases } from "@curator/conformance";
+import {
+	describeBackendConformance,
+	registerFaultCases,
+	registerTimeLimitCases,
+} from "@curator/conformance";
 import { describe } from "vitest";
 import { ActorPoolExecutor } from "../src/index.ts";
 
@@ -7,5 +11,6 @@ for (const isolation of ["process", "thread"] as const) {
 	describeBackendConformance(name, () => new ActorPoolExecutor({ isolation }));
 	describe(name, () => {
 		registerFaultCases((faults) => new ActorPoolExecutor({ isolation, ...faults }));
+		registerTimeLimitCases((faults) => new ActorPoolExecutor({ isolation, ...faults }));
 	});
 }

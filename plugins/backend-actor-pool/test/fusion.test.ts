@@ -43,6 +43,16 @@ describe("fuseStages", () => {
 		]);
 	});
 
+	it("compares resolved fault policies: a stage repeating the config's value fuses, a time limit does not", () => {
+		const config = { numRunAttempts: 3 };
+		const stages = [
+			new AddStage({ name: "a" }),
+			new AddStage({ name: "same" }).with({ backend: { actorPool: { numRunAttempts: 3 } } }),
+			new AddStage({ name: "limited" }).with({ backend: { actorPool: { processTimeoutS: 5 } } }),
+		];
+		expect(names(fuseStages(stages, config))).toEqual([["a", "same"], ["limited"]]);
+	});
+
 	it("keeps sources apart, and every stage apart with fuseStages: false", () => {
 		const source = new AddStage({ name: "source", role: "source" });
 		const stages = [source, new AddStage({ name: "a" }), new AddStage({ name: "b" })];

@@ -207,6 +207,7 @@ export class Dataflow {
 			rebatch: true,
 			numRunAttempts: op.plan.numRunAttempts,
 			ignoreFailures: op.plan.ignoreFailures,
+			processTimeoutS: op.plan.processTimeoutS,
 			// Large outputs pass through this process as the bytes a worker sent.
 			...(op.next === undefined ? {} : { keepEncodedAbove: KEEP_ENCODED_MIN_BYTES }),
 		};

@@ -4,10 +4,14 @@ import {
 	optionRules,
 	optionSchema,
 } from "@curator/core";
-import type { Isolation } from "@curator/runtime";
+import { type FaultOptions, faultOptionRules, type Isolation } from "@curator/runtime";
 
-/** Per-stage options of the data backend (`stage.with({ backend: { data: {...} } })`). */
-export interface DataStageOptions {
+/**
+ * Per-stage options of the data backend (`stage.with({ backend: { data: {...} } })`),
+ * with the shared fault policy's options (`numRunAttempts`, `numSetupAttempts`,
+ * `ignoreFailures`, `processTimeoutS`, `teardownTimeoutS`; see the runtime README).
+ */
+export interface DataStageOptions extends FaultOptions {
 	/**
 	 * Run as pooled tasks on the shared workers (`true`) or as an actor pool of
 	 * its own (`false`). Default: stateless unless the stage defines `setup`.
@@ -23,12 +27,6 @@ export interface DataStageOptions {
 	maxQueuedBatches?: number;
 	/** Bound of the input queue of the operator this stage starts, in bytes. */
 	maxQueuedBytes?: number;
-	/** Attempts per batch when its worker dies (1 = no retry). */
-	numRunAttempts?: number;
-	/** Attempts to set a worker up. */
-	numSetupAttempts?: number;
-	/** Record failed tasks and go on instead of failing the run. */
-	ignoreFailures?: boolean;
 }
 
 declare module "@curator/core" {
@@ -37,8 +35,8 @@ declare module "@curator/core" {
 	}
 }
 
-/** Settings of {@link DataExecutor}. */
-export interface DataConfig extends ExecutorConfig {
+/** Settings of {@link DataExecutor}, with the defaults of the shared fault policy's options. */
+export interface DataConfig extends ExecutorConfig, FaultOptions {
 	/** Child processes (default, crash isolation) or worker threads. */
 	isolation?: Isolation;
 	/** Upper bound of live workers over all pools (default: the machine's cores). */
@@ -47,12 +45,6 @@ export interface DataConfig extends ExecutorConfig {
 	maxQueuedBatches?: number;
 	/** Default bound of every operator's input queue, in bytes (estimated). */
 	maxQueuedBytes?: number;
-	/** Attempts per batch when its worker dies (1 = no retry). */
-	numRunAttempts?: number;
-	/** Attempts to set a worker up. */
-	numSetupAttempts?: number;
-	/** Record failed tasks and go on instead of failing the run. */
-	ignoreFailures?: boolean;
 	/** Recycle a worker after this many batches. */
 	maxCallsPerWorker?: number;
 	/** Heap limit of each worker in MiB (a worker over it dies and its batch is retried). */
@@ -67,29 +59,21 @@ export interface DataConfig extends ExecutorConfig {
 	machine?: MachineResources;
 }
 
-/** Defaults of {@link DataConfig} and {@link DataStageOptions}. */
+/** Defaults of {@link DataConfig} and {@link DataStageOptions} (the fault options': the runtime's `faultPolicyDefaults`). */
 export const dataDefaults = {
 	isolation: "process",
 	maxQueuedBatches: 4,
 	maxQueuedBytes: 64 * 1024 * 1024,
-	numRunAttempts: 2,
-	numSetupAttempts: 2,
-	ignoreFailures: false,
 	fuseStages: true,
 	slotsPerWorker: 2,
 	shutdownGraceMs: 10_000,
 } as const;
 
 const whole = optionRules.whole();
-const faultRules = {
-	numRunAttempts: whole,
-	numSetupAttempts: whole,
-	ignoreFailures: optionRules.boolean,
-} as const;
 
 /** Rules of {@link DataConfig}'s own keys (unknown keys are refused by name). */
 export const dataConfigSchema = optionSchema<Omit<DataConfig, keyof ExecutorConfig>>({
-	...faultRules,
+	...faultOptionRules,
 	isolation: optionRules.oneOf("process", "thread"),
 	maxWorkers: whole,
 	maxQueuedBatches: whole,
@@ -105,7 +89,7 @@ export const dataConfigSchema = optionSchema<Omit<DataConfig, keyof ExecutorConf
 /** Rules of {@link DataStageOptions} (`stage.backend.data`). */
 export const dataStageSchema = optionSchema<DataStageOptions>(
 	{
-		...faultRules,
+		...faultOptionRules,
 		stateless: optionRules.boolean,
 		fuse: optionRules.boolean,
 		minWorkers: whole,

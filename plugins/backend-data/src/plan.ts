@@ -7,7 +7,14 @@ import {
 	optionsProblem,
 	type ProcessingStage,
 } from "@curator/core";
-import { assertFitsMachine, gpuCapacity, visibleGpus } from "@curator/runtime";
+import {
+	assertFitsMachine,
+	type FaultPolicy,
+	gpuCapacity,
+	resolveFaultPolicy,
+	samePolicy,
+	visibleGpus,
+} from "@curator/runtime";
 import {
 	type DataConfig,
 	type DataStageOptions,
@@ -38,6 +45,8 @@ export interface OperatorPlan {
 	queue: { maxBatches: number; maxTasks: number; maxBytes: number } | null;
 	numRunAttempts: number;
 	ignoreFailures: boolean;
+	/** Time limit of one attempt of one of its batches, in seconds (none when `undefined`). */
+	processTimeoutS: number | undefined;
 }
 
 /** A pool of workers: the shared one for pooled tasks, or one actor pool per stage with setup. */
@@ -55,6 +64,8 @@ export interface PoolPlan {
 	/** The visible GPUs the pool's workers are placed on (see `GpuPlacement`; empty for CPU pools). */
 	gpuDevices: string[];
 	numSetupAttempts: number;
+	/** Time limit of a worker's teardown, in seconds (the longest of its stages'). */
+	teardownTimeoutS: number;
 }
 
 /** What the executor will run: operators, pools and the worker bound. */
@@ -132,14 +143,8 @@ function kindOf(stage: ProcessingStage): OperatorKind {
 	return stateless ? "tasks" : "actors";
 }
 
-function policyOf(stage: ProcessingStage, config: DataConfig) {
-	const own = dataOf(stage);
-	return {
-		numRunAttempts: own.numRunAttempts ?? config.numRunAttempts ?? dataDefaults.numRunAttempts,
-		ignoreFailures: own.ignoreFailures ?? config.ignoreFailures ?? dataDefaults.ignoreFailures,
-		numSetupAttempts:
-			own.numSetupAttempts ?? config.numSetupAttempts ?? dataDefaults.numSetupAttempts,
-	};
+function policyOf(stage: ProcessingStage, config: DataConfig): FaultPolicy {
+	return resolveFaultPolicy(dataOf(stage), config);
 }
 
 /** Groups stage indexes into operators: runs of fusable stateless stages. */
@@ -172,8 +177,7 @@ function fusable(
 	// A barrier must see every task of the run in one call, not one call's share of its group.
 	if (isBarrier(second)) return false;
 	if (dataOf(first).fuse === false || dataOf(second).fuse === false) return false;
-	const [p, q] = [policyOf(first, config), policyOf(second, config)];
-	return p.numRunAttempts === q.numRunAttempts && p.ignoreFailures === q.ignoreFailures;
+	return samePolicy(policyOf(first, config), policyOf(second, config));
 }
 
 function planPools(
@@ -198,6 +202,7 @@ function planPools(
 			gpusPerWorker: 0,
 			gpuDevices: [],
 			numSetupAttempts: Math.max(...hosted.map((s) => policyOf(s, config).numSetupAttempts)),
+			teardownTimeoutS: Math.max(...hosted.map((s) => policyOf(s, config).teardownTimeoutS)),
 		});
 	}
 	stages.forEach((stage, index) => {
@@ -231,6 +236,7 @@ function actorPool(
 		gpusPerWorker: gpus,
 		gpuDevices: devices,
 		numSetupAttempts: policyOf(stage, config).numSetupAttempts,
+		teardownTimeoutS: policyOf(stage, config).teardownTimeoutS,
 	};
 }
 
@@ -278,6 +284,7 @@ function planOperator(
 		queue,
 		numRunAttempts: policy.numRunAttempts,
 		ignoreFailures: policy.ignoreFailures,
+		processTimeoutS: policy.processTimeoutS,
 	};
 }
 

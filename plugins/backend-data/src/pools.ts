@@ -1,5 +1,5 @@
 import type { ProcessingStage } from "@curator/core";
-import { StagePool, type WorkerCache } from "@curator/runtime";
+import { resolveFaultPolicy, StagePool, type WorkerCache } from "@curator/runtime";
 import type { DataflowOptions } from "./dataflow.ts";
 import { dataDefaults } from "./options.ts";
 import type { PoolPlan } from "./plan.ts";
@@ -7,8 +7,8 @@ import type { PoolPlan } from "./plan.ts";
 /**
  * The runtime pool for one planned pool: its workers host the plan's stages
  * (all stateless ones for the shared `tasks` pool), GPU workers are placed
- * by the pool on the plan's visible GPUs (their own `CUDA_VISIBLE_DEVICES`). Run attempts and `ignoreFailures` are passed
- * per call, since operators sharing the pool may differ.
+ * by the pool on the plan's visible GPUs (their own `CUDA_VISIBLE_DEVICES`). Run attempts, `ignoreFailures` and
+ * `processTimeoutS` are passed per call, since operators sharing the pool may differ.
  */
 export function createStagePool(
 	plan: PoolPlan,
@@ -22,9 +22,11 @@ export function createStagePool(
 		isolation: config.isolation ?? dataDefaults.isolation,
 		node,
 		context,
+		// Per call (each operator's own): attempts, ignoreFailures and the batch time limit.
 		policy: {
-			numRunAttempts: config.numRunAttempts ?? dataDefaults.numRunAttempts,
+			...resolveFaultPolicy(undefined, config),
 			numSetupAttempts: plan.numSetupAttempts,
+			teardownTimeoutS: plan.teardownTimeoutS,
 			ignoreFailures: false,
 		},
 		idPrefix: plan.name,

@@ -1,4 +1,8 @@
-import { describeBackendConformance, registerFaultCases } from "@curator/conformance";
+import {
+	describeBackendConformance,
+	registerFaultCases,
+	registerTimeLimitCases,
+} from "@curator/conformance";
 import { describe } from "vitest";
 import { DataExecutor } from "../src/index.ts";
 
@@ -7,5 +11,6 @@ for (const isolation of ["process", "thread"] as const) {
 	describeBackendConformance(name, () => new DataExecutor({ isolation }));
 	describe(name, () => {
 		registerFaultCases((faults) => new DataExecutor({ isolation, ...faults }));
+		registerTimeLimitCases((faults) => new DataExecutor({ isolation, ...faults }));
 	});
 }

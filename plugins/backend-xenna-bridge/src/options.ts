@@ -1,14 +1,20 @@
 import { type ExecutorConfig, optionRules, optionSchema } from "@curator/core";
+import { type FaultOptions, faultOptionRules } from "@curator/runtime";
 
 /** How Cosmos-Xenna schedules the stages: all at once with backpressure, or one after another. */
 export type XennaExecutionMode = "streaming" | "batch";
 
 /**
  * Per-stage options of the Xenna bridge (`stage.with({ backend: { xenna: {...} } })`),
- * mapped 1:1 onto Cosmos-Xenna's `StageSpec`. Unset fields fall back to the
- * executor's config, then to {@link xennaDefaults}, then to Xenna's own defaults.
+ * mapped 1:1 onto Cosmos-Xenna's `StageSpec`. The shared fault policy's options
+ * (`numRunAttempts`, `numSetupAttempts`, `ignoreFailures`, `processTimeoutS`,
+ * `teardownTimeoutS`; see the runtime README) fall back to the executor's
+ * config, then to the runtime's `faultPolicyDefaults`, as on every backend;
+ * the other unset fields to Xenna's own defaults. Xenna retries any failure of
+ * a batch in the same actor, with a 2 s, 4 s, ... backoff; a dead Node worker
+ * is restarted first.
  */
-export interface XennaStageOptions {
+export interface XennaStageOptions extends FaultOptions {
 	/**
 	 * Fixed number of workers (actors, each with its own Node worker). Default:
 	 * the stage's `numWorkers()`, else one worker per node; `"auto"` lets
@@ -17,15 +23,6 @@ export interface XennaStageOptions {
 	numWorkers?: number | "auto";
 	/** Workers per node (`ceil(nodes × value)` in all); exclusive with `numWorkers`. */
 	numWorkersPerNode?: number;
-	/** Attempts of `setup` per worker. */
-	numSetupAttempts?: number;
-	/**
-	 * Attempts per batch (Xenna retries any failure of a batch in the same
-	 * actor, with a 2 s, 4 s, ... backoff; a dead Node worker is restarted first).
-	 */
-	numRunAttempts?: number;
-	/** Drop a batch whose attempts all failed (its task ids are recorded as failures). */
-	ignoreFailures?: boolean;
 	/** Restart the actor after an ignored failure. */
 	resetWorkersOnFailure?: boolean;
 	/** Batches queued or prefetched per actor. */
@@ -44,24 +41,18 @@ declare module "@curator/core" {
 	}
 }
 
-/** Settings of {@link XennaExecutor}. */
-export interface XennaConfig extends ExecutorConfig {
+/** Settings of {@link XennaExecutor}, with the defaults of the shared fault policy's options. */
+export interface XennaConfig extends ExecutorConfig, FaultOptions {
 	/** `"streaming"` (all stages at once) or `"batch"` (stage after stage). */
 	executionMode?: XennaExecutionMode;
 	/** How often Xenna logs its stats tables, in seconds. */
 	loggingIntervalS?: number;
-	/** Default of the per-stage `ignoreFailures`. */
-	ignoreFailures?: boolean;
 	/** Share of each node's CPUs Xenna may allocate (it truncates: `int(cpus × value)`). */
 	cpuAllocationPercentage?: number;
 	/** Streaming autoscaler period, in seconds. */
 	autoscaleIntervalS?: number;
 	/** Upper bound of fixed worker counts per stage. */
 	maxWorkersPerStage?: number;
-	/** Default of the per-stage `numRunAttempts`. */
-	numRunAttempts?: number;
-	/** Default of the per-stage `numSetupAttempts`. */
-	numSetupAttempts?: number;
 	/**
 	 * Address of a running Ray cluster to join (`host:port` of its GCS); the
 	 * driver must run on one of its nodes. Default: `RAY_ADDRESS`, else a local
@@ -88,8 +79,6 @@ export interface XennaConfig extends ExecutorConfig {
 	handshakeTimeoutS?: number;
 	/** After `cancel`, how long the driver may take to clean up before it is killed, in seconds. */
 	cancelGraceS?: number;
-	/** A batch that takes longer fails (its Node worker is killed); default: no limit. */
-	processTimeoutS?: number;
 	/**
 	 * Start Xenna's per-node resource monitor actors (per-stage CPU and memory
 	 * in its stats tables). Off by default: it costs one actor per node per run.
@@ -105,15 +94,12 @@ export interface XennaConfig extends ExecutorConfig {
 	keepAliveS?: number;
 }
 
-/** Defaults of {@link XennaConfig} and {@link XennaStageOptions}. */
+/** Defaults of {@link XennaConfig} and {@link XennaStageOptions} (the fault options': the runtime's `faultPolicyDefaults`). */
 export const xennaDefaults = {
 	executionMode: "streaming",
 	loggingIntervalS: 60,
-	ignoreFailures: false,
 	cpuAllocationPercentage: 0.95,
 	autoscaleIntervalS: 180,
-	numRunAttempts: 2,
-	numSetupAttempts: 1,
 	objectStoreMemoryMb: 512,
 	bindHost: "127.0.0.1",
 	maxMessageBytes: 256 * 1024 * 1024,
@@ -134,13 +120,11 @@ const minutes = optionRules.number({ min: 0 });
 /** Rules of {@link XennaConfig}'s own keys (unknown keys are refused by name). */
 export const xennaConfigSchema = optionSchema<Omit<XennaConfig, keyof ExecutorConfig>>({
 	executionMode: optionRules.oneOf("streaming", "batch"),
+	...faultOptionRules,
 	loggingIntervalS: positive,
-	ignoreFailures: optionRules.boolean,
 	cpuAllocationPercentage: optionRules.number({ above: 0, max: 1 }),
 	autoscaleIntervalS: positive,
 	maxWorkersPerStage: whole,
-	numRunAttempts: whole,
-	numSetupAttempts: whole,
 	rayAddress: optionRules.text,
 	python: optionRules.text,
 	localCpus: whole,
@@ -149,7 +133,6 @@ export const xennaConfigSchema = optionSchema<Omit<XennaConfig, keyof ExecutorCo
 	maxMessageBytes: whole,
 	handshakeTimeoutS: positive,
 	cancelGraceS: positive,
-	processTimeoutS: positive,
 	resourceMonitor: optionRules.boolean,
 	keepAliveS: optionRules.number({ min: 0 }),
 });
@@ -158,10 +141,8 @@ export const xennaConfigSchema = optionSchema<Omit<XennaConfig, keyof ExecutorCo
 export const xennaStageSchema = optionSchema<XennaStageOptions>(
 	{
 		numWorkers: optionRules.anyOf(whole, optionRules.oneOf("auto")),
+		...faultOptionRules,
 		numWorkersPerNode: positive,
-		numSetupAttempts: whole,
-		numRunAttempts: whole,
-		ignoreFailures: optionRules.boolean,
 		resetWorkersOnFailure: optionRules.boolean,
 		slotsPerActor: whole,
 		workerMaxLifetimeM: minutes,

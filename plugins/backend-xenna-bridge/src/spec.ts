@@ -1,5 +1,5 @@
 import { isBarrier, type ProcessingStage } from "@curator/core";
-import { encodeStage } from "@curator/runtime";
+import { encodeStage, resolveFaultPolicy } from "@curator/runtime";
 import { type XennaConfig, type XennaStageOptions, xennaDefaults } from "./options.ts";
 
 /** One stage as the driver gets it in `submit` (its descriptor travels as a frame). */
@@ -18,6 +18,10 @@ export interface StageSpecWire {
 	numSetupAttempts: number;
 	numRunAttempts: number;
 	ignoreFailures: boolean;
+	/** Time limit of one attempt of one batch, in seconds (the Node worker is killed past it). */
+	processTimeoutS?: number;
+	/** Time limit of a Node worker's teardown, in seconds (it is killed past it; the run goes on). */
+	teardownTimeoutS: number;
 	resetWorkersOnFailure?: boolean;
 	slotsPerActor?: number;
 	workerMaxLifetimeM?: number;
@@ -36,7 +40,6 @@ export interface RunSpecWire {
 	rayAddress?: string;
 	localCpus?: number;
 	objectStoreMemoryMb: number;
-	processTimeoutS?: number;
 	resourceMonitor: boolean;
 	ignoreHeadNode: boolean;
 }
@@ -63,6 +66,7 @@ export function pipelineWire(
 	const specs = stages.map((stage, index): StageSpecWire => {
 		const own: XennaStageOptions = stage.backend.xenna ?? {};
 		const { resources } = stage;
+		const policy = resolveFaultPolicy(own, config);
 		const numWorkers =
 			own.numWorkers ?? (own.numWorkersPerNode === undefined ? stage.numWorkers() : undefined);
 		return dropUndefined({
@@ -75,10 +79,11 @@ export function pipelineWire(
 			resources: { cpus: resources.cpus, gpus: resources.gpuFraction() },
 			numWorkers,
 			numWorkersPerNode: own.numWorkersPerNode,
-			numSetupAttempts:
-				own.numSetupAttempts ?? config.numSetupAttempts ?? xennaDefaults.numSetupAttempts,
-			numRunAttempts: own.numRunAttempts ?? config.numRunAttempts ?? xennaDefaults.numRunAttempts,
-			ignoreFailures: own.ignoreFailures ?? config.ignoreFailures ?? xennaDefaults.ignoreFailures,
+			numSetupAttempts: policy.numSetupAttempts,
+			numRunAttempts: policy.numRunAttempts,
+			ignoreFailures: policy.ignoreFailures,
+			processTimeoutS: policy.processTimeoutS,
+			teardownTimeoutS: policy.teardownTimeoutS,
 			resetWorkersOnFailure: own.resetWorkersOnFailure,
 			slotsPerActor: own.slotsPerActor,
 			workerMaxLifetimeM: own.workerMaxLifetimeM,
@@ -95,7 +100,7 @@ export function runWire(config: XennaConfig, ignoreHeadNode = false): RunSpecWir
 	return dropUndefined({
 		executionMode: config.executionMode ?? xennaDefaults.executionMode,
 		loggingIntervalS: config.loggingIntervalS ?? xennaDefaults.loggingIntervalS,
-		ignoreFailures: config.ignoreFailures ?? xennaDefaults.ignoreFailures,
+		ignoreFailures: resolveFaultPolicy(undefined, config).ignoreFailures,
 		cpuAllocationPercentage:
 			config.cpuAllocationPercentage ?? xennaDefaults.cpuAllocationPercentage,
 		autoscaleIntervalS: config.autoscaleIntervalS ?? xennaDefaults.autoscaleIntervalS,
@@ -103,7 +108,6 @@ export function runWire(config: XennaConfig, ignoreHeadNode = false): RunSpecWir
 		rayAddress: rayAddress === "" ? undefined : rayAddress,
 		localCpus: config.localCpus,
 		objectStoreMemoryMb: config.objectStoreMemoryMb ?? xennaDefaults.objectStoreMemoryMb,
-		processTimeoutS: config.processTimeoutS,
 		resourceMonitor: config.resourceMonitor ?? xennaDefaults.resourceMonitor,
 		ignoreHeadNode,
 	});

@@ -1,13 +1,24 @@
-import { describeBackendConformance } from "@curator/conformance";
+import {
+	describeBackendConformance,
+	registerFaultCases,
+	registerTimeLimitCases,
+} from "@curator/conformance";
 import { afterAll, describe } from "vitest";
 import { closeIdleDrivers } from "../src/index.ts";
 import { skipped, skipReason, testExecutor } from "./bridge-env.ts";
 
 describe.skipIf(skipReason !== "")(`conformance on a local Ray cluster${skipped}`, () => {
 	afterAll(closeIdleDrivers);
+	const options = { timeoutMs: 120_000, reapTimeoutMs: 15_000 };
 	describeBackendConformance(
 		"xenna-bridge, streaming",
 		() => testExecutor({ executionMode: "streaming", keepAliveS: 30 }),
-		{ timeoutMs: 120_000, reapTimeoutMs: 15_000 },
+		options,
 	);
+	describe("xenna-bridge, streaming", () => {
+		const faults = (settings: object) =>
+			testExecutor({ executionMode: "streaming", keepAliveS: 30, ...settings });
+		registerFaultCases(faults, options);
+		registerTimeLimitCases(faults, options);
+	});
 });

@@ -244,9 +244,10 @@ describe("config and submit", () => {
 				batchSize: 3,
 				barrier: false,
 				resources: { cpus: 0.5, gpus: 0 },
-				numSetupAttempts: 1,
+				numSetupAttempts: 2,
 				numRunAttempts: 3,
 				ignoreFailures: true,
+				teardownTimeoutS: 30,
 			},
 			{
 				name: "Tripler",
@@ -257,9 +258,10 @@ describe("config and submit", () => {
 				barrier: false,
 				resources: { cpus: 1, gpus: 1 },
 				numWorkersPerNode: 2,
-				numSetupAttempts: 1,
+				numSetupAttempts: 2,
 				numRunAttempts: 5,
 				ignoreFailures: true,
+				teardownTimeoutS: 30,
 				slotsPerActor: 4,
 			},
 		]);

@@ -3,12 +3,21 @@ import {
 	ErrorCodes,
 	Pipeline,
 	type ProcessingStage,
+	type RunEvent,
+	type RunOptions,
 	type RunResult,
 	type StageError,
 } from "@curator/core";
 import { describe } from "vitest";
 import { idsAndData } from "../expectations.ts";
-import { CrashStage, FailingStage, failureMessage, numbersTasks } from "../fixtures/index.ts";
+import {
+	CrashStage,
+	FailingStage,
+	FlakyStage,
+	failureMessage,
+	flakyAttempts,
+	numbersTasks,
+} from "../fixtures/index.ts";
 import {
 	type ConformanceKit,
 	conformanceKit,
@@ -18,12 +27,20 @@ import {
 } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
 
-/** The fault settings of a backend (`factory` maps them onto its config). */
+/**
+ * The fault settings of a backend: the options of the shared fault policy
+ * (see `@curator/runtime`'s README), which every backend's config accepts
+ * under these names (`factory` maps them where a backend has no such key).
+ */
 export interface FaultSettings {
-	/** Attempts per batch when its worker dies (1 = no retry). */
+	/** Attempts per batch when its worker died, its stage threw or it ran past its time limit (1 = no retry). */
 	numRunAttempts?: number;
 	/** Record failed tasks in the run's failure report and go on, instead of failing the run. */
 	ignoreFailures?: boolean;
+	/** Time limit of one attempt of one batch, in seconds. */
+	processTimeoutS?: number;
+	/** Time limit of a worker's teardown, in seconds. */
+	teardownTimeoutS?: number;
 }
 
 /** Makes a fresh executor with `settings` applied over the backend's defaults. */
@@ -55,6 +72,7 @@ export function registerFaultCases(
 	const skip = retriedCrashSkip(kit.supports);
 	const run = (settings: FaultSettings) =>
 		runOnTaskThirteen(factory(settings), new CrashStage({ exitOn: 13 }));
+	registerThrownRetryCases(factory, kit);
 	describe("worker faults", () => {
 		kit.test(
 			"a worker dying on every attempt fails the run naming the stage, the tasks, the attempts and the exit",
@@ -161,5 +179,67 @@ function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutor
 			},
 			ignoreFailuresSkip(kit),
 		);
+	});
+}
+
+/**
+ * Cases "stage errors retried": a stage that throws (its worker stays alive)
+ * is retried like a batch whose worker died, up to `numRunAttempts`, on
+ * whichever worker; the attempts are counted by the stage itself, in a folder
+ * every worker sees. Skipped, visibly, without `supports.retries`.
+ */
+function registerThrownRetryCases(factory: FaultExecutorFactory, kit: ConformanceKit): void {
+	const skip = { when: !kit.supports.retries, because: "supports.retries is false" };
+	const run = (settings: FaultSettings, dir: string, failTimes: number, options?: RunOptions) => {
+		const stage = new FlakyStage({ failOn: 13, failTimes, dir });
+		const pipeline = new Pipeline({ name: "flaky", stages: [stage] });
+		const executor = factory(settings);
+		return pipeline
+			.run(executor, numbersTasks([1], [13], [2]), options)
+			.finally(() => disposeExecutor(executor));
+	};
+	describe("stage errors retried", () => {
+		kit.test(
+			"a stage that throws once is retried (numRunAttempts 2) and every task comes out",
+			(expect) =>
+				kit.withTempDir(async (dir) => {
+					const retries: RunEvent[] = [];
+					const onEvent = (event: RunEvent) => {
+						if (event.type === "retry") retries.push(event);
+					};
+					const result = await run({ numRunAttempts: 2 }, dir, 1, { onEvent });
+					expect(idsAndData(result.tasks)).toEqual([
+						["0_0_0", [1]],
+						["0_1_0", [13]],
+						["0_2_0", [2]],
+					]);
+					expect(result.failures).toEqual([]);
+					expect(flakyAttempts(dir, 13)).toBe(2);
+					expect(retries).toMatchObject([{ stage: "FlakyStage", taskIds: ["0_1"], attempt: 2 }]);
+				}),
+			skip,
+		);
+
+		for (const numRunAttempts of [1, 3]) {
+			kit.test(
+				`a stage that always throws is tried numRunAttempts (${numRunAttempts}) times, then fails the run naming them`,
+				(expect) =>
+					kit.withTempDir(async (dir) => {
+						expect.assertions(6);
+						try {
+							await run({ numRunAttempts }, dir, 1000);
+						} catch (caught) {
+							const error = caught as StageError;
+							expect(error.code).toBe(ErrorCodes.stageFailed);
+							expect(error.stage).toBe("FlakyStage");
+							expect(error.taskIds).toEqual(["0_1"]);
+							expect(error.attempts).toBe(numRunAttempts);
+							expect(error.message).toContain(failureMessage(13));
+						}
+						expect(flakyAttempts(dir, 13)).toBe(numRunAttempts);
+					}),
+				skip,
+			);
+		}
 	});
 }

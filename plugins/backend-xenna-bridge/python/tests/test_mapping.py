@@ -18,7 +18,7 @@ from ray_js_bridge.cluster import (
     is_loopback,
     resolve_workers,
 )
-from ray_js_bridge.runner import find_stage_failure, pipeline_config, stage_spec
+from ray_js_bridge.runner import find_stage_failure, pipeline_config, stage_config, stage_spec
 
 
 def node(cpus: float, gpus: float = 0, head: bool = False) -> dict[str, Any]:
@@ -218,3 +218,13 @@ def test_the_driver_gives_a_busy_machine_longer_than_rays_dashboard_defaults() -
     assert startup > ray_constants.RAY_DASHBOARD_STARTUP_TIMEOUT_S
     # The whole start must fit in it: module waits happen inside the startup wait.
     assert startup > module_wait
+
+
+def test_actors_get_the_stage_time_limits_of_the_shared_fault_policy() -> None:
+    submit = {"worker": {"node": "node", "entry": "host.js"}, "run": {}}
+    limited = stage_config(
+        stage(processTimeoutS=0.3, teardownTimeoutS=0.5), b"", submit, {"address": "x"}, 0
+    )
+    assert (limited["processTimeoutS"], limited["teardownTimeoutS"]) == (0.3, 0.5)
+    unlimited = stage_config(stage(), b"", submit, {"address": "x"}, 0)
+    assert (unlimited["processTimeoutS"], unlimited["teardownTimeoutS"]) == (None, 30.0)

@@ -49,7 +49,8 @@ def stage_config(
         "env": dict(worker.get("env") or {}),
         "runAttempts": int(stage["numRunAttempts"]),
         "ignoreFailures": bool(stage["ignoreFailures"]),
-        "processTimeoutS": submit["run"].get("processTimeoutS"),
+        "processTimeoutS": stage.get("processTimeoutS"),
+        "teardownTimeoutS": float(stage.get("teardownTimeoutS", 30)),
         "events": events,
     }
 

@@ -1,0 +1,50 @@
+import { ErrorCodes } from "@curator/core";
+import { describe, expect, it } from "vitest";
+import { attemptFailure } from "../src/attempt-failure.ts";
+import { SpillError, WorkerCrashError, WorkerRequestError } from "../src/index.ts";
+import { TimeLimitExceeded } from "../src/time-limit.ts";
+
+const call = { label: "A+B", ignoreFailures: false, numRunAttempts: 2, processTimeoutS: 0.3 };
+const exit = { code: 70, signal: null, cause: "exit code 70", expected: false };
+
+describe("attemptFailure", () => {
+	it("retries a batch whose worker died, charging it only when it was the one being served", () => {
+		expect(
+			attemptFailure(new WorkerCrashError("w-1", exit, true), "w-1", call, undefined),
+		).toMatchObject({ retry: true, charged: true, stage: "A+B", exitCause: "exit code 70" });
+		expect(
+			attemptFailure(new WorkerCrashError("w-1", exit, false), "w-1", call, undefined).charged,
+		).toBe(false);
+	});
+
+	it("retries a batch past its time limit, naming the limit", () => {
+		const failure = attemptFailure(new TimeLimitExceeded(0.3), "w-2", call, undefined);
+		expect(failure.retry).toBe(true);
+		expect(failure.exitCause).toContain("0.3 s");
+		expect(String(failure.cause)).toContain("time limit of 0.3 s");
+		expect(String(failure.cause)).toContain("worker w-2 was killed");
+	});
+
+	it("retries what a stage threw, with the stage and task ids it names, but not errors of the run", () => {
+		const thrown = new WorkerRequestError({
+			message: "boom",
+			code: ErrorCodes.stageFailed,
+			stage: "B",
+			taskIds: ["0_1"],
+		});
+		expect(attemptFailure(thrown, "w-3", call, undefined)).toMatchObject({
+			retry: true,
+			stage: "B",
+			taskIds: ["0_1"],
+		});
+		const protocol = new WorkerRequestError({ message: "bad", code: ErrorCodes.protocol });
+		expect(attemptFailure(protocol, "w-3", call, undefined).retry).toBe(false);
+	});
+
+	it("throws what is not a batch's failure: a spill failure and anything else", () => {
+		const spill = new WorkerRequestError({ message: "full", code: ErrorCodes.spillFailed });
+		expect(() => attemptFailure(spill, "w-4", call, "/spill")).toThrow(SpillError);
+		const other = new Error("other");
+		expect(() => attemptFailure(other, "w-4", call, undefined)).toThrow(other);
+	});
+});
