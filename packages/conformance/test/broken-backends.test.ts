@@ -7,7 +7,7 @@ import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts"
 // executors (test/fixtures/broken-executors.ts); each bug must fail exactly
 // the kit cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 55;
+const casesPerBackend = 58;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
@@ -32,6 +32,9 @@ describe("the kit against deliberately broken executors", () => {
 			"process isolation > a worker that dies mid-batch fails the run with the stage name and task ids (skipped: supports.processIsolation is false)",
 			"process isolation > a batch whose worker died is retried and the run completes (skipped: supports.processIsolation is false)",
 			"streaming > a later stage processes tasks while an earlier stage is still busy (skipped: supports.streaming is false)",
+			"stage errors retried > a stage that throws once is retried (numRunAttempts 2) and every task comes out (skipped: supports.retries is false)",
+			"stage errors retried > a stage that always throws is tried numRunAttempts (1) times, then fails the run naming them (skipped: supports.retries is false)",
+			"stage errors retried > a stage that always throws is tried numRunAttempts (3) times, then fails the run naming them (skipped: supports.retries is false)",
 			"worker faults > a worker dying on every attempt fails the run naming the stage, the tasks, the attempts and the exit (skipped: supports.processIsolation is false)",
 			"worker faults > with ignoreFailures the report lists exactly the failed batch and every other task comes out (skipped: supports.processIsolation is false)",
 		]);
