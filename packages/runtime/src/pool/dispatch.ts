@@ -1,0 +1,265 @@
+import {
+	CuratorError,
+	ErrorCodes,
+	StageError,
+	type StageFailureContext,
+	type Task,
+} from "@curator/core";
+import {
+	type AttemptFailure,
+	attemptFailure,
+	type Call,
+	workerIsGone,
+} from "../attempt-failure.ts";
+import { packTasks, readBatch } from "../codec.ts";
+import { EncodedTask, isEncoded, type PoolBatch } from "../encoded-task.ts";
+import { concatLists } from "../lists.ts";
+import { isRetriedErrorCode } from "../planning/fault-policy.ts";
+import type { TaskRef } from "../protocol.ts";
+import { releaseSpilled } from "../spill.ts";
+import { type HostReply, WorkerCrashError } from "../worker-handle.ts";
+import type { BatchOutcome, ProcessOptions, StagePoolOptions } from "./options.ts";
+import type { PoolWorker } from "./worker-slots.ts";
+
+/** What {@link Dispatch} needs of its pool: a worker's slot to send to, and its return. */
+export interface DispatchSlots {
+	/** The next free slot of a worker (waiting, or growing an empty pool). */
+	acquire(): Promise<PoolWorker>;
+	/** Gives the slot back (or recycles the worker at its batch quota). */
+	release(worker: PoolWorker): Promise<void>;
+	/** Replaces a worker that died or was killed. */
+	onCrash(worker: PoolWorker): Promise<void>;
+}
+
+/**
+ * Sends a `StagePool`'s batches to its workers' slots: one batch per
+ * `process` message (retried per the fault policy), or several in one
+ * message (`processEach`); records or throws what failed.
+ */
+export class Dispatch {
+	readonly #options: StagePoolOptions;
+	readonly #label: string;
+	readonly #pool: DispatchSlots;
+
+	constructor(options: StagePoolOptions, label: string, pool: DispatchSlots) {
+		this.#options = options;
+		this.#label = label;
+		this.#pool = pool;
+	}
+
+	/** Runs one batch on the next idle worker, retrying per the policy (see `StagePool.process`). */
+	async process(tasks: PoolBatch, options: ProcessOptions = {}): Promise<BatchOutcome> {
+		const outcome = await this.#processBatch(tasks, options);
+		// Its inputs are done with (processed, or recorded as failed): their spilled files can go.
+		if (isEncoded(tasks)) releaseFiles(tasks);
+		return outcome;
+	}
+
+	async #processBatch(
+		tasks: PoolBatch,
+		options: ProcessOptions,
+		firstAttempt = 1,
+	): Promise<BatchOutcome> {
+		const input = isEncoded(tasks)
+			? { payloads: tasks.map((task) => task.payload) }
+			: { payload: packTasks(tasks) };
+		const spillDir = options.keepEncodedAbove === undefined ? undefined : this.#options.spillDir;
+		const taskIds = tasks.map((task) => task.taskId);
+		const { chain, call } = this.#callOf(options);
+		for (let attempt = firstAttempt; ; attempt++) {
+			this.#options.context.throwIfAborted();
+			const worker = await this.#pool.acquire();
+			try {
+				const reply = await worker.deadlines.run(call.processTimeoutS, () =>
+					worker.handle.request({
+						type: "process",
+						keys: chain.map(String),
+						...input,
+						...(options.rebatch === true ? { rebatch: true } : {}),
+						...(options.keepEncodedAbove === undefined
+							? {}
+							: { splitAbove: options.keepEncodedAbove }),
+						...(spillDir === undefined ? {} : { spillDir }),
+					}),
+				);
+				const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
+				worker.calls += 1;
+				await this.#pool.release(worker);
+				return {
+					tasks: outputs,
+					encoded: encodedOutputs(reply),
+					stats: reply.stats ?? [],
+					failed: false,
+					workerId: worker.handle.workerId,
+				};
+			} catch (error) {
+				const failure = await this.#attemptFailed(worker, error, call);
+				// A batch queued behind the one that killed the worker loses no attempt.
+				if (failure.charged === false) attempt -= 1;
+				if (failure.retry && attempt < call.numRunAttempts) {
+					this.#options.context.emit({
+						type: "retry",
+						stage: failure.stage,
+						taskIds,
+						attempt: attempt + 1,
+						reason: failure.reason,
+					});
+					continue;
+				}
+				return this.#fail(failure.taskIds ?? taskIds, failure.cause, call, {
+					stage: failure.stage,
+					workerId: worker.handle.workerId,
+					attempts: attempt,
+					...(failure.exitCause === undefined ? {} : { exitCause: failure.exitCause }),
+				});
+			}
+		}
+	}
+
+	/** Replaces a worker that died or ran past its time limit, frees one whose stage threw; then classifies. */
+	async #attemptFailed(worker: PoolWorker, error: unknown, call: Call): Promise<AttemptFailure> {
+		if (workerIsGone(error)) {
+			worker.busy -= 1;
+			await this.#pool.onCrash(worker);
+		} else {
+			await this.#pool.release(worker);
+		}
+		return attemptFailure(error, worker.handle.workerId, call, this.#options.spillDir);
+	}
+
+	/**
+	 * Runs several batches in one message to one worker: each still gets its
+	 * own stage calls, stats and failure, but the round trip is paid once.
+	 * Meant for batches that take well under a millisecond; their outputs
+	 * always come back decoded (`keepEncodedAbove` does not apply). A stage that
+	 * throws fails only its batch. When the worker dies, which batch killed it
+	 * is unknown, so nothing is charged: each batch then runs alone through
+	 * {@link StagePool.process}, with its full attempts, which finds the culprit.
+	 */
+	async processEach(batches: Task[][], options: ProcessOptions = {}): Promise<BatchOutcome[]> {
+		if (batches.length <= 1)
+			return Promise.all(batches.map((batch) => this.process(batch, options)));
+		const tasks = concatLists(batches);
+		const payload = packTasks(tasks);
+		const { chain, call } = this.#callOf(options);
+		this.#options.context.throwIfAborted();
+		const worker = await this.#pool.acquire();
+		// The message's limit is its batches' limits added up; past it, each batch runs alone.
+		const limitS =
+			call.processTimeoutS === undefined ? undefined : call.processTimeoutS * batches.length;
+		let reply: HostReply;
+		try {
+			reply = await worker.deadlines.run(limitS, () =>
+				worker.handle.request({
+					type: "process",
+					keys: chain.map(String),
+					payload,
+					batches: batches.map((batch) => batch.length),
+					...(options.rebatch === true ? { rebatch: true } : {}),
+				}),
+			);
+		} catch (error) {
+			if (!workerIsGone(error)) {
+				await this.#pool.release(worker);
+				throw error;
+			}
+			worker.busy -= 1;
+			await this.#pool.onCrash(worker);
+			const cause = error instanceof WorkerCrashError ? error.exit.cause : `ran past ${limitS} s`;
+			this.#options.context.emit({
+				type: "retry",
+				stage: call.label,
+				taskIds: tasks.map((task) => task.taskId),
+				attempt: 1,
+				reason: `worker ${worker.handle.workerId} ${cause} during a message of ${batches.length} batches: each runs again alone`,
+			});
+			return Promise.all(batches.map((batch) => this.process(batch, options)));
+		}
+		worker.calls += batches.length;
+		await this.#pool.release(worker);
+		const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
+		const parts = reply.batches ?? [];
+		if (parts.length !== batches.length) {
+			throw new CuratorError(
+				ErrorCodes.protocol,
+				`${call.label}: ${parts.length} batch replies for ${batches.length} batches`,
+			);
+		}
+		const workerId = worker.handle.workerId;
+		let offset = 0;
+		const outcomes = parts.map((part, i) => {
+			const tasks = outputs.slice(offset, offset + part.outputs);
+			offset += part.outputs;
+			if (part.error === undefined) {
+				return { tasks, encoded: [], stats: part.stats, failed: false, workerId };
+			}
+			const batch = batches[i] ?? [];
+			const stage = part.error.stage ?? call.label;
+			if (isRetriedErrorCode(part.error.code) && call.numRunAttempts > 1) {
+				this.#options.context.emit({
+					type: "retry",
+					stage,
+					taskIds: batch.map((task) => task.taskId),
+					attempt: 2,
+					reason: `the stage threw on worker ${workerId}: ${part.error.message}`,
+				});
+				return this.#processBatch(batch, options, 2);
+			}
+			const ids = part.error.taskIds ?? batch.map((task) => task.taskId);
+			return this.#fail(ids, new Error(part.error.message), call, { stage, workerId, attempts: 1 });
+		});
+		return Promise.all(outcomes);
+	}
+
+	/** The stages a call runs, the name failures and retries carry, and its fault policy. */
+	#callOf(options: ProcessOptions): { chain: readonly number[]; call: Call } {
+		const chain = options.stages ?? [...this.#options.stages.keys()];
+		const label =
+			options.stages === undefined
+				? this.#label
+				: chain.map((i) => this.#options.stages[i]?.name ?? String(i)).join("+");
+		const { policy } = this.#options;
+		const call: Call = {
+			label,
+			ignoreFailures: options.ignoreFailures ?? policy.ignoreFailures,
+			numRunAttempts: options.numRunAttempts ?? policy.numRunAttempts,
+			processTimeoutS:
+				"processTimeoutS" in options ? options.processTimeoutS : policy.processTimeoutS,
+		};
+		return { chain, call };
+	}
+
+	#fail(
+		taskIds: string[],
+		cause: unknown,
+		call: Call,
+		context: Omit<StageFailureContext, "stage" | "taskIds"> & { stage?: string },
+	): BatchOutcome {
+		const stage = context.stage ?? call.label;
+		const error = new StageError({ ...context, stage, taskIds }, cause);
+		if (!call.ignoreFailures) throw error;
+		const failure = { stage, taskIds, error: error.message, attempts: context.attempts ?? 1 };
+		this.#options.context.recordFailure({
+			...failure,
+			...(context.workerId === undefined ? {} : { workerId: context.workerId }),
+			...(context.exitCause === undefined ? {} : { exitCause: context.exitCause }),
+		});
+		return { tasks: [], encoded: [], stats: [], failed: true, workerId: context.workerId ?? "" };
+	}
+}
+
+function releaseFiles(tasks: readonly EncodedTask[]): void {
+	for (const task of tasks) {
+		const { file } = task;
+		if (file !== undefined) void releaseSpilled(file);
+	}
+}
+
+function encodedOutputs(reply: HostReply): EncodedTask[] {
+	const { payloads, tasks } = reply;
+	if (payloads === undefined) return [];
+	if (tasks === undefined || tasks.length !== payloads.length) {
+		throw new CuratorError(ErrorCodes.protocol, "a split reply must describe each of its tasks");
+	}
+	return payloads.map((payload, i) => new EncodedTask(payload, tasks[i] as TaskRef));
+}

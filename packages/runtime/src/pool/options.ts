@@ -1,0 +1,89 @@
+import type { ExecutionContext, NodeInfo, ProcessingStage, Task } from "@curator/core";
+import type { EncodedTask, PoolTask } from "../encoded-task.ts";
+import type { FaultPolicy } from "../planning/fault-policy.ts";
+import type { StageCallStats } from "../protocol.ts";
+import type { WorkerCache } from "../worker-cache.ts";
+import type { Isolation } from "../worker-handle.ts";
+
+/** Options of a {@link StagePool}. */
+export interface StagePoolOptions {
+	/** The stages a worker hosts; a `process` call runs them in order (fusion). */
+	stages: ProcessingStage[];
+	isolation: Isolation;
+	node: NodeInfo;
+	context: ExecutionContext;
+	policy: FaultPolicy;
+	/**
+	 * What each worker is given: its cpus, and `gpus` GPUs placed on `devices`
+	 * (the visible set, see `visibleGpus`) through a {@link GpuPlacement}; a
+	 * GPU worker gets its devices as `CUDA_VISIBLE_DEVICES`. Default: 1 cpu.
+	 */
+	resources?: WorkerResources;
+	/** Recycle a worker after this many batches. */
+	maxCallsPerWorker?: number;
+	/**
+	 * Batches sent to one worker at a time (default 1). With 2, the next batch
+	 * waits in the worker while the current one runs, hiding the round trip.
+	 */
+	slotsPerWorker?: number;
+	/** Extra Node flags for workers (e.g. a heap limit). */
+	execArgv?: string[];
+	maxMessageBytes?: number;
+	/**
+	 * Folder (a {@link SpillDir}'s path) where workers write the outputs they
+	 * keep encoded (`keepEncodedAbove`), to be read by the next worker: for
+	 * worker processes, for which a file in shared memory beats the IPC channel.
+	 */
+	spillDir?: string;
+	/** Reuse workers left by earlier pools, and leave ours for later ones. */
+	cache?: WorkerCache;
+	/** Prefix of worker ids (defaults to the first stage's name). */
+	idPrefix?: string;
+}
+
+/** The per-worker resources of a {@link StagePool}. */
+export interface WorkerResources {
+	cpus: number;
+	/** GPUs per worker (fractions share a device; 0: none). */
+	gpus: number;
+	/** The visible GPUs, as `CUDA_VISIBLE_DEVICES` entries. */
+	devices: readonly string[];
+}
+
+/** Per-call options of {@link StagePool.process}. */
+export interface ProcessOptions {
+	/** Positions (in `stages`) of the stages to run, in order; default: all of them. */
+	stages?: readonly number[];
+	/** Stages after the first get the previous one's outputs in batches of their own `batchSize`. */
+	rebatch?: boolean;
+	/** Overrides the pool's `numRunAttempts` for this batch. */
+	numRunAttempts?: number;
+	/** Overrides the pool's `ignoreFailures` for this batch. */
+	ignoreFailures?: boolean;
+	/** Overrides the pool's `processTimeoutS` for this batch. */
+	processTimeoutS?: number | undefined;
+	/**
+	 * Leave large outputs in the bytes the worker sent, one {@link EncodedTask}
+	 * each (`BatchOutcome.encoded`), for a caller that only passes them on to
+	 * another worker: nothing is decoded or encoded again in this process.
+	 * The worker decides per call: when its first output encodes to at least
+	 * this many bytes; smaller outputs come back decoded, in `tasks`.
+	 */
+	keepEncodedAbove?: number;
+}
+
+/** The outputs of a batch, whether they stayed encoded or came back decoded. */
+export function outputsOf(outcome: BatchOutcome): PoolTask[] {
+	return outcome.encoded.length > 0 ? outcome.encoded : outcome.tasks;
+}
+
+/** What one batch produced: its outputs, or nothing when its failure was recorded. */
+export interface BatchOutcome {
+	tasks: Task[];
+	/** The outputs when they stayed encoded (see `keepEncodedAbove`; then `tasks` is empty). */
+	encoded: EncodedTask[];
+	stats: StageCallStats[];
+	failed: boolean;
+	/** The worker that ran the last attempt. */
+	workerId: string;
+}
