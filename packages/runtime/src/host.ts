@@ -1,5 +1,4 @@
-import { dirname, join } from "node:path";
-import { threadId } from "node:worker_threads";
+import { join } from "node:path";
 import {
 	BaseStageAdapter,
 	CuratorError,
@@ -7,12 +6,11 @@ import {
 	ErrorCodes,
 	markAsWorker,
 	type ProcessingStage,
-	StageError,
 	type Task,
 } from "@curator/core";
-import { decodeStage, decodeTasks, encodeTasks, packTasks, readBatch } from "./codec.ts";
+import { decodeStage, encodeTasks, packTasks } from "./codec.ts";
+import { type DecodedInput, decodeInput } from "./host-input.ts";
 import {
-	type BatchPayload,
 	type BatchReply,
 	DEFAULT_MAX_MESSAGE_BYTES,
 	type HostMessage,
@@ -23,7 +21,8 @@ import {
 	type WireError,
 } from "./protocol.ts";
 import { type LogSink, sinkLogger } from "./sink-logger.ts";
-import { SpillError } from "./spill-error.ts";
+import { spillFileName, writeSpilled } from "./spill-files.ts";
+import { toWireError } from "./wire-error.ts";
 
 /** How a host talks to its parent (IPC, a MessagePort, a socket ...). */
 export interface HostTransport {
@@ -333,105 +332,8 @@ interface SplitOptions {
 	spillDir?: string | undefined;
 }
 
-/** The tasks of a request, with the size and form they came in. */
-interface DecodedInput {
-	tasks: Task[];
-	byteLength: number;
-	/** They came as bytes (reply in bytes), not as a portable batch. */
-	asBytes: boolean;
-}
-
-/**
- * Decodes a request's batch: a portable batch, bytes, or several parts
- * (bytes, or paths of spilled files) taken as one batch in order. A part is
- * decoded as soon as its file is read, while the other files are still read.
- */
-async function decodeInput(
-	input: BatchPayload | readonly (Uint8Array | string)[],
-): Promise<DecodedInput> {
-	if (!Array.isArray(input)) {
-		const batch = input as BatchPayload;
-		const asBytes = batch instanceof Uint8Array;
-		return {
-			tasks: await readBatch(batch),
-			byteLength: asBytes ? batch.byteLength : 0,
-			asBytes,
-		};
-	}
-	let byteLength = 0;
-	const parts = await Promise.all(
-		input.map(async (part: Uint8Array | string) => {
-			const bytes = typeof part === "string" ? await readSpilled(part) : part;
-			byteLength += bytes.byteLength;
-			return decodeTasks(bytes);
-		}),
-	);
-	return { tasks: parts.flat(), byteLength, asBytes: true };
-}
-
-/*
- * Spill files are rare next to worker starts: the file system and the names
- * are set up without loading node:crypto or node:fs/promises at start (each
- * adds milliseconds to every worker's start).
- */
-const spillPrefix = `${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}`;
-let spilled = 0;
-
-/** A name no other worker of the run uses (process, thread, a random tag, a counter). */
-function spillFileName(): string {
-	spilled += 1;
-	return `${spillPrefix}-${spilled}.task`;
-}
-
-/** A failed write (`ENOSPC` when the folder is full) is the spill folder's fault, not the stage's. */
-async function writeSpilled(file: string, bytes: Uint8Array): Promise<void> {
-	const { writeFile } = await import("node:fs/promises");
-	try {
-		await writeFile(file, bytes);
-	} catch (error) {
-		const { unlink } = await import("node:fs/promises");
-		await unlink(file).catch(() => {});
-		throw SpillError.of(dirname(file), `cannot write ${bytes.byteLength} bytes`, error);
-	}
-}
-
-async function readSpilled(file: string): Promise<Uint8Array> {
-	const { readFile } = await import("node:fs/promises");
-	try {
-		return await readFile(file);
-	} catch (error) {
-		throw SpillError.of(dirname(file), "cannot read a spilled task", error);
-	}
-}
-
 function countItems(tasks: readonly Task[]): number {
 	let sum = 0;
 	for (const task of tasks) sum += task.numItems;
 	return sum;
-}
-
-/** Flattens an error into what crosses the process boundary. */
-export function toWireError(error: unknown): WireError {
-	if (error instanceof StageError) {
-		const wire: WireError = {
-			message: messageOf(error.cause),
-			code: error.code,
-			stage: error.stage,
-		};
-		wire.taskIds = [...error.taskIds];
-		if (error.stack !== undefined) wire.stack = error.stack;
-		return wire;
-	}
-	if (error instanceof Error) {
-		const wire: WireError = { message: error.message };
-		const code = (error as { code?: unknown }).code;
-		if (typeof code === "string") wire.code = code;
-		if (error.stack !== undefined) wire.stack = error.stack;
-		return wire;
-	}
-	return { message: String(error) };
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
 }

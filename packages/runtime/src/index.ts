@@ -18,7 +18,7 @@ export {
 	KEEP_ENCODED_MIN_BYTES,
 } from "./encoded-task.ts";
 export type { HostTransport } from "./host.ts";
-export { HostStageAdapter, toWireError, WorkerHost } from "./host.ts";
+export { HostStageAdapter, WorkerHost } from "./host.ts";
 export { concatLists } from "./lists.ts";
 export { defaultLogger } from "./logger.ts";
 export { assertFitsMachine, detectMachine, visibleGpus } from "./machine.ts";
@@ -79,6 +79,7 @@ export type {
 	WorkerResources,
 } from "./stage-pool.ts";
 export { outputsOf, StagePool } from "./stage-pool.ts";
+export { toWireError } from "./wire-error.ts";
 export { WorkerCache } from "./worker-cache.ts";
 export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";
 export { WorkerCrashError, WorkerHandle, WorkerRequestError } from "./worker-handle.ts";

@@ -1,0 +1,40 @@
+import type { Task } from "@curator/core";
+import { decodeTasks, readBatch } from "./codec.ts";
+import type { BatchPayload } from "./protocol.ts";
+import { readSpilled } from "./spill-files.ts";
+
+/** The tasks of a request, with the size and form they came in. */
+export interface DecodedInput {
+	tasks: Task[];
+	byteLength: number;
+	/** They came as bytes (reply in bytes), not as a portable batch. */
+	asBytes: boolean;
+}
+
+/**
+ * Decodes a request's batch: a portable batch, bytes, or several parts
+ * (bytes, or paths of spilled files) taken as one batch in order. A part is
+ * decoded as soon as its file is read, while the other files are still read.
+ */
+export async function decodeInput(
+	input: BatchPayload | readonly (Uint8Array | string)[],
+): Promise<DecodedInput> {
+	if (!Array.isArray(input)) {
+		const batch = input as BatchPayload;
+		const asBytes = batch instanceof Uint8Array;
+		return {
+			tasks: await readBatch(batch),
+			byteLength: asBytes ? batch.byteLength : 0,
+			asBytes,
+		};
+	}
+	let byteLength = 0;
+	const parts = await Promise.all(
+		input.map(async (part: Uint8Array | string) => {
+			const bytes = typeof part === "string" ? await readSpilled(part) : part;
+			byteLength += bytes.byteLength;
+			return decodeTasks(bytes);
+		}),
+	);
+	return { tasks: parts.flat(), byteLength, asBytes: true };
+}
