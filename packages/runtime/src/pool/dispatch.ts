@@ -177,6 +177,17 @@ export class Dispatch {
 		}
 		worker.calls += batches.length;
 		await this.#pool.release(worker);
+		return this.#outcomesOf(reply, batches, options, call, worker.handle.workerId);
+	}
+
+	/** Each batch's outcome from a multi-batch reply; a batch whose stage threw is retried alone. */
+	async #outcomesOf(
+		reply: HostReply,
+		batches: Task[][],
+		options: ProcessOptions,
+		call: Call,
+		workerId: string,
+	): Promise<BatchOutcome[]> {
 		const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
 		const parts = reply.batches ?? [];
 		if (parts.length !== batches.length) {
@@ -185,7 +196,6 @@ export class Dispatch {
 				`${call.label}: ${parts.length} batch replies for ${batches.length} batches`,
 			);
 		}
-		const workerId = worker.handle.workerId;
 		let offset = 0;
 		const outcomes = parts.map((part, i) => {
 			const tasks = outputs.slice(offset, offset + part.outputs);
