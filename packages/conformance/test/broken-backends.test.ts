@@ -3,11 +3,11 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts";
 
-// The kit runs (in a nested vitest) on backend-local and on eight broken
+// The kit runs (in a nested vitest) on backend-local and on ten broken
 // executors (test/fixtures/broken-executors.ts); each bug must fail exactly
 // the kit cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 55;
+const casesPerBackend = 56;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
@@ -50,6 +50,7 @@ describe("the kit against deliberately broken executors", () => {
 			"filtering > filtered slots keep the other slots' ids aligned within a batch",
 			"batching > batchSize 3: batches hold at most 3 tasks",
 			"batching > batchSize larger than the input: the run does not wait for a full batch",
+			"batch records > every batch is recorded with its input, output and filtered task ids, as on the reference",
 			"stage kinds > a processBatch() stage with fan-out and filtered slots gives the reference outputs",
 			"determinism > outputs and task ids equal the reference run",
 		]);
@@ -108,6 +109,13 @@ describe("the kit against deliberately broken executors", () => {
 		]);
 	});
 
+	it("(j) catches an executor that drops a batch's record", () => {
+		expect(failed("broken: dropBatchRecord")).toEqual([
+			"batch records > every batch is recorded with its input, output and filtered task ids, as on the reference",
+			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
+		]);
+	});
+
 	it("has every case of the kit documented in the README's table", async () => {
 		const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
 		const control = tests.filter((t) => t.ancestorTitles[0] === "control: backend-local");
@@ -134,6 +142,9 @@ describe("the kit against deliberately broken executors", () => {
 		);
 		expect(message("broken: ignoreUndeclaredKind", "a stage asking for nvdecs")).toContain(
 			"stage calls (preflight included) before the failure",
+		);
+		expect(message("broken: dropBatchRecord", "every batch is recorded")).toContain(
+			"per-stage ledgers against the reference run",
 		);
 		expect(message("broken: leakWorkerOnAbort", "a cancelled run")).toMatch(
 			/workers still running after the run settled[\s\S]*sleep 600/,

@@ -288,6 +288,9 @@ export class WorkerHost {
 			itemsIn: result.perf.numItemsProcessed,
 			itemsOut: countItems(result.tasks),
 			perf: result.perf,
+			inputIds: result.inputIds,
+			outputIds: result.outputIds,
+			filteredIds: result.filteredIds,
 		});
 		return result.tasks;
 	}

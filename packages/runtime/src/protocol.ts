@@ -71,7 +71,10 @@ export type HostCommand = HostRequest extends infer R
 		: never
 	: never;
 
-/** What one stage did within a `process` call. */
+/**
+ * What one stage did within a `process` call, with the call's task ids (the
+ * adapter's `BatchIds`): a backend passes it on as `batch:done` unchanged.
+ */
 export interface StageCallStats {
 	stage: string;
 	tasksIn: number;
@@ -79,6 +82,9 @@ export interface StageCallStats {
 	itemsIn: number;
 	itemsOut: number;
 	perf: StagePerfStats;
+	inputIds: string[];
+	outputIds: string[];
+	filteredIds: string[];
 }
 
 /** An error as it crosses the process boundary. */

@@ -109,6 +109,19 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 		expect((await readBatch(reply.payload!)).length).toBe(1);
 	});
 
+	it("reports each stage call's input, output and filtered task ids in its stats", async () => {
+		const handle = await hosting(isolation, { s: new ShoutStage(), d: new DangerStage() });
+		const reply = await handle.request({
+			type: "process",
+			keys: ["s", "d"],
+			payload: encodeTasks(words(["a"], ["b", "c"])),
+		});
+		expect(reply.stats?.map((s) => [s.stage, s.inputIds, s.outputIds, s.filteredIds])).toEqual([
+			["ShoutStage", ["0_0", "0_1"], ["0_0_0", "0_1_0"], []],
+			["DangerStage", ["0_0_0", "0_1_0"], ["0_0_0_0", "0_1_0_0"], []],
+		]);
+	});
+
 	it("runs the batches of a multi-batch message one by one: own ids, stats and errors", async () => {
 		const handle = await hosting(isolation, { s: new ShoutStage(), d: new DangerStage() });
 		const tasks = words(["a"], ["b", "c"], ["bad"], ["d"]);

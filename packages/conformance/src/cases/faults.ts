@@ -1,12 +1,15 @@
 import {
 	type BaseExecutor,
+	type BatchRecord,
 	ErrorCodes,
 	Pipeline,
 	type ProcessingStage,
+	type RunObserver,
 	type RunResult,
 	type StageError,
 } from "@curator/core";
 import { describe } from "vitest";
+import { batchRecordProblems, stageLedgers } from "../batch-records.ts";
 import { idsAndData } from "../expectations.ts";
 import { CrashStage, FailingStage, failureMessage, numbersTasks } from "../fixtures/index.ts";
 import {
@@ -104,10 +107,12 @@ export function registerFaultCases(
 async function runOnTaskThirteen(
 	executor: BaseExecutor,
 	stage: ProcessingStage,
+	observer?: RunObserver,
 ): Promise<RunResult> {
 	try {
 		const pipeline = new Pipeline({ name: "faults", stages: [stage] });
-		return await pipeline.run(executor, numbersTasks([1], [13], [2]));
+		const options = observer === undefined ? {} : { observer };
+		return await pipeline.run(executor, numbersTasks([1], [13], [2]), options);
 	} finally {
 		await disposeExecutor(executor);
 	}
@@ -119,16 +124,18 @@ function ignoreFailuresSkip(kit: ConformanceKit): SkipWhen {
 }
 
 function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutorFactory): void {
-	const run = (settings: FaultSettings) =>
+	const run = (settings: FaultSettings, observer?: RunObserver) =>
 		runOnTaskThirteen(
 			factory({ numRunAttempts: 1, ...settings }),
 			new FailingStage({ failOn: 13 }),
+			observer,
 		);
 	describe("ignoreFailures", () => {
 		kit.test(
 			"with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
 			async (expect) => {
-				const result = await run({ ignoreFailures: true });
+				const records: BatchRecord[] = [];
+				const result = await run({ ignoreFailures: true }, { onBatch: (r) => records.push(r) });
 				expect(result.failures).toHaveLength(1);
 				expect(result.failures[0]).toMatchObject({
 					stage: "FailingStage",
@@ -141,6 +148,15 @@ function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutor
 					["0_2_0", [2]],
 				]);
 				expect(result.summary.stages[0]?.failedTasks).toBe(1);
+				expect(batchRecordProblems(records), "problems in the batch records").toEqual([]);
+				expect(stageLedgers(records), "the batch records' ledger").toEqual({
+					FailingStage: {
+						inputIds: ["0_0", "0_1", "0_2"],
+						outputIds: ["0_0_0", "0_2_0"],
+						filteredIds: [],
+						failedIds: ["0_1"],
+					},
+				});
 			},
 			ignoreFailuresSkip(kit),
 		);
