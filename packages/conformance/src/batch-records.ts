@@ -12,12 +12,13 @@ export interface StageLedger {
 export function stageLedgers(records: readonly BatchRecord[]): Record<string, StageLedger> {
 	const ledgers: Record<string, StageLedger> = {};
 	for (const record of records) {
-		const ledger = (ledgers[record.stage] ??= {
+		const ledger = ledgers[record.stage] ?? {
 			inputIds: [],
 			outputIds: [],
 			filteredIds: [],
 			failedIds: [],
-		});
+		};
+		ledgers[record.stage] = ledger;
 		ledger.inputIds.push(...record.inputIds);
 		ledger.outputIds.push(...record.outputIds);
 		ledger.filteredIds.push(...record.filteredIds);

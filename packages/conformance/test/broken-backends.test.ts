@@ -7,7 +7,7 @@ import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts"
 // executors (test/fixtures/broken-executors.ts); each bug must fail exactly
 // the kit cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 56;
+const casesPerBackend = 57;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
@@ -72,6 +72,7 @@ describe("the kit against deliberately broken executors", () => {
 			"stage errors > processBatch() stage after a fan-out: the run rejects with the stage name and the task ids",
 			"stage errors > sink stage after a filter: the run rejects with the stage name and the task ids",
 			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
+			"ignoreFailures > with ignoreFailures the batch records of every stage add up when the last of three stages throws",
 			"ignoreFailures > without ignoreFailures a batch whose stage throws fails the run, naming the stage and the tasks",
 		]);
 	});
@@ -98,6 +99,7 @@ describe("the kit against deliberately broken executors", () => {
 	it("(h) catches an executor that loses a failed batch from the failure report", () => {
 		expect(failed("broken: loseFailureReport")).toEqual([
 			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
+			"ignoreFailures > with ignoreFailures the batch records of every stage add up when the last of three stages throws",
 		]);
 	});
 
@@ -113,6 +115,7 @@ describe("the kit against deliberately broken executors", () => {
 		expect(failed("broken: dropBatchRecord")).toEqual([
 			"batch records > every batch is recorded with its input, output and filtered task ids, as on the reference",
 			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
+			"ignoreFailures > with ignoreFailures the batch records of every stage add up when the last of three stages throws",
 		]);
 	});
 

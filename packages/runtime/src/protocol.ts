@@ -94,6 +94,11 @@ export interface WireError {
 	stage?: string;
 	taskIds?: string[];
 	stack?: string;
+	/**
+	 * The stage calls of a `process` request that finished before its failure
+	 * (the earlier stages of a fused chain), so their batch records are kept.
+	 */
+	stats?: StageCallStats[];
 }
 
 /** Id and item count of one output task of a `split` reply. */

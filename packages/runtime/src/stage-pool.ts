@@ -293,11 +293,13 @@ export class StagePool {
 				if (error instanceof WorkerRequestError) {
 					const stage = error.wire.stage ?? label;
 					const ids = error.wire.taskIds ?? taskIds;
-					return this.#fail(ids, new Error(error.wire.message), call, {
+					const failed = this.#fail(ids, new Error(error.wire.message), call, {
 						stage,
 						workerId: worker.handle.workerId,
 						attempts: attempt,
 					});
+					// The chain's stages that finished before the failure keep their batch records.
+					return { ...failed, stats: error.wire.stats ?? [] };
 				}
 				throw error;
 			}
@@ -365,11 +367,12 @@ export class StagePool {
 				return { tasks, encoded: [], stats: part.stats, failed: false, workerId };
 			}
 			const ids = part.error.taskIds ?? (batches[i] ?? []).map((task) => task.taskId);
-			return this.#fail(ids, new Error(part.error.message), call, {
+			const failed = this.#fail(ids, new Error(part.error.message), call, {
 				stage: part.error.stage ?? call.label,
 				workerId,
 				attempts: 1,
 			});
+			return { ...failed, stats: part.stats };
 		});
 	}
 

@@ -9,9 +9,16 @@ import {
 	type StageError,
 } from "@curator/core";
 import { describe } from "vitest";
-import { batchRecordProblems, stageLedgers } from "../batch-records.ts";
+import { batchRecordProblems, type StageLedger, stageLedgers } from "../batch-records.ts";
 import { idsAndData } from "../expectations.ts";
-import { CrashStage, FailingStage, failureMessage, numbersTasks } from "../fixtures/index.ts";
+import {
+	CrashStage,
+	FailingStage,
+	FilterStage,
+	failureMessage,
+	numbersTasks,
+	SplitStage,
+} from "../fixtures/index.ts";
 import {
 	type ConformanceKit,
 	conformanceKit,
@@ -106,16 +113,22 @@ export function registerFaultCases(
 /** Runs `stage` (failing on 13) on the tasks `[1]`, `[13]`, `[2]`, then disposes `executor`. */
 async function runOnTaskThirteen(
 	executor: BaseExecutor,
-	stage: ProcessingStage,
+	stage: ProcessingStage | ProcessingStage[],
 	observer?: RunObserver,
 ): Promise<RunResult> {
 	try {
-		const pipeline = new Pipeline({ name: "faults", stages: [stage] });
+		const stages = Array.isArray(stage) ? stage : [stage];
+		const pipeline = new Pipeline({ name: "faults", stages });
 		const options = observer === undefined ? {} : { observer };
 		return await pipeline.run(executor, numbersTasks([1], [13], [2]), options);
 	} finally {
 		await disposeExecutor(executor);
 	}
+}
+
+/** A stage's ledger without failures. */
+function ledger(inputIds: string[], outputIds: string[]): StageLedger {
+	return { inputIds, outputIds, filteredIds: [], failedIds: [] };
 }
 
 /** The skip of the "ignoreFailures" cases. */
@@ -155,6 +168,36 @@ function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutor
 						outputIds: ["0_0_0", "0_2_0"],
 						filteredIds: [],
 						failedIds: ["0_1"],
+					},
+				});
+			},
+			ignoreFailuresSkip(kit),
+		);
+
+		kit.test(
+			"with ignoreFailures the batch records of every stage add up when the last of three stages throws",
+			async (expect) => {
+				// Stateless stages after the source: a backend may fuse them into one worker call.
+				const stages = [
+					new SplitStage({ chunk: 1 }),
+					new FilterStage({ modulo: 1, remainder: 0 }),
+					new FailingStage({ failOn: 13 }),
+				];
+				const records: BatchRecord[] = [];
+				const executor = factory({ numRunAttempts: 1, ignoreFailures: true });
+				const result = await runOnTaskThirteen(executor, stages, {
+					onBatch: (record) => records.push(record),
+				});
+				expect(result.failures.map((f) => [f.stage, f.taskIds])).toEqual([
+					["FailingStage", ["0_1_0_0"]],
+				]);
+				expect(batchRecordProblems(records), "problems in the batch records").toEqual([]);
+				expect(stageLedgers(records), "the batch records' ledger").toEqual({
+					SplitStage: ledger(["0_0", "0_1", "0_2"], ["0_0_0", "0_1_0", "0_2_0"]),
+					FilterStage: ledger(["0_0_0", "0_1_0", "0_2_0"], ["0_0_0_0", "0_1_0_0", "0_2_0_0"]),
+					FailingStage: {
+						...ledger(["0_0_0_0", "0_1_0_0", "0_2_0_0"], ["0_0_0_0_0", "0_2_0_0_0"]),
+						failedIds: ["0_1_0_0"],
 					},
 				});
 			},
