@@ -106,7 +106,10 @@ export class WorkerHost {
 			if (request.type === "shutdown") this.#transport.close();
 		} catch (error) {
 			if (!this.#inFlight.delete(request.id)) return;
-			this.#send({ v: 1, id: request.id, type: "error", error: toWireError(error) });
+			const wire = toWireError(error);
+			const finished = finishedCalls.get(error as object);
+			if (finished !== undefined) wire.stats = finished;
+			this.#send({ v: 1, id: request.id, type: "error", error: wire });
 		}
 	}
 
@@ -177,7 +180,15 @@ export class WorkerHost {
 		{ rebatch, split, splitAbove, spillDir }: SplitOptions,
 	): Promise<Reply> {
 		const stats: StageCallStats[] = [];
-		const tasks = await this.#runChain(keys, input.tasks, input.byteLength, rebatch, stats);
+		let tasks: Task[];
+		try {
+			tasks = await this.#runChain(keys, input.tasks, input.byteLength, rebatch, stats);
+		} catch (error) {
+			if (stats.length > 0 && typeof error === "object" && error !== null) {
+				finishedCalls.set(error, stats);
+			}
+			throw error;
+		}
 		const first =
 			splitAbove === undefined || tasks[0] === undefined ? undefined : encodeTasks([tasks[0]]);
 		if (split || (first !== undefined && first.byteLength >= (splitAbove as number))) {
@@ -288,6 +299,9 @@ export class WorkerHost {
 			itemsIn: result.perf.numItemsProcessed,
 			itemsOut: countItems(result.tasks),
 			perf: result.perf,
+			inputIds: result.inputIds,
+			outputIds: result.outputIds,
+			filteredIds: result.filteredIds,
 		});
 		return result.tasks;
 	}
@@ -403,6 +417,9 @@ async function readSpilled(file: string): Promise<Uint8Array> {
 		throw SpillError.of(dirname(file), "cannot read a spilled task", error);
 	}
 }
+
+/** The stage calls a failed `process` request finished before its error, sent with the error. */
+const finishedCalls = new WeakMap<object, StageCallStats[]>();
 
 function countItems(tasks: readonly Task[]): number {
 	let sum = 0;

@@ -277,12 +277,15 @@ export class StagePool {
 					});
 					continue;
 				}
-				return this.#fail(failure.taskIds ?? taskIds, failure.cause, call, {
+				const failed = this.#fail(failure.taskIds ?? taskIds, failure.cause, call, {
 					stage: failure.stage,
 					workerId: worker.handle.workerId,
 					attempts: attempt,
 					...(failure.exitCause === undefined ? {} : { exitCause: failure.exitCause }),
 				});
+				// The chain's stages that finished before the failure keep their batch records.
+				if (!(error instanceof WorkerRequestError)) return failed;
+				return { ...failed, stats: error.wire.stats ?? [] };
 			}
 		}
 	}
@@ -377,7 +380,12 @@ export class StagePool {
 				return this.#processBatch(batch, options, 2);
 			}
 			const ids = part.error.taskIds ?? batch.map((task) => task.taskId);
-			return this.#fail(ids, new Error(part.error.message), call, { stage, workerId, attempts: 1 });
+			const failed = this.#fail(ids, new Error(part.error.message), call, {
+				stage,
+				workerId,
+				attempts: 1,
+			});
+			return { ...failed, stats: part.stats };
 		});
 		return Promise.all(outcomes);
 	}
