@@ -1,4 +1,4 @@
-import type { PipelineStage, RunEvent, RunResult, Task } from "@curator/core";
+import type { PipelineStage, RunEvent, RunObserver, RunResult, Task } from "@curator/core";
 import type { ExpectStatic } from "vitest";
 import { contentOf, snapshotTasks } from "./compare.ts";
 import type { ConformanceKit } from "./kit.ts";
@@ -10,6 +10,8 @@ export interface Scenario {
 	inputs?: () => Task[];
 	/** Receives the backend run's events. */
 	onEvent?: (event: RunEvent) => void;
+	/** Receives the backend run's batch records. */
+	observer?: RunObserver;
 }
 
 /**
@@ -22,11 +24,10 @@ export async function expectReferenceOutputs(
 	expect: ExpectStatic,
 	scenario: Scenario,
 ): Promise<RunResult> {
-	const actual = await kit.run(
-		scenario.stages(),
-		scenario.inputs?.(),
-		scenario.onEvent === undefined ? {} : { onEvent: scenario.onEvent },
-	);
+	const actual = await kit.run(scenario.stages(), scenario.inputs?.(), {
+		...(scenario.onEvent === undefined ? {} : { onEvent: scenario.onEvent }),
+		...(scenario.observer === undefined ? {} : { observer: scenario.observer }),
+	});
 	const expected = await kit.reference(scenario.stages(), scenario.inputs?.());
 	expect(contentOf(actual.tasks), "outputs, sorted by task id, against the reference run").toEqual(
 		contentOf(expected.tasks),

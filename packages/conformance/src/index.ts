@@ -1,6 +1,7 @@
 import { describe } from "vitest";
 import { registerAbortCases } from "./cases/abort.ts";
 import { registerBarrierCases } from "./cases/barrier.ts";
+import { registerBatchRecordCases } from "./cases/batch-records.ts";
 import { registerBatchingCases } from "./cases/batching.ts";
 import { registerCapabilityCases } from "./cases/capabilities.ts";
 import { registerCompositeCases } from "./cases/composite.ts";
@@ -22,9 +23,12 @@ import { registerStreamingCases } from "./cases/streaming.ts";
 import type { ExecutorFactory } from "./kit.ts";
 import { type ConformanceOptions, resolveConformanceOptions } from "./options.ts";
 
+export type { StageLedger } from "./batch-records.ts";
+export { batchRecordProblems, stageLedgers } from "./batch-records.ts";
 export { canonicalForm } from "./canonical.ts";
 export { registerAbortCases } from "./cases/abort.ts";
 export { registerBarrierCases } from "./cases/barrier.ts";
+export { registerBatchRecordCases } from "./cases/batch-records.ts";
 export { registerBatchingCases } from "./cases/batching.ts";
 export { registerCapabilityCases } from "./cases/capabilities.ts";
 export { registerCompositeCases } from "./cases/composite.ts";
@@ -81,6 +85,7 @@ export const conformanceRegistrars: readonly CaseRegistrar[] = [
 	registerFanOutCases,
 	registerFilteringCases,
 	registerBatchingCases,
+	registerBatchRecordCases,
 	registerBarrierCases,
 	registerStageKindCases,
 	registerRootCases,

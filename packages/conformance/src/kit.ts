@@ -53,7 +53,11 @@ export interface ConformanceKit {
 	/** Runs `work` with a fresh executor of the backend under test, disposed afterwards. */
 	withExecutor<T>(work: (executor: BaseExecutor) => Promise<T>): Promise<T>;
 	/** Runs `stages` on the kit's {@link ReferenceExecutor}. */
-	reference(stages: PipelineStage[], initialTasks?: Task[]): Promise<RunResult>;
+	reference(
+		stages: PipelineStage[],
+		initialTasks?: Task[],
+		options?: RunOptions,
+	): Promise<RunResult>;
 	/** Runs `work` with a fresh temp folder under `options.tempDir`, removed afterwards. */
 	withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T>;
 }
@@ -125,8 +129,8 @@ export function conformanceKit(
 				await disposeExecutor(executor);
 			}
 		},
-		reference(stages, initialTasks) {
-			return pipelineOf(stages).run(new ReferenceExecutor(), initialTasks);
+		reference(stages, initialTasks, runOptions) {
+			return pipelineOf(stages).run(new ReferenceExecutor(), initialTasks, runOptions);
 		},
 		async withTempDir(work) {
 			const dir = await mkdtemp(join(resolved.tempDir, "curator-conformance-"));

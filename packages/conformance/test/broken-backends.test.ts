@@ -3,11 +3,11 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts";
 
-// The kit runs (in a nested vitest) on backend-local and on eight broken
+// The kit runs (in a nested vitest) on backend-local and on ten broken
 // executors (test/fixtures/broken-executors.ts); each bug must fail exactly
 // the kit cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 58;
+const casesPerBackend = 60;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
@@ -53,6 +53,7 @@ describe("the kit against deliberately broken executors", () => {
 			"filtering > filtered slots keep the other slots' ids aligned within a batch",
 			"batching > batchSize 3: batches hold at most 3 tasks",
 			"batching > batchSize larger than the input: the run does not wait for a full batch",
+			"batch records > every batch is recorded with its input, output and filtered task ids, as on the reference",
 			"stage kinds > a processBatch() stage with fan-out and filtered slots gives the reference outputs",
 			"determinism > outputs and task ids equal the reference run",
 		]);
@@ -74,6 +75,7 @@ describe("the kit against deliberately broken executors", () => {
 			"stage errors > processBatch() stage after a fan-out: the run rejects with the stage name and the task ids",
 			"stage errors > sink stage after a filter: the run rejects with the stage name and the task ids",
 			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
+			"ignoreFailures > with ignoreFailures the batch records of every stage add up when the last of three stages throws",
 			"ignoreFailures > without ignoreFailures a batch whose stage throws fails the run, naming the stage and the tasks",
 		]);
 	});
@@ -100,6 +102,7 @@ describe("the kit against deliberately broken executors", () => {
 	it("(h) catches an executor that loses a failed batch from the failure report", () => {
 		expect(failed("broken: loseFailureReport")).toEqual([
 			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
+			"ignoreFailures > with ignoreFailures the batch records of every stage add up when the last of three stages throws",
 		]);
 	});
 
@@ -108,6 +111,14 @@ describe("the kit against deliberately broken executors", () => {
 			"capabilities > a stage asking for nvdecs, which the backend does not schedule, fails before any work",
 			"capabilities > a stage asking for nvencs, which the backend does not schedule, fails before any work",
 			"capabilities > a stage asking for entireGpu, which the backend does not schedule, fails before any work",
+		]);
+	});
+
+	it("(j) catches an executor that drops a batch's record", () => {
+		expect(failed("broken: dropBatchRecord")).toEqual([
+			"batch records > every batch is recorded with its input, output and filtered task ids, as on the reference",
+			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
+			"ignoreFailures > with ignoreFailures the batch records of every stage add up when the last of three stages throws",
 		]);
 	});
 
@@ -137,6 +148,9 @@ describe("the kit against deliberately broken executors", () => {
 		);
 		expect(message("broken: ignoreUndeclaredKind", "a stage asking for nvdecs")).toContain(
 			"stage calls (preflight included) before the failure",
+		);
+		expect(message("broken: dropBatchRecord", "every batch is recorded")).toContain(
+			"per-stage ledgers against the reference run",
 		);
 		expect(message("broken: leakWorkerOnAbort", "a cancelled run")).toMatch(
 			/workers still running after the run settled[\s\S]*sleep 600/,

@@ -2,6 +2,7 @@ import { describe } from "vitest";
 import {
 	registerAbortCases,
 	registerBatchingCases,
+	registerBatchRecordCases,
 	registerDeterminismCases,
 	registerFilteringCases,
 	registerLifecycleCases,
@@ -18,6 +19,7 @@ const factory = () => new PipelinedExecutor();
 describe("a streaming executor (subset of the kit)", () => {
 	registerStreamingCases(factory);
 	registerBatchingCases(factory);
+	registerBatchRecordCases(factory);
 	registerFilteringCases(factory);
 	registerDeterminismCases(factory);
 	registerLifecycleCases(factory);

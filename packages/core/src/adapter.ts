@@ -1,5 +1,5 @@
 import { CuratorError, ErrorCodes, StageError } from "./errors.ts";
-import { assignTaskIdsInOrder } from "./ids.ts";
+import { type AssignedIds, assignTaskIdsInOrder } from "./ids.ts";
 import type { Logger } from "./logger.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
 import { compareTaskIds, isBarrier, sortByTaskId } from "./order.ts";
@@ -22,8 +22,20 @@ export interface BatchHints {
 	isSource?: boolean;
 }
 
+/**
+ * The task ids of one batch call, for run observers (see `BatchRecord`):
+ * every input id once, in call order, with the outputs' ids and the inputs
+ * that produced nothing.
+ */
+export interface BatchIds {
+	inputIds: string[];
+	outputIds: string[];
+	/** Input ids whose slot was filtered (returned `null` or no task). */
+	filteredIds: string[];
+}
+
 /** What one batch call produced. */
-export interface BatchResult<Out extends Task = Task> {
+export interface BatchResult<Out extends Task = Task> extends BatchIds {
 	tasks: Out[];
 	perf: StagePerfStats;
 }
@@ -100,7 +112,7 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 			consumeStageMetrics(this.stage);
 			throw this.#stageError(taskIds, error);
 		}
-		let outputs: { tasks: Out[]; parents: Task[] };
+		let outputs: AssignedIds<Out>;
 		try {
 			outputs = assignTaskIdsInOrder(this.stage.name, tasks, results, hints.isSource ?? false);
 		} catch (error) {
@@ -116,7 +128,8 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 			},
 			consumeStageMetrics(this.stage),
 		);
-		const { tasks: out, parents } = outputs;
+		const { tasks: out, parents, filtered } = outputs;
+		const outputIds = new Array<string>(out.length);
 		// One frozen history per run of equal parent histories: no array to allocate and collect per small task.
 		let previous: readonly StagePerfStats[] | undefined;
 		let history: readonly StagePerfStats[] = [];
@@ -128,8 +141,10 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 				previous = earlier;
 			}
 			(out[i] as Out).stagePerf = history;
+			outputIds[i] = (out[i] as Out).taskId;
 		}
-		return { tasks: out, perf };
+		const filteredIds = filtered.map((i) => taskIds[i] as string);
+		return { tasks: out, perf, inputIds: taskIds, outputIds, filteredIds };
 	}
 
 	/** Calls the stage; a backend may override this hook (never the public methods). */

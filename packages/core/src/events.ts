@@ -24,6 +24,11 @@ export type RunEvent =
 			itemsIn: number;
 			itemsOut: number;
 			perf: StagePerfStats;
+			/** Every input task id of the batch once (see `BatchIds`). */
+			inputIds: string[];
+			outputIds: string[];
+			/** Input ids whose slot the stage filtered. */
+			filteredIds: string[];
 	  }
 	| {
 			type: "worker:exit";

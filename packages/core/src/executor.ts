@@ -3,6 +3,7 @@ import { AbortError, CuratorError, ErrorCodes, PreflightError } from "./errors.t
 import type { RunEvent, RunEventListener, TaskFailure } from "./events.ts";
 import { rootTaskId } from "./ids.ts";
 import { type Logger, silentLogger } from "./logger.ts";
+import { batchRecordOf, type RunObserver } from "./observer.ts";
 import {
 	executorConfigSchema,
 	extendSchema,
@@ -75,6 +76,11 @@ export interface RunOptions {
 	signal?: AbortSignal;
 	/** Receives every run event. */
 	onEvent?: RunEventListener;
+	/**
+	 * Receives a record of every finished or failed batch, on every backend
+	 * (see `BatchRecord`); a run feature hangs here instead of parsing events.
+	 */
+	observer?: RunObserver;
 }
 
 /** Everything a run produced: outputs, recorded failures and the summary. */
@@ -88,7 +94,12 @@ export interface RunResult {
 export interface ExecutionContext {
 	readonly signal: AbortSignal;
 	readonly logger: Logger;
-	/** Reports an event (also folded into the run summary). */
+	/**
+	 * Reports an event (also folded into the run summary). This is the run
+	 * observer seam: a backend reports every batch here, as `batch:done` with
+	 * its ids (from the adapter's `BatchResult`) or `task:failed`, and
+	 * `RunOptions.observer` gets a `BatchRecord` for each.
+	 */
 	emit(event: RunEvent): void;
 	/** Records a task failure (with `ignoreFailures`); the run goes on. */
 	recordFailure(failure: TaskFailure): void;
@@ -164,10 +175,14 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		const summary = new RunSummaryBuilder();
 		const failures: TaskFailure[] = [];
 		const signal = options.signal ?? new AbortController().signal;
+		const { observer } = options;
 		const emit = (event: RunEvent): void => {
 			summary.add(event);
 			if (event.type === "task:failed") failures.push(event.failure);
 			options.onEvent?.(event);
+			if (observer === undefined) return;
+			const record = batchRecordOf(event);
+			if (record !== undefined) observer.onBatch(record);
 		};
 		const context: ExecutionContext = {
 			signal,

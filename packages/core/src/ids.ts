@@ -24,6 +24,10 @@ import { isTask, type Task } from "./task.ts";
  * 5. Ambiguous: a call with several inputs that returns a flat list of another
  *    length cannot be traced to parents; each output gets a random id
  *    prefixed `r` (not reproducible: avoid such stages where ids matter).
+ *
+ * An input is filtered when its slot produced no task: `null` or an empty
+ * array (rule 2), an empty list for a single input (rule 3), or an empty
+ * list for several inputs (rule 5; a non-empty one filters none of them).
  */
 export interface ParentedTask<Out extends Task> {
 	task: Out;
@@ -51,16 +55,20 @@ export function assignTaskIdsInOrder<Out extends Task>(
 	inputs: readonly Task[],
 	results: readonly StageOutput<Out>[],
 	isSource: boolean,
-): { tasks: Out[]; parents: Task[] } {
+): AssignedIds<Out> {
 	const tasks: Out[] = [];
 	const parents: Task[] = [];
+	const filtered: number[] = [];
 	const first = inputs[0];
-	if (first === undefined) return { tasks, parents };
+	if (first === undefined) return { tasks, parents, filtered };
 	if (results.length === inputs.length) {
 		for (let i = 0; i < results.length; i++) {
 			const entry = results[i];
 			const parent = inputs[i] as Task;
-			if (entry === null) continue;
+			if (entry === null) {
+				filtered.push(i);
+				continue;
+			}
 			if (entry === undefined) throw missingResult(stageName, parent.taskId, i);
 			if (!Array.isArray(entry)) {
 				// The common case, a single task (entry 0), without an inner loop or a number to format.
@@ -70,6 +78,7 @@ export function assignTaskIdsInOrder<Out extends Task>(
 				parents.push(parent);
 				continue;
 			}
+			if (entry.length === 0) filtered.push(i);
 			for (let j = 0; j < entry.length; j++) {
 				const task = entry[j] as Out;
 				assertTask(stageName, task);
@@ -82,6 +91,7 @@ export function assignTaskIdsInOrder<Out extends Task>(
 		const hole = indexOfUndefined(results);
 		if (hole !== -1) throw missingResult(stageName, undefined, hole);
 		const flat = flatten(stageName, results);
+		if (flat.length === 0) for (let i = 0; i < inputs.length; i++) filtered.push(i);
 		const traced = inputs.length === 1;
 		for (let j = 0; j < flat.length; j++) {
 			const task = flat[j] as Out;
@@ -96,7 +106,16 @@ export function assignTaskIdsInOrder<Out extends Task>(
 			if (typeof contentId === "string" && contentId.length > 0) task.taskId = contentId;
 		}
 	}
-	return { tasks, parents };
+	return { tasks, parents, filtered };
+}
+
+/** What {@link assignTaskIdsInOrder} gives: outputs, their parents, and the filtered inputs. */
+export interface AssignedIds<Out extends Task> {
+	tasks: Out[];
+	/** At the index of each output, the input it came from. */
+	parents: Task[];
+	/** Indices of the inputs that produced no task, ascending. */
+	filtered: number[];
 }
 
 /** Ids for the initial tasks of a run (rule 1). */

@@ -1,4 +1,4 @@
-export type { BatchHints, BatchResult } from "./adapter.ts";
+export type { BatchHints, BatchIds, BatchResult } from "./adapter.ts";
 export { BaseStageAdapter } from "./adapter.ts";
 export type { ResourceKind } from "./capabilities.ts";
 export { assertSchedulable, requestedKinds, resourceKinds } from "./capabilities.ts";
@@ -16,7 +16,7 @@ export type {
 	StageOptionsSchema,
 } from "./executor.ts";
 export { BaseExecutor } from "./executor.ts";
-export type { ParentedTask } from "./ids.ts";
+export type { AssignedIds, ParentedTask } from "./ids.ts";
 export { assignTaskIds, randomTaskId, rootTaskId } from "./ids.ts";
 export type { LogFn, Logger } from "./logger.ts";
 export { silentLogger } from "./logger.ts";
@@ -24,6 +24,8 @@ export { aggregateStageMetrics } from "./metrics.ts";
 export type { AdapterClass } from "./named-adapter.ts";
 export { createNamedAdapter } from "./named-adapter.ts";
 export type { NodeInfo, WorkerAllocation, WorkerMetadata } from "./node.ts";
+export type { BatchRecord, RunObserver } from "./observer.ts";
+export { batchRecordOf } from "./observer.ts";
 export type { OptionRule, OptionRules, OptionSchema } from "./option-schema.ts";
 export {
 	executorConfigSchema,

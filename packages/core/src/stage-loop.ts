@@ -124,9 +124,10 @@ async function runBatch(
 	options: StageLoopOptions,
 ): Promise<Task[]> {
 	try {
-		const { tasks, perf } = await adapter.processBatchWithStats(batch, {
-			isSource: stage.role === "source",
-		});
+		const { tasks, perf, inputIds, outputIds, filteredIds } = await adapter.processBatchWithStats(
+			batch,
+			{ isSource: stage.role === "source" },
+		);
 		context.emit({
 			type: "batch:done",
 			stage: stage.name,
@@ -136,6 +137,9 @@ async function runBatch(
 			itemsIn: perf.numItemsProcessed,
 			itemsOut: tasks.reduce((sum, task) => sum + task.numItems, 0),
 			perf,
+			inputIds,
+			outputIds,
+			filteredIds,
 		});
 		return tasks;
 	} catch (error) {

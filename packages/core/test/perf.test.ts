@@ -78,6 +78,9 @@ describe("RunSummaryBuilder", () => {
 			itemsIn: 4,
 			itemsOut: 5,
 			perf: stats("A", "x", 1),
+			inputIds: ["x", "x2"],
+			outputIds: ["x_0", "x_1", "x2_0"],
+			filteredIds: [],
 		});
 		builder.add({
 			type: "batch:done",
@@ -88,6 +91,9 @@ describe("RunSummaryBuilder", () => {
 			itemsIn: 1,
 			itemsOut: 0,
 			perf: stats("A", "y", 2),
+			inputIds: ["y"],
+			outputIds: [],
+			filteredIds: ["y"],
 		});
 		builder.add({ type: "retry", stage: "A", taskIds: ["x"], attempt: 2, reason: "crash" });
 		builder.add({

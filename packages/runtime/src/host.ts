@@ -10,6 +10,7 @@ import {
 } from "@curator/core";
 import { decodeStage, encodeTasks, packTasks } from "./codec.ts";
 import { type DecodedInput, decodeInput } from "./host-input.ts";
+import type { HostTransport } from "./host-transport.ts";
 import {
 	type BatchReply,
 	DEFAULT_MAX_MESSAGE_BYTES,
@@ -23,16 +24,6 @@ import {
 import { type LogSink, sinkLogger } from "./sink-logger.ts";
 import { spillFileName, writeSpilled } from "./spill-files.ts";
 import { toWireError } from "./wire-error.ts";
-
-/** How a host talks to its parent (IPC, a MessagePort, a socket ...). */
-export interface HostTransport {
-	send(message: HostMessage): void;
-	onMessage(handler: (message: unknown) => void): void;
-	/** Called after `shutdown`; ends the process or thread. */
-	close(): void;
-	/** Sets the process or thread title shown by `ps` and dashboards. */
-	setTitle?(title: string): void;
-}
 
 /** The adapter a worker host wraps each stage with. */
 export class HostStageAdapter extends BaseStageAdapter {}
@@ -105,7 +96,10 @@ export class WorkerHost {
 			if (request.type === "shutdown") this.#transport.close();
 		} catch (error) {
 			if (!this.#inFlight.delete(request.id)) return;
-			this.#send({ v: 1, id: request.id, type: "error", error: toWireError(error) });
+			const wire = toWireError(error);
+			const finished = finishedCalls.get(error as object);
+			if (finished !== undefined) wire.stats = finished;
+			this.#send({ v: 1, id: request.id, type: "error", error: wire });
 		}
 	}
 
@@ -176,7 +170,15 @@ export class WorkerHost {
 		{ rebatch, split, splitAbove, spillDir }: SplitOptions,
 	): Promise<Reply> {
 		const stats: StageCallStats[] = [];
-		const tasks = await this.#runChain(keys, input.tasks, input.byteLength, rebatch, stats);
+		let tasks: Task[];
+		try {
+			tasks = await this.#runChain(keys, input.tasks, input.byteLength, rebatch, stats);
+		} catch (error) {
+			if (stats.length > 0 && typeof error === "object" && error !== null) {
+				finishedCalls.set(error, stats);
+			}
+			throw error;
+		}
 		const first =
 			splitAbove === undefined || tasks[0] === undefined ? undefined : encodeTasks([tasks[0]]);
 		if (split || (first !== undefined && first.byteLength >= (splitAbove as number))) {
@@ -287,6 +289,9 @@ export class WorkerHost {
 			itemsIn: result.perf.numItemsProcessed,
 			itemsOut: countItems(result.tasks),
 			perf: result.perf,
+			inputIds: result.inputIds,
+			outputIds: result.outputIds,
+			filteredIds: result.filteredIds,
 		});
 		return result.tasks;
 	}
@@ -331,6 +336,9 @@ interface SplitOptions {
 	splitAbove?: number | undefined;
 	spillDir?: string | undefined;
 }
+
+/** The stage calls a failed `process` request finished before its error, sent with the error. */
+const finishedCalls = new WeakMap<object, StageCallStats[]>();
 
 function countItems(tasks: readonly Task[]): number {
 	let sum = 0;

@@ -17,8 +17,8 @@ export {
 	isEncoded,
 	KEEP_ENCODED_MIN_BYTES,
 } from "./encoded-task.ts";
-export type { HostTransport } from "./host.ts";
 export { HostStageAdapter, WorkerHost } from "./host.ts";
+export type { HostTransport } from "./host-transport.ts";
 export { concatLists } from "./lists.ts";
 export { defaultLogger } from "./logger.ts";
 export { assertFitsMachine, detectMachine, visibleGpus } from "./machine.ts";

@@ -71,7 +71,10 @@ export type HostCommand = HostRequest extends infer R
 		: never
 	: never;
 
-/** What one stage did within a `process` call. */
+/**
+ * What one stage did within a `process` call, with the call's task ids (the
+ * adapter's `BatchIds`): a backend passes it on as `batch:done` unchanged.
+ */
 export interface StageCallStats {
 	stage: string;
 	tasksIn: number;
@@ -79,6 +82,9 @@ export interface StageCallStats {
 	itemsIn: number;
 	itemsOut: number;
 	perf: StagePerfStats;
+	inputIds: string[];
+	outputIds: string[];
+	filteredIds: string[];
 }
 
 /** An error as it crosses the process boundary. */
@@ -88,6 +94,11 @@ export interface WireError {
 	stage?: string;
 	taskIds?: string[];
 	stack?: string;
+	/**
+	 * The stage calls of a `process` request that finished before its failure
+	 * (the earlier stages of a fused chain), so their batch records are kept.
+	 */
+	stats?: StageCallStats[];
 }
 
 /** Id and item count of one output task of a `split` reply. */

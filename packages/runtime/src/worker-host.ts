@@ -7,7 +7,8 @@
  * outlives its parent.
  */
 import { parentPort } from "node:worker_threads";
-import { type HostTransport, WorkerHost } from "./host.ts";
+import { WorkerHost } from "./host.ts";
+import type { HostTransport } from "./host-transport.ts";
 import { deferTurbofan, WORKER_TURBOFAN_INVOCATIONS } from "./jit.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES, type HostMessage, transferable } from "./protocol.ts";
 

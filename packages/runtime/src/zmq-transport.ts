@@ -1,5 +1,5 @@
 import { Dealer } from "zeromq";
-import type { HostTransport } from "./host.ts";
+import type { HostTransport } from "./host-transport.ts";
 import { type HostMessage, PROTOCOL_VERSION } from "./protocol.ts";
 import { decodeHostFrames, encodeHostFrames } from "./zmq-frames.ts";
 

@@ -13,7 +13,13 @@ import {
 	WorkerHandle,
 	WorkerRequestError,
 } from "../src/index.ts";
-import { CompileCacheStage, DangerStage, ShoutStage, WordsTask } from "./fixtures/stages.ts";
+import {
+	CompileCacheStage,
+	DangerStage,
+	LowerStage,
+	ShoutStage,
+	WordsTask,
+} from "./fixtures/stages.ts";
 
 const handles: WorkerHandle[] = [];
 afterEach(async () => {
@@ -107,6 +113,37 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 			payload: encodeTasks(words(["fine"])),
 		});
 		expect((await readBatch(reply.payload!)).length).toBe(1);
+	});
+
+	it("reports each stage call's input, output and filtered task ids in its stats", async () => {
+		const handle = await hosting(isolation, { s: new ShoutStage(), d: new DangerStage() });
+		const reply = await handle.request({
+			type: "process",
+			keys: ["s", "d"],
+			payload: encodeTasks(words(["a"], ["b", "c"])),
+		});
+		expect(reply.stats?.map((s) => [s.stage, s.inputIds, s.outputIds, s.filteredIds])).toEqual([
+			["ShoutStage", ["0_0", "0_1"], ["0_0_0", "0_1_0"], []],
+			["DangerStage", ["0_0_0", "0_1_0"], ["0_0_0_0", "0_1_0_0"], []],
+		]);
+	});
+
+	it("sends with a stage error the stats of the chain's calls that finished before it", async () => {
+		expect.assertions(2);
+		const handle = await hosting(isolation, { l: new LowerStage(), d: new DangerStage() });
+		try {
+			await handle.request({
+				type: "process",
+				keys: ["l", "d"],
+				payload: encodeTasks(words(["BAD"])),
+			});
+		} catch (error) {
+			const wire = (error as WorkerRequestError).wire;
+			expect(wire).toMatchObject({ stage: "DangerStage", taskIds: ["0_0_0"] });
+			expect(wire.stats?.map((s) => [s.stage, s.inputIds, s.outputIds])).toEqual([
+				["LowerStage", ["0_0"], ["0_0_0"]],
+			]);
+		}
 	});
 
 	it("runs the batches of a multi-batch message one by one: own ids, stats and errors", async () => {

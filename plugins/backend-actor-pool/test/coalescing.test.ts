@@ -39,6 +39,9 @@ const stats = (processTimeS: number): StageCallStats[] => [
 			perItemTimeS: processTimeS,
 			customMetrics: {},
 		},
+		inputIds: ["0"],
+		outputIds: ["0_0"],
+		filteredIds: [],
 	},
 ];
 

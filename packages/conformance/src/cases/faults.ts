@@ -1,22 +1,27 @@
 import {
 	type BaseExecutor,
+	type BatchRecord,
 	ErrorCodes,
 	Pipeline,
 	type ProcessingStage,
 	type RunEvent,
+	type RunObserver,
 	type RunOptions,
 	type RunResult,
 	type StageError,
 } from "@curator/core";
 import { describe } from "vitest";
+import { batchRecordProblems, type StageLedger, stageLedgers } from "../batch-records.ts";
 import { idsAndData } from "../expectations.ts";
 import {
 	CrashStage,
 	FailingStage,
+	FilterStage,
 	FlakyStage,
 	failureMessage,
 	flakyAttempts,
 	numbersTasks,
+	SplitStage,
 } from "../fixtures/index.ts";
 import {
 	type ConformanceKit,
@@ -121,14 +126,22 @@ export function registerFaultCases(
 /** Runs `stage` (failing on 13) on the tasks `[1]`, `[13]`, `[2]`, then disposes `executor`. */
 async function runOnTaskThirteen(
 	executor: BaseExecutor,
-	stage: ProcessingStage,
+	stage: ProcessingStage | ProcessingStage[],
+	observer?: RunObserver,
 ): Promise<RunResult> {
 	try {
-		const pipeline = new Pipeline({ name: "faults", stages: [stage] });
-		return await pipeline.run(executor, numbersTasks([1], [13], [2]));
+		const stages = Array.isArray(stage) ? stage : [stage];
+		const pipeline = new Pipeline({ name: "faults", stages });
+		const options = observer === undefined ? {} : { observer };
+		return await pipeline.run(executor, numbersTasks([1], [13], [2]), options);
 	} finally {
 		await disposeExecutor(executor);
 	}
+}
+
+/** A stage's ledger without failures. */
+function ledger(inputIds: string[], outputIds: string[]): StageLedger {
+	return { inputIds, outputIds, filteredIds: [], failedIds: [] };
 }
 
 /** The skip of the "ignoreFailures" cases. */
@@ -137,16 +150,18 @@ function ignoreFailuresSkip(kit: ConformanceKit): SkipWhen {
 }
 
 function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutorFactory): void {
-	const run = (settings: FaultSettings) =>
+	const run = (settings: FaultSettings, observer?: RunObserver) =>
 		runOnTaskThirteen(
 			factory({ numRunAttempts: 1, ...settings }),
 			new FailingStage({ failOn: 13 }),
+			observer,
 		);
 	describe("ignoreFailures", () => {
 		kit.test(
 			"with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
 			async (expect) => {
-				const result = await run({ ignoreFailures: true });
+				const records: BatchRecord[] = [];
+				const result = await run({ ignoreFailures: true }, { onBatch: (r) => records.push(r) });
 				expect(result.failures).toHaveLength(1);
 				expect(result.failures[0]).toMatchObject({
 					stage: "FailingStage",
@@ -159,6 +174,45 @@ function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutor
 					["0_2_0", [2]],
 				]);
 				expect(result.summary.stages[0]?.failedTasks).toBe(1);
+				expect(batchRecordProblems(records), "problems in the batch records").toEqual([]);
+				expect(stageLedgers(records), "the batch records' ledger").toEqual({
+					FailingStage: {
+						inputIds: ["0_0", "0_1", "0_2"],
+						outputIds: ["0_0_0", "0_2_0"],
+						filteredIds: [],
+						failedIds: ["0_1"],
+					},
+				});
+			},
+			ignoreFailuresSkip(kit),
+		);
+
+		kit.test(
+			"with ignoreFailures the batch records of every stage add up when the last of three stages throws",
+			async (expect) => {
+				// Stateless stages after the source: a backend may fuse them into one worker call.
+				const stages = [
+					new SplitStage({ chunk: 1 }),
+					new FilterStage({ modulo: 1, remainder: 0 }),
+					new FailingStage({ failOn: 13 }),
+				];
+				const records: BatchRecord[] = [];
+				const executor = factory({ numRunAttempts: 1, ignoreFailures: true });
+				const result = await runOnTaskThirteen(executor, stages, {
+					onBatch: (record) => records.push(record),
+				});
+				expect(result.failures.map((f) => [f.stage, f.taskIds])).toEqual([
+					["FailingStage", ["0_1_0_0"]],
+				]);
+				expect(batchRecordProblems(records), "problems in the batch records").toEqual([]);
+				expect(stageLedgers(records), "the batch records' ledger").toEqual({
+					SplitStage: ledger(["0_0", "0_1", "0_2"], ["0_0_0", "0_1_0", "0_2_0"]),
+					FilterStage: ledger(["0_0_0", "0_1_0", "0_2_0"], ["0_0_0_0", "0_1_0_0", "0_2_0_0"]),
+					FailingStage: {
+						...ledger(["0_0_0_0", "0_1_0_0", "0_2_0_0"], ["0_0_0_0_0", "0_2_0_0_0"]),
+						failedIds: ["0_1_0_0"],
+					},
+				});
 			},
 			ignoreFailuresSkip(kit),
 		);

@@ -17,7 +17,7 @@ import { concatLists } from "../lists.ts";
 import { isRetriedErrorCode } from "../planning/fault-policy.ts";
 import type { TaskRef } from "../protocol.ts";
 import { releaseSpilled } from "../spill.ts";
-import { type HostReply, WorkerCrashError } from "../worker-handle.ts";
+import { type HostReply, WorkerCrashError, WorkerRequestError } from "../worker-handle.ts";
 import type { BatchOutcome, ProcessOptions, StagePoolOptions } from "./options.ts";
 import type { PoolWorker } from "./worker-slots.ts";
 
@@ -106,12 +106,15 @@ export class Dispatch {
 					});
 					continue;
 				}
-				return this.#fail(failure.taskIds ?? taskIds, failure.cause, call, {
+				const failed = this.#fail(failure.taskIds ?? taskIds, failure.cause, call, {
 					stage: failure.stage,
 					workerId: worker.handle.workerId,
 					attempts: attempt,
 					...(failure.exitCause === undefined ? {} : { exitCause: failure.exitCause }),
 				});
+				// The chain's stages that finished before the failure keep their batch records.
+				if (!(error instanceof WorkerRequestError)) return failed;
+				return { ...failed, stats: error.wire.stats ?? [] };
 			}
 		}
 	}
@@ -216,7 +219,12 @@ export class Dispatch {
 				return this.#processBatch(batch, options, 2);
 			}
 			const ids = part.error.taskIds ?? batch.map((task) => task.taskId);
-			return this.#fail(ids, new Error(part.error.message), call, { stage, workerId, attempts: 1 });
+			const failed = this.#fail(ids, new Error(part.error.message), call, {
+				stage,
+				workerId,
+				attempts: 1,
+			});
+			return { ...failed, stats: part.stats };
 		});
 		return Promise.all(outcomes);
 	}

@@ -22,6 +22,9 @@ function batch(stage: string, tasksIn: number, itemsIn: number, itemsOut: number
 		itemsIn,
 		itemsOut,
 		perf,
+		inputIds: [],
+		outputIds: [],
+		filteredIds: [],
 	};
 }
 
