@@ -16,53 +16,85 @@ export type HostRequest =
 	| { v: 1; id: number; type: "init"; key: string; stage: Uint8Array; isSource: boolean }
 	| { v: 1; id: number; type: "setupOnNode"; key: string; node: NodeInfo; worker: WorkerMetadata }
 	| { v: 1; id: number; type: "setup"; key: string; worker: WorkerMetadata }
-	| ({
-			v: 1;
-			id: number;
-			type: "process";
-			keys: string[];
-			/**
-			 * When true, every stage after the first receives the previous stage's
-			 * outputs in batches of its own `batchSize` (one stats entry per batch);
-			 * when absent, the whole output goes on as one batch.
-			 */
-			rebatch?: boolean;
+	| ProcessRequest
+	| { v: 1; id: number; type: "teardown"; key: string }
+	| { v: 1; id: number; type: "shutdown" };
+
+/**
+ * A `process` request: one batch (its reply maybe split per output task), or
+ * several batches back to back (`batches`). The shapes differ by which
+ * fields are present, not by a tag, so the wire stays as it is.
+ */
+export type ProcessRequest = ProcessFields & (OneBatch | ManyBatches);
+
+interface ProcessFields {
+	v: 1;
+	id: number;
+	type: "process";
+	keys: string[];
+	/**
+	 * When true, every stage after the first receives the previous stage's
+	 * outputs in batches of its own `batchSize` (one stats entry per batch);
+	 * when absent, the whole output goes on as one batch.
+	 */
+	rebatch?: boolean;
+}
+
+/** One batch, given as one payload or as encoded parts. */
+type OneBatch = { batches?: undefined } & SplitReply & BatchInput;
+
+/**
+ * How a one-batch reply is shaped: one payload, or one encoded payload per
+ * output task in `payloads` (always with `split`, only for large outputs with
+ * `splitAbove`), maybe written to files in `spillDir`.
+ */
+type SplitReply =
+	| {
 			/**
 			 * When true, the reply carries one encoded payload per output task in
 			 * `payloads`, with their ids and item counts in `tasks`, so a caller
 			 * that cannot decode tasks (another language) can still route them.
 			 */
 			split?: boolean;
+			splitAbove?: undefined;
+			spillDir?: undefined;
+	  }
+	| {
+			split?: boolean;
 			/**
 			 * Like `split`, but only when the outputs are large: the reply is split
 			 * when the first output task alone encodes to at least this many bytes,
 			 * and is one payload otherwise.
 			 */
-			splitAbove?: number;
-			/**
-			 * With `splitAbove`: a folder where the host writes each large output to
-			 * a file of its own, replying with the file's path in `payloads`.
-			 */
+			splitAbove: number;
+			/** A folder where the host writes each large output to a file of its own, replying with the file's path in `payloads`. */
 			spillDir?: string;
+	  };
+
+/** The batch of a one-batch request. */
+type BatchInput =
+	| { payload: BatchPayload }
+	| {
 			/**
-			 * When present, `payload` holds several batches back to back, of these
-			 * sizes. Each runs on its own (its own stage calls, stats and error),
-			 * and the reply carries their outputs back to back, described by
-			 * `batches`. One message instead of one per batch, for small batches.
+			 * Encoded batches (e.g. one task each), processed as one batch, in
+			 * order; a string is the path of a file holding one (see `spillDir`).
 			 */
-			batches?: number[];
-	  } & (
-			| { payload: BatchPayload }
-			| {
-					/**
-					 * Encoded batches (e.g. one task each), processed as one batch, in
-					 * order; a string is the path of a file holding one (see `spillDir`).
-					 */
-					payloads: (Uint8Array | string)[];
-			  }
-	  ))
-	| { v: 1; id: number; type: "teardown"; key: string }
-	| { v: 1; id: number; type: "shutdown" };
+			payloads: (Uint8Array | string)[];
+	  };
+
+/**
+ * Several batches back to back in `payload`, of these sizes. Each runs on
+ * its own (its own stage calls, stats and error), and the reply carries
+ * their outputs back to back, described by its `batches`. One message
+ * instead of one per batch, for small batches; never split.
+ */
+interface ManyBatches {
+	batches: number[];
+	payload: BatchPayload;
+	split?: false;
+	splitAbove?: undefined;
+	spillDir?: undefined;
+}
 
 /** A request before the transport adds `v` and `id`. */
 export type HostCommand = HostRequest extends infer R

@@ -196,7 +196,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 				payload: encodeTasks(tasks),
 				batches: [4],
 				split: true,
-			}),
+			} as never),
 		).rejects.toThrow(/batches combines with neither payloads nor split/);
 	});
 
@@ -236,7 +236,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 					keys: ["s"],
 					payload: encodeTasks(words(["c"])),
 					spillDir: dir,
-				}),
+				} as never),
 			).rejects.toThrow(/spillDir must be a folder path, given with splitAbove/);
 		} finally {
 			await rm(dir, { recursive: true, force: true });

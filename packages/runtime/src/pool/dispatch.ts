@@ -63,7 +63,7 @@ export class Dispatch {
 		const input = isEncoded(tasks)
 			? { payloads: tasks.map((task) => task.payload) }
 			: { payload: packTasks(tasks) };
-		const spillDir = options.keepEncodedAbove === undefined ? undefined : this.#options.spillDir;
+		const split = splitFields(options.keepEncodedAbove, this.#options.spillDir);
 		const taskIds = tasks.map((task) => task.taskId);
 		const { chain, call } = this.#callOf(options);
 		for (let attempt = firstAttempt; ; attempt++) {
@@ -76,10 +76,7 @@ export class Dispatch {
 						keys: chain.map(String),
 						...input,
 						...(options.rebatch === true ? { rebatch: true } : {}),
-						...(options.keepEncodedAbove === undefined
-							? {}
-							: { splitAbove: options.keepEncodedAbove }),
-						...(spillDir === undefined ? {} : { spillDir }),
+						...split,
 					}),
 				);
 				const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
@@ -280,4 +277,13 @@ function encodedOutputs(reply: HostReply): EncodedTask[] {
 		throw new CuratorError(ErrorCodes.protocol, "a split reply must describe each of its tasks");
 	}
 	return payloads.map((payload, i) => new EncodedTask(payload, tasks[i] as TaskRef));
+}
+
+/** The request fields that keep large outputs encoded (in files, with a spill folder). */
+function splitFields(
+	above: number | undefined,
+	spillDir: string | undefined,
+): { splitAbove?: undefined } | { splitAbove: number; spillDir?: string } {
+	if (above === undefined) return {};
+	return spillDir === undefined ? { splitAbove: above } : { splitAbove: above, spillDir };
 }
