@@ -79,16 +79,7 @@ export class Dispatch {
 						...split,
 					}),
 				);
-				const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
-				worker.calls += 1;
-				await this.#pool.release(worker);
-				return {
-					tasks: outputs,
-					encoded: encodedOutputs(reply),
-					stats: reply.stats ?? [],
-					failed: false,
-					workerId: worker.handle.workerId,
-				};
+				return await this.#succeeded(worker, reply);
 			} catch (error) {
 				const failure = await this.#attemptFailed(worker, error, call);
 				// A batch queued behind the one that killed the worker loses no attempt.
@@ -114,6 +105,20 @@ export class Dispatch {
 				return { ...failed, stats: error.wire.stats ?? [] };
 			}
 		}
+	}
+
+	/** A batch's outcome from its worker's reply; the worker's slot is given back. */
+	async #succeeded(worker: PoolWorker, reply: HostReply): Promise<BatchOutcome> {
+		const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
+		worker.calls += 1;
+		await this.#pool.release(worker);
+		return {
+			tasks: outputs,
+			encoded: encodedOutputs(reply),
+			stats: reply.stats ?? [],
+			failed: false,
+			workerId: worker.handle.workerId,
+		};
 	}
 
 	/** Replaces a worker that died or ran past its time limit, frees one whose stage threw; then classifies. */
