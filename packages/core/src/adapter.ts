@@ -1,4 +1,5 @@
 import { CuratorError, ErrorCodes, StageError } from "./errors.ts";
+import type { BatchCallStats } from "./events.ts";
 import { type AssignedIds, assignTaskIdsInOrder } from "./ids.ts";
 import type { Logger } from "./logger.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
@@ -172,6 +173,30 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 		const context = { stage: this.stage.name, taskIds, ...workerOf(this.#workerId) };
 		return new StageError(context, cause);
 	}
+}
+
+/**
+ * The stats of one call of `stage` on `tasksIn` tasks, from its result: what
+ * `batch:done` reports, built in one place for every backend and worker.
+ */
+export function batchCallStats(
+	stage: string,
+	tasksIn: number,
+	result: BatchResult,
+): BatchCallStats {
+	let itemsOut = 0;
+	for (const task of result.tasks) itemsOut += task.numItems;
+	return {
+		stage,
+		tasksIn,
+		tasksOut: result.tasks.length,
+		itemsIn: result.perf.numItemsProcessed,
+		itemsOut,
+		perf: result.perf,
+		inputIds: result.inputIds,
+		outputIds: result.outputIds,
+		filteredIds: result.filteredIds,
+	};
 }
 
 /** `tasks` in task-id order: the array itself when already so, else a sorted copy. */

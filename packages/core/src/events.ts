@@ -10,26 +10,30 @@ export interface TaskFailure {
 	exitCause?: string;
 }
 
+/**
+ * What one stage call did: its counts, its perf record and its task ids (see
+ * `BatchIds`). A `batch:done` event carries it; a worker sends it back per call.
+ */
+export interface BatchCallStats {
+	stage: string;
+	tasksIn: number;
+	tasksOut: number;
+	itemsIn: number;
+	itemsOut: number;
+	perf: StagePerfStats;
+	/** Every input task id of the call once (see `BatchIds`). */
+	inputIds: string[];
+	outputIds: string[];
+	/** Input ids whose slot the stage filtered. */
+	filteredIds: string[];
+}
+
 /** Everything an executor reports while it runs. Renderers and summaries read only these. */
 export type RunEvent =
 	| { type: "run:start"; backend: string; stages: string[] }
 	| { type: "stage:start"; stage: string; index: number; workers?: number }
 	| { type: "worker:start"; stage: string; workerId: string; pid?: number }
-	| {
-			type: "batch:done";
-			stage: string;
-			workerId: string;
-			tasksIn: number;
-			tasksOut: number;
-			itemsIn: number;
-			itemsOut: number;
-			perf: StagePerfStats;
-			/** Every input task id of the batch once (see `BatchIds`). */
-			inputIds: string[];
-			outputIds: string[];
-			/** Input ids whose slot the stage filtered. */
-			filteredIds: string[];
-	  }
+	| ({ type: "batch:done"; workerId: string } & BatchCallStats)
 	| {
 			type: "worker:exit";
 			stage: string;

@@ -1,11 +1,11 @@
 export type { BatchHints, BatchIds, BatchResult } from "./adapter.ts";
-export { BaseStageAdapter } from "./adapter.ts";
+export { BaseStageAdapter, batchCallStats } from "./adapter.ts";
 export type { ResourceKind } from "./capabilities.ts";
 export { assertSchedulable, requestedKinds, resourceKinds } from "./capabilities.ts";
 export { CompositeStage, isCompositeStage } from "./composite.ts";
 export type { ErrorCode, StageFailureContext } from "./errors.ts";
 export { AbortError, CuratorError, ErrorCodes, PreflightError, StageError } from "./errors.ts";
-export type { RunEvent, RunEventListener, TaskFailure } from "./events.ts";
+export type { BatchCallStats, RunEvent, RunEventListener, TaskFailure } from "./events.ts";
 export type {
 	ExecutionContext,
 	ExecutorConfig,

@@ -1,4 +1,4 @@
-import { BaseStageAdapter } from "./adapter.ts";
+import { BaseStageAdapter, batchCallStats } from "./adapter.ts";
 import { StageError } from "./errors.ts";
 import type { ExecutionContext } from "./executor.ts";
 import { type AdapterClass, createNamedAdapter } from "./named-adapter.ts";
@@ -124,24 +124,15 @@ async function runBatch(
 	options: StageLoopOptions,
 ): Promise<Task[]> {
 	try {
-		const { tasks, perf, inputIds, outputIds, filteredIds } = await adapter.processBatchWithStats(
-			batch,
-			{ isSource: stage.role === "source" },
-		);
+		const result = await adapter.processBatchWithStats(batch, {
+			isSource: stage.role === "source",
+		});
 		context.emit({
 			type: "batch:done",
-			stage: stage.name,
 			workerId: worker.workerId,
-			tasksIn: batch.length,
-			tasksOut: tasks.length,
-			itemsIn: perf.numItemsProcessed,
-			itemsOut: tasks.reduce((sum, task) => sum + task.numItems, 0),
-			perf,
-			inputIds,
-			outputIds,
-			filteredIds,
+			...batchCallStats(stage.name, batch.length, result),
 		});
-		return tasks;
+		return result.tasks;
 	} catch (error) {
 		if (!(options.ignoreFailures === true && error instanceof StageError)) throw error;
 		context.recordFailure({

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import {
 	BaseStageAdapter,
+	batchCallStats,
 	CuratorError,
 	createNamedAdapter,
 	ErrorCodes,
@@ -282,17 +283,7 @@ export class WorkerHost {
 	): Promise<Task[]> {
 		const hints = { isSource: hosted.isSource, inputSizeBytes };
 		const result = await hosted.adapter.processBatchWithStats(tasks, hints);
-		stats.push({
-			stage: hosted.stage.name,
-			tasksIn: tasks.length,
-			tasksOut: result.tasks.length,
-			itemsIn: result.perf.numItemsProcessed,
-			itemsOut: countItems(result.tasks),
-			perf: result.perf,
-			inputIds: result.inputIds,
-			outputIds: result.outputIds,
-			filteredIds: result.filteredIds,
-		});
+		stats.push(batchCallStats(hosted.stage.name, tasks.length, result));
 		return result.tasks;
 	}
 
@@ -339,9 +330,3 @@ interface SplitOptions {
 
 /** The stage calls a failed `process` request finished before its error, sent with the error. */
 const finishedCalls = new WeakMap<object, StageCallStats[]>();
-
-function countItems(tasks: readonly Task[]): number {
-	let sum = 0;
-	for (const task of tasks) sum += task.numItems;
-	return sum;
-}

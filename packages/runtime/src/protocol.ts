@@ -1,4 +1,4 @@
-import type { NodeInfo, StagePerfStats, WorkerMetadata } from "@curator/core";
+import type { BatchCallStats, NodeInfo, WorkerMetadata } from "@curator/core";
 import type { PortableBatch } from "./codec.ts";
 import { isTaskColumns } from "./task-columns.ts";
 
@@ -104,20 +104,10 @@ export type HostCommand = HostRequest extends infer R
 	: never;
 
 /**
- * What one stage did within a `process` call, with the call's task ids (the
- * adapter's `BatchIds`): a backend passes it on as `batch:done` unchanged.
+ * What one stage did within a `process` call, with the call's task ids: core's
+ * `BatchCallStats`, which a backend passes on as `batch:done` unchanged.
  */
-export interface StageCallStats {
-	stage: string;
-	tasksIn: number;
-	tasksOut: number;
-	itemsIn: number;
-	itemsOut: number;
-	perf: StagePerfStats;
-	inputIds: string[];
-	outputIds: string[];
-	filteredIds: string[];
-}
+export type StageCallStats = BatchCallStats;
 
 /** An error as it crosses the process boundary. */
 export interface WireError {
