@@ -78,7 +78,7 @@ export type {
 	StagePoolOptions,
 	WorkerResources,
 } from "./stage-pool.ts";
-export { outputsOf, StagePool } from "./stage-pool.ts";
+export { outputsOf, outputsOfAll, StagePool } from "./stage-pool.ts";
 export { toWireError } from "./wire-error.ts";
 export { WorkerCache } from "./worker-cache.ts";
 export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";

@@ -11,7 +11,7 @@ export type {
 	StagePoolOptions,
 	WorkerResources,
 } from "./pool/options.ts";
-export { outputsOf } from "./pool/options.ts";
+export { outputsOf, outputsOfAll } from "./pool/options.ts";
 
 /**
  * A pool of worker hosts serving one stage (or a fused chain of stages):

@@ -5,6 +5,7 @@ import {
 	EncodedTask,
 	encodeTasks,
 	isEncoded,
+	outputsOfAll,
 	type PoolTask,
 } from "../src/index.ts";
 import { WordsTask } from "./fixtures/stages.ts";
@@ -39,5 +40,28 @@ describe("asPoolBatch", () => {
 		const first = (await decodeTasks((batch[0] as EncodedTask).payload as Uint8Array))[0];
 		expect(first).toBeInstanceOf(WordsTask);
 		expect(first?.data).toEqual(["a"]);
+	});
+});
+
+describe("outputsOfAll", () => {
+	const outcome = (tasks: WordsTask[], kept: EncodedTask[]) => ({
+		tasks,
+		encoded: kept,
+		stats: [],
+		failed: false,
+		workerId: "w",
+	});
+
+	it("joins the outputs of several batches in order, each decoded or kept encoded", () => {
+		const large = encoded("c");
+		const outputs = outputsOfAll([
+			outcome([words("a"), words("b")], []),
+			outcome([], [large]),
+			outcome([], []),
+			outcome([words("d")], []),
+		]);
+		expect(outputs.map((task) => task.taskId)).toEqual(["a", "b", "c", "d"]);
+		expect(outputs[2]).toBe(large);
+		expect(outputsOfAll([])).toEqual([]);
 	});
 });

@@ -1,4 +1,4 @@
-import type { StageCallStats } from "@curator/runtime";
+import type { BatchCallStats } from "@curator/core";
 
 /**
  * Stage time one message should carry, at most. Each message costs about a
@@ -34,7 +34,7 @@ export class Coalescer {
 	}
 
 	/** Notes the stats of one batch that came back. */
-	observe(stats: readonly StageCallStats[]): void {
+	observe(stats: readonly BatchCallStats[]): void {
 		this.#seen += 1;
 		for (const entry of stats) this.#timeS += entry.perf.processTimeS;
 	}

@@ -8,12 +8,11 @@ import {
 import {
 	asPoolBatch,
 	type BatchOutcome,
-	concatLists,
 	detectMachine,
 	EncodedTask,
 	type FaultPolicy,
 	KEEP_ENCODED_MIN_BYTES,
-	outputsOf,
+	outputsOfAll,
 	type PoolBatch,
 	type PoolTask,
 	type ProcessOptions,
@@ -187,7 +186,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			);
 			await started;
 			await pool.close();
-			const outputs = concatLists(outcomes.map(outputsOf));
+			const outputs = outputsOfAll(outcomes);
 			log.info({ outputs: outputs.length }, "stage finished");
 			return outputs;
 		} catch (error) {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
 import { childProcessesOf } from "@curator/conformance";
-import { Pipeline, StageError, type Task } from "@curator/core";
-import { type StageCallStats, StagePool } from "@curator/runtime";
+import { type BatchCallStats, Pipeline, StageError, type Task } from "@curator/core";
+import { StagePool } from "@curator/runtime";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Coalescer } from "../src/coalescing.ts";
 import { ActorPoolExecutor } from "../src/index.ts";
@@ -21,7 +21,7 @@ afterEach(async () => {
 	expect(childProcessesOf().map((p) => p.pid)).toEqual([]);
 });
 
-const stats = (processTimeS: number): StageCallStats[] => [
+const stats = (processTimeS: number): BatchCallStats[] => [
 	{
 		stage: "s",
 		tasksIn: 1,

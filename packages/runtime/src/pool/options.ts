@@ -1,5 +1,6 @@
 import type { ExecutionContext, NodeInfo, ProcessingStage, Task } from "@curator/core";
 import type { EncodedTask, PoolTask } from "../encoded-task.ts";
+import { concatLists } from "../lists.ts";
 import type { FaultPolicy } from "../planning/fault-policy.ts";
 import type { StageCallStats } from "../protocol.ts";
 import type { WorkerCache } from "../worker-cache.ts";
@@ -75,6 +76,11 @@ export interface ProcessOptions {
 /** The outputs of a batch, whether they stayed encoded or came back decoded. */
 export function outputsOf(outcome: BatchOutcome): PoolTask[] {
 	return outcome.encoded.length > 0 ? outcome.encoded : outcome.tasks;
+}
+
+/** The outputs of several batches, in their order, in one array (see {@link outputsOf}). */
+export function outputsOfAll(outcomes: readonly BatchOutcome[]): PoolTask[] {
+	return concatLists(outcomes.map(outputsOf));
 }
 
 /** What one batch produced: its outputs, or nothing when its failure was recorded. */
