@@ -26,9 +26,6 @@ import { type LogSink, sinkLogger } from "./sink-logger.ts";
 import { spillFileName, writeSpilled } from "./spill-files.ts";
 import { toWireError } from "./wire-error.ts";
 
-/** The adapter a worker host wraps each stage with. */
-export class HostStageAdapter extends BaseStageAdapter {}
-
 interface Hosted {
 	stage: ProcessingStage;
 	adapter: BaseStageAdapter;
@@ -38,7 +35,9 @@ interface Hosted {
 /**
  * Serves worker-host requests: rebuilds stages from descriptors, runs their
  * lifecycle through named adapters, and processes batches (through one or
- * several stages in a row) on encoded tasks.
+ * several stages in a row) on encoded tasks. The adapter is always core's
+ * `BaseStageAdapter`, whichever backend started the worker: backends do not
+ * choose it.
  */
 export class WorkerHost {
 	readonly #transport: HostTransport;
@@ -122,7 +121,7 @@ export class WorkerHost {
 		switch (request.type) {
 			case "init": {
 				const stage = await decodeStage(request.stage);
-				const adapter = createNamedAdapter(stage, HostStageAdapter);
+				const adapter = createNamedAdapter(stage, BaseStageAdapter);
 				adapter.useLogger(sinkLogger(this.#forwardLog, { stage: stage.name }));
 				this.#hosted.set(request.key, { stage, adapter, isSource: request.isSource });
 				this.#transport.setTitle?.(`curator ${adapter.constructor.name}`);

@@ -17,7 +17,7 @@ export {
 	isEncoded,
 	KEEP_ENCODED_MIN_BYTES,
 } from "./encoded-task.ts";
-export { HostStageAdapter, WorkerHost } from "./host.ts";
+export { WorkerHost } from "./host.ts";
 export type { HostTransport } from "./host-transport.ts";
 export { concatLists } from "./lists.ts";
 export { defaultLogger } from "./logger.ts";

@@ -1,4 +1,3 @@
-export { ActorPoolStageAdapter } from "./adapter.ts";
 export { ActorPoolExecutor, actorPoolSupports } from "./executor.ts";
 export type { ActorPoolConfig, ActorPoolStageOptions } from "./options.ts";
 export { actorPoolDefaults } from "./options.ts";

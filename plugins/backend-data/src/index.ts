@@ -1,4 +1,3 @@
-export { DataStageAdapter } from "./adapter.ts";
 export type { Admission, Occupancy, QueueBound } from "./backpressure.ts";
 export { admit, taskBytes } from "./backpressure.ts";
 export { DataExecutor, dataSupports } from "./executor.ts";

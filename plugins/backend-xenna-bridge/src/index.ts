@@ -1,4 +1,3 @@
-export { XennaStageAdapter } from "./adapter.ts";
 export type { DriverErrorFields } from "./errors.ts";
 export { XennaDriverError, XennaEnvironmentError } from "./errors.ts";
 export { workerHostEntry, XennaExecutor, xennaSupports } from "./executor.ts";
