@@ -1,7 +1,11 @@
 import { defineConfig } from "tsup";
 import { tsupBase } from "../../tools/build/tsup.base.ts";
+import { publicEntries } from "./public-entries.ts";
 
 export default defineConfig({
 	...tsupBase,
-	entry: ["src/index.ts", "src/worker-host.ts", "src/zmq-transport.ts"],
+	// `zmq-transport` is built next to the worker host, which loads it by URL; it is not exported.
+	entry: { ...publicEntries, "zmq-transport": "src/zmq-transport.ts" },
+	// Members tagged `@internal` (the worker cache's hand-over to pools) stay out of the `.d.ts`.
+	dts: { entry: publicEntries, compilerOptions: { stripInternal: true } },
 });

@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { formatTable } from "@curator/runtime";
+import { formatTable } from "@curator/runtime/render";
 import { type Command, parseCommand, type RunFlags } from "./args.ts";
 import { listBackends } from "./backends.ts";
 import { ExitCodes, type StopSignal, stopSignals, UsageError } from "./errors.ts";

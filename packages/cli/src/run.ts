@@ -14,7 +14,7 @@ import {
 	type RenderStream,
 	RunRenderer,
 	runReport,
-} from "@curator/runtime";
+} from "@curator/runtime/render";
 import { flagDefaults, type ProgressMode, type RunFlags } from "./args.ts";
 import { backendPlugins, loadBackend } from "./backends.ts";
 import { ExitCodes, type StopSignal, stopSignals, UsageError } from "./errors.ts";

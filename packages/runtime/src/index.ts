@@ -1,77 +1,24 @@
-export type { PortableBatch, StageDescriptor } from "./codec.ts";
-export {
-	decodeStage,
-	decodeTasks,
-	describeStage,
-	encodeStage,
-	encodeTasks,
-	importModules,
-	packTasks,
-	readBatch,
-	unpackTasks,
-} from "./codec.ts";
+/**
+ * `@curator/runtime`: what a multi-process backend is built from (pools of
+ * worker hosts, the fault policy, GPU placement and the machine, spill
+ * folders, encoded tasks, the worker cache). Stage and task encoding for a
+ * bridge is in `@curator/runtime/codec`, terminal rendering in
+ * `@curator/runtime/render`. Anything else is internal and may change.
+ */
 export type { PoolBatch, PoolTask } from "./encoded-task.ts";
-export {
-	asPoolBatch,
-	EncodedTask,
-	isEncoded,
-	KEEP_ENCODED_MIN_BYTES,
-} from "./encoded-task.ts";
-export { WorkerHost } from "./host.ts";
-export type { HostTransport } from "./host-transport.ts";
-export { concatLists } from "./lists.ts";
+export { asPoolBatch, EncodedTask, KEEP_ENCODED_MIN_BYTES } from "./encoded-task.ts";
 export { defaultLogger } from "./logger.ts";
 export { assertFitsMachine, detectMachine, visibleGpus } from "./machine.ts";
 export type { FaultOptions, FaultPolicy } from "./planning/fault-policy.ts";
 export {
-	faultOptionKeys,
 	faultOptionRules,
 	faultPolicyDefaults,
-	isRetriedErrorCode,
 	resolveFaultPolicy,
 	samePolicy,
 } from "./planning/fault-policy.ts";
-export { GpuPlacement, type GpuSeat, gpuCapacity } from "./planning/placement.ts";
-export { fromPortable, rebuildInstance, toPortable } from "./portable.ts";
-export type {
-	BatchPayload,
-	BatchReply,
-	HostCommand,
-	HostMessage,
-	HostRequest,
-	StageCallStats,
-	TaskRef,
-	WireError,
-} from "./protocol.ts";
-export { DEFAULT_MAX_MESSAGE_BYTES, PROTOCOL_VERSION, requestProblem } from "./protocol.ts";
-// render
-export type { Align } from "./render/format.ts";
-export {
-	formatCount,
-	formatMetric,
-	formatRate,
-	formatSeconds,
-	formatTable,
-} from "./render/format.ts";
-export type { StageProgress } from "./render/progress.ts";
-export { ProgressTracker } from "./render/progress.ts";
-export type {
-	LogLevel,
-	RenderMode,
-	RenderStream,
-	RunRendererOptions,
-} from "./render/renderer.ts";
-export { logLevels, RunRenderer, rendererDefaults } from "./render/renderer.ts";
-export type { RunReport, StageReport } from "./render/summary.ts";
-export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
-export type { LogSink } from "./sink-logger.ts";
-export { sinkLogger } from "./sink-logger.ts";
+export { gpuCapacity } from "./planning/placement.ts";
 export { SpillDir } from "./spill.ts";
-export type { SpillBaseChoice, SpillCandidates } from "./spill-base.ts";
-export { chooseSpillBase, spillBase, spillDefaults } from "./spill-base.ts";
-export { SPILL_DIR_ENV, SpillError } from "./spill-error.ts";
-export type { SpillOwner } from "./spill-owner.ts";
-export { sweepSpillFolders } from "./spill-owner.ts";
+export { SpillError } from "./spill-error.ts";
 export type {
 	BatchOutcome,
 	ProcessOptions,
@@ -79,7 +26,5 @@ export type {
 	WorkerResources,
 } from "./stage-pool.ts";
 export { outputsOf, outputsOfAll, StagePool } from "./stage-pool.ts";
-export { toWireError } from "./wire-error.ts";
 export { WorkerCache } from "./worker-cache.ts";
-export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";
-export { WorkerCrashError, WorkerHandle, WorkerRequestError } from "./worker-handle.ts";
+export type { Isolation } from "./worker-handle.ts";

@@ -11,7 +11,7 @@ export class WorkerCache {
 	#idle = new Map<string, WorkerHandle[]>();
 	#closed = false;
 
-	/** A live cached worker started with `key`, if there is one. */
+	/** A live cached worker started with `key`, if there is one. @internal (for `StagePool`) */
 	take(key: string): WorkerHandle | undefined {
 		const handles = this.#idle.get(key);
 		while (handles !== undefined && handles.length > 0) {
@@ -21,7 +21,7 @@ export class WorkerCache {
 		return undefined;
 	}
 
-	/** Keeps `handle` for reuse; stops it instead when the cache is closed. */
+	/** Keeps `handle` for reuse; stops it instead when the cache is closed. @internal (for `StagePool`) */
 	give(key: string, handle: WorkerHandle): boolean {
 		if (this.#closed || handle.exit !== undefined) return false;
 		const handles = this.#idle.get(key) ?? [];
@@ -34,6 +34,7 @@ export class WorkerCache {
 	 * Stops one cached worker, if there is one: a pool that has to start a new
 	 * worker (none cached fits it) makes room first, so the cache never adds
 	 * to the number of live workers a backend has planned for.
+	 * @internal (for `StagePool`)
 	 */
 	evictOne(): boolean {
 		for (const [key, handles] of this.#idle) {

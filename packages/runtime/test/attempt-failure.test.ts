@@ -1,8 +1,9 @@
 import { ErrorCodes } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import { attemptFailure } from "../src/attempt-failure.ts";
-import { SpillError, WorkerCrashError, WorkerRequestError } from "../src/index.ts";
+import { SpillError } from "../src/spill-error.ts";
 import { TimeLimitExceeded } from "../src/time-limit.ts";
+import { WorkerCrashError, WorkerRequestError } from "../src/worker-handle.ts";
 
 const call = { label: "A+B", ignoreFailures: false, numRunAttempts: 2, processTimeoutS: 0.3 };
 const exit = { code: 70, signal: null, cause: "exit code 70", expected: false };

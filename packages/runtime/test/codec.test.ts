@@ -9,7 +9,7 @@ import {
 	encodeTasks,
 	packTasks,
 	unpackTasks,
-} from "../src/index.ts";
+} from "../src/codec.ts";
 import { writeTaskPayload } from "../src/payload-format.ts";
 import { ColumnKind, isTaskColumns } from "../src/task-columns.ts";
 import { Options, ShoutStage, UnregisteredStage, WordsTask } from "./fixtures/stages.ts";
@@ -379,7 +379,7 @@ describe("the column layout", () => {
 	it("rebuilds the same tasks where code generation is not allowed", () => {
 		// A child Node with string code generation off (as some hosts run it) decodes a packed batch.
 		const script = `
-			import { packTasks, unpackTasks } from ${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)};
+			import { packTasks, unpackTasks } from ${JSON.stringify(new URL("../src/codec.ts", import.meta.url).href)};
 			import { WordsTask } from ${JSON.stringify(new URL("./fixtures/stages.ts", import.meta.url).href)};
 			const tasks = [0, 1, 2].map((i) => {
 				const task = new WordsTask({ datasetName: "d", data: ["w" + i] });
@@ -401,7 +401,7 @@ describe("the column layout", () => {
 	it("rebuilds tasks into a packed array, the kind a worker's other task arrays have", () => {
 		// A holey array here made a fresh worker's code deoptimise and compile again.
 		const script = `
-			import { packTasks, unpackTasks } from ${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)};
+			import { packTasks, unpackTasks } from ${JSON.stringify(new URL("../src/codec.ts", import.meta.url).href)};
 			import { WordsTask } from ${JSON.stringify(new URL("./fixtures/stages.ts", import.meta.url).href)};
 			const tasks = [0, 1, 2].map((i) => new WordsTask({ datasetName: "d", data: ["w" + i] }));
 			const copies = await unpackTasks(structuredClone(packTasks(tasks)));

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-	asPoolBatch,
-	decodeTasks,
-	EncodedTask,
-	encodeTasks,
-	isEncoded,
-	outputsOfAll,
-	type PoolTask,
-} from "../src/index.ts";
+import { decodeTasks, encodeTasks } from "../src/codec.ts";
+import { asPoolBatch, EncodedTask, isEncoded, type PoolTask } from "../src/encoded-task.ts";
+import { outputsOfAll } from "../src/stage-pool.ts";
 import { WordsTask } from "./fixtures/stages.ts";
 
 function words(id: string): WordsTask {

@@ -6,7 +6,7 @@ import {
 	isRetriedErrorCode,
 	resolveFaultPolicy,
 	samePolicy,
-} from "../src/index.ts";
+} from "../src/planning/fault-policy.ts";
 
 describe("resolveFaultPolicy", () => {
 	it("takes each option from the stage, else the executor config, else the defaults", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { concatLists } from "../src/index.ts";
+import { concatLists } from "../src/lists.ts";
 
 describe("concatLists", () => {
 	it("joins lists in order, empty ones included", () => {

@@ -4,17 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serialize } from "node:v8";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-	decodeStage,
-	decodeTasks,
-	encodeStage,
-	encodeTasks,
-	type Isolation,
-	readBatch,
-	WorkerHandle,
-} from "../src/index.ts";
+import { decodeStage, decodeTasks, encodeStage, encodeTasks, readBatch } from "../src/codec.ts";
 import { specifierProblem } from "../src/module-policy.ts";
 import { writeTaskPayload } from "../src/payload-format.ts";
+import { type Isolation, WorkerHandle } from "../src/worker-handle.ts";
 import { OtherTask } from "./fixtures/other-task.ts";
 import { ShoutStage } from "./fixtures/stages.ts";
 

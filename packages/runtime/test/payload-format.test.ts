@@ -1,7 +1,7 @@
 import { serialize } from "node:v8";
 import { CuratorError, ErrorCodes } from "@curator/core";
 import { describe, expect, it } from "vitest";
-import { decodeTasks, encodeTasks, packTasks } from "../src/index.ts";
+import { decodeTasks, encodeTasks, packTasks } from "../src/codec.ts";
 import { payloadVersion, TASKS_FORMAT_VERSION } from "../src/payload-format.ts";
 import { WordsTask } from "./fixtures/stages.ts";
 

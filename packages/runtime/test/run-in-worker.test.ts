@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { encodeStage, packTasks, readBatch } from "../src/codec.ts";
 import {
-	encodeStage,
 	type Isolation,
-	packTasks,
-	readBatch,
 	WorkerCrashError,
 	WorkerHandle,
 	WorkerRequestError,
-} from "../src/index.ts";
+} from "../src/worker-handle.ts";
 import { ExitingStage } from "./fixtures/exiting-run.ts";
 import { SpawningStage } from "./fixtures/spawning-stage.ts";
 import { WordsTask } from "./fixtures/stages.ts";

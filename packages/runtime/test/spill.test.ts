@@ -4,15 +4,10 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-	chooseSpillBase,
-	SpillDir,
-	SpillError,
-	spillBase,
-	spillDefaults,
-	sweepSpillFolders,
-} from "../src/index.ts";
-import { releaseSpilled } from "../src/spill.ts";
+import { releaseSpilled, SpillDir } from "../src/spill.ts";
+import { chooseSpillBase, spillBase, spillDefaults } from "../src/spill-base.ts";
+import { SpillError } from "../src/spill-error.ts";
+import { sweepSpillFolders } from "../src/spill-owner.ts";
 
 let base = "";
 beforeEach(async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { WorkerCache, WorkerHandle } from "../src/index.ts";
+import { WorkerCache } from "../src/worker-cache.ts";
+import { WorkerHandle } from "../src/worker-handle.ts";
 
 const handles: WorkerHandle[] = [];
 afterEach(() => {

@@ -4,15 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Logger, type ProcessingStage, silentLogger } from "@curator/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { encodeStage, encodeTasks, readBatch } from "../src/codec.ts";
 import {
-	encodeStage,
-	encodeTasks,
 	type Isolation,
-	readBatch,
 	WorkerCrashError,
 	WorkerHandle,
 	WorkerRequestError,
-} from "../src/index.ts";
+} from "../src/worker-handle.ts";
 import {
 	CompileCacheStage,
 	DangerStage,

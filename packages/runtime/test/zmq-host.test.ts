@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Packr } from "msgpackr";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dealer } from "zeromq";
-import { decodeTasks, encodeStage, encodeTasks } from "../src/index.ts";
+import { decodeTasks, encodeStage, encodeTasks } from "../src/codec.ts";
 import { ShoutStage, WordsTask } from "./fixtures/stages.ts";
 import { TopLevelStage } from "./fixtures/top-level-run.ts";
 

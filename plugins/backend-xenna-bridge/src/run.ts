@@ -5,7 +5,7 @@ import {
 	sortByTaskId,
 	type Task,
 } from "@curator/core";
-import { decodeTasks, encodeTasks } from "@curator/runtime";
+import { decodeTasks, encodeTasks } from "@curator/runtime/codec";
 import { Cancellation } from "./cancel.ts";
 import { backendName, XennaDriverError } from "./errors.ts";
 import { onMessage } from "./events.ts";

@@ -1,5 +1,6 @@
 import { isBarrier, type ProcessingStage } from "@curator/core";
-import { encodeStage, resolveFaultPolicy } from "@curator/runtime";
+import { resolveFaultPolicy } from "@curator/runtime";
+import { encodeStage } from "@curator/runtime/codec";
 import { type XennaConfig, type XennaStageOptions, xennaDefaults } from "./options.ts";
 
 /** One stage as the driver gets it in `submit` (its descriptor travels as a frame). */
@@ -51,7 +52,7 @@ export interface PipelineWire {
 }
 
 /**
- * Builds the stages of `submit`: descriptors from `@curator/runtime`
+ * Builds the stages of `submit`: descriptors from `@curator/runtime/codec`
  * (failing, by field, for a stage that cannot travel), resources mapped to
  * Xenna's (`cpus`, `gpus`; `gpuMemoryGb` counts as one GPU, since the GPU's
  * memory is unknown here), and the per-stage Xenna options with their

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { formatTable } from "@curator/runtime";
+import { formatTable } from "@curator/runtime/render";
 import { PeakRssSampler } from "./rss.ts";
 
 /** A cell of a result table. */
