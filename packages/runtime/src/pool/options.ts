@@ -1,7 +1,12 @@
-import type { ExecutionContext, NodeInfo, ProcessingStage, Task } from "@curator/core";
+import type {
+	BatchCallStats,
+	ExecutionContext,
+	NodeInfo,
+	ProcessingStage,
+	Task,
+} from "@curator/core";
 import type { EncodedTask, PoolTask } from "../encoded-task.ts";
 import type { FaultPolicy } from "../planning/fault-policy.ts";
-import type { StageCallStats } from "../protocol.ts";
 import type { WorkerCache } from "../worker-cache.ts";
 import type { Isolation } from "../worker-handle.ts";
 
@@ -82,7 +87,7 @@ export interface BatchOutcome {
 	tasks: Task[];
 	/** The outputs when they stayed encoded (see `keepEncodedAbove`; then `tasks` is empty). */
 	encoded: EncodedTask[];
-	stats: StageCallStats[];
+	stats: BatchCallStats[];
 	failed: boolean;
 	/** The worker that ran the last attempt. */
 	workerId: string;
