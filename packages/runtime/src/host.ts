@@ -9,6 +9,7 @@ import {
 	type ProcessingStage,
 	type Task,
 } from "@curator/core";
+import { withoutDerivableIds } from "./call-ids.ts";
 import { decodeStage, encodeTasks, packTasks } from "./codec.ts";
 import { type DecodedInput, decodeInput } from "./host-input.ts";
 import type { HostTransport } from "./host-transport.ts";
@@ -136,6 +137,7 @@ export class WorkerHost {
 			case "process": {
 				const options = {
 					rebatch: request.rebatch === true,
+					derivedIds: request.derivedIds === true,
 					split: request.split === true,
 					splitAbove: request.splitAbove,
 					spillDir: request.spillDir,
@@ -147,7 +149,7 @@ export class WorkerHost {
 					);
 					return sizes === undefined
 						? this.#process(request.keys, input, options)
-						: this.#processEach(request.keys, input, sizes, options.rebatch);
+						: this.#processEach(request.keys, input, sizes, options);
 				});
 				this.#queue = run.catch(() => {});
 				return run;
@@ -167,12 +169,13 @@ export class WorkerHost {
 	async #process(
 		keys: string[],
 		input: DecodedInput,
-		{ rebatch, split, splitAbove, spillDir }: SplitOptions,
+		options: ChainOptions & SplitOptions,
 	): Promise<Reply> {
+		const { split, splitAbove, spillDir } = options;
 		const stats: StageCallStats[] = [];
 		let tasks: Task[];
 		try {
-			tasks = await this.#runChain(keys, input.tasks, input.byteLength, rebatch, stats);
+			tasks = await this.#runChain(keys, input.tasks, input.byteLength, options, stats);
 		} catch (error) {
 			if (stats.length > 0 && typeof error === "object" && error !== null) {
 				finishedCalls.set(error, stats);
@@ -211,7 +214,7 @@ export class WorkerHost {
 		keys: string[],
 		input: DecodedInput,
 		sizes: number[],
-		rebatch: boolean,
+		options: ChainOptions,
 	): Promise<Reply> {
 		const { tasks } = input;
 		const total = sizes.reduce((sum, size) => sum + size, 0);
@@ -231,7 +234,7 @@ export class WorkerHost {
 			const stats: StageCallStats[] = [];
 			try {
 				const bytes = Math.round(bytesPerTask * size);
-				const out = await this.#runChain(keys, batch, bytes, rebatch, stats);
+				const out = await this.#runChain(keys, batch, bytes, options, stats);
 				lists.push(out);
 				batches.push({ outputs: out.length, stats });
 			} catch (error) {
@@ -250,7 +253,7 @@ export class WorkerHost {
 		keys: string[],
 		input: Task[],
 		inputBytes: number,
-		rebatch: boolean,
+		{ rebatch, derivedIds }: ChainOptions,
 		stats: StageCallStats[],
 	): Promise<Task[]> {
 		let tasks = input;
@@ -258,13 +261,15 @@ export class WorkerHost {
 			const hosted = this.#get(key);
 			const inputSizeBytes = index === 0 ? inputBytes : 0;
 			if (!rebatch || index === 0) {
-				tasks = await this.#call(hosted, tasks, inputSizeBytes, stats);
+				tasks = await this.#call(hosted, tasks, inputSizeBytes, derivedIds, stats);
 			} else {
 				const outputs: Task[] = [];
 				const size = hosted.stage.batchSize;
 				for (let start = 0; start < tasks.length; start += size) {
 					const batch = tasks.slice(start, start + size);
-					for (const task of await this.#call(hosted, batch, 0, stats)) outputs.push(task);
+					for (const task of await this.#call(hosted, batch, 0, derivedIds, stats)) {
+						outputs.push(task);
+					}
 				}
 				tasks = outputs;
 			}
@@ -278,11 +283,13 @@ export class WorkerHost {
 		hosted: Hosted,
 		tasks: Task[],
 		inputSizeBytes: number,
+		derivedIds: boolean,
 		stats: StageCallStats[],
 	): Promise<Task[]> {
 		const hints = { isSource: hosted.isSource, inputSizeBytes };
 		const result = await hosted.adapter.processBatchWithStats(tasks, hints);
-		stats.push(batchCallStats(hosted.stage.name, tasks.length, result));
+		const entry = batchCallStats(hosted.stage.name, tasks.length, result);
+		stats.push(derivedIds ? withoutDerivableIds(entry) : entry);
 		return result.tasks;
 	}
 
@@ -320,8 +327,13 @@ export class WorkerHost {
 type Reply = Omit<Extract<HostMessage, { type: "ok" }>, "v" | "id" | "type">;
 
 /** How a `process` reply is shaped: one payload, or one per output task (maybe in files). */
-interface SplitOptions {
+/** How a batch goes through a chain of stages (see `ProcessRequest`). */
+interface ChainOptions {
 	rebatch: boolean;
+	derivedIds: boolean;
+}
+
+interface SplitOptions {
 	split: boolean;
 	splitAbove?: number | undefined;
 	spillDir?: string | undefined;

@@ -38,6 +38,11 @@ interface ProcessFields {
 	 * when absent, the whole output goes on as one batch.
 	 */
 	rebatch?: boolean;
+	/**
+	 * When true, the sender knows the batch's input task ids: the reply's
+	 * stats leave out the ids the sender can derive (see `StageCallStats`).
+	 */
+	derivedIds?: boolean;
 }
 
 /** One batch, given as one payload or as encoded parts. */
@@ -104,10 +109,16 @@ export type HostCommand = HostRequest extends infer R
 	: never;
 
 /**
- * What one stage did within a `process` call, with the call's task ids: core's
- * `BatchCallStats`, which a backend passes on as `batch:done` unchanged.
+ * What one stage did within a `process` call: core's `BatchCallStats`, which
+ * a backend passes on as `batch:done`. Its ids are all there unless the
+ * request asked for `derivedIds`; then `inputIds` is left out, `outputIds`
+ * when each input not filtered gave one output `<input>_0`, and
+ * `filteredIds` when empty (`withDerivedIds` puts them back).
  */
-export type StageCallStats = BatchCallStats;
+export type StageCallStats = Omit<BatchCallStats, CallIdField> &
+	Partial<Pick<BatchCallStats, CallIdField>>;
+
+type CallIdField = "inputIds" | "outputIds" | "filteredIds";
 
 /** An error as it crosses the process boundary. */
 export interface WireError {

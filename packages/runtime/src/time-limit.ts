@@ -41,6 +41,14 @@ export class DeadlineQueue {
 		this.#entries.push(entry);
 		if (this.#entries[0] === entry) this.#arm(entry);
 		const reply = send();
+		if (limitS === undefined) {
+			// Never expires: no race to set up per batch. It still holds its place in the queue.
+			try {
+				return await reply;
+			} finally {
+				this.#remove(entry);
+			}
+		}
 		try {
 			return await Promise.race([reply, expired.promise]);
 		} catch (error) {

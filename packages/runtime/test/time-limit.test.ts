@@ -52,6 +52,23 @@ describe("DeadlineQueue", () => {
 		expect(onExpire).not.toHaveBeenCalled();
 	});
 
+	it("starts a queued limit only when an unlimited request ahead of it is answered or fails", async () => {
+		const onExpire = vi.fn();
+		const queue = new DeadlineQueue(onExpire);
+		const unlimited = Promise.withResolvers<string>();
+		const limited = Promise.withResolvers<string>();
+		const a = queue.run(undefined, () => unlimited.promise);
+		const b = queue.run(1, () => limited.promise);
+		await vi.advanceTimersByTimeAsync(5000);
+		expect(onExpire).not.toHaveBeenCalled();
+		unlimited.reject(new Error("stage threw"));
+		await expect(a).rejects.toThrow("stage threw");
+		const caught = b.catch((error: unknown) => error);
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(await caught).toBeInstanceOf(TimeLimitExceeded);
+		expect(onExpire).toHaveBeenCalledTimes(1);
+	});
+
 	it("passes a request's own failure through and ignores its outcome after expiry", async () => {
 		const queue = new DeadlineQueue(() => {});
 		await expect(queue.run(1, () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");

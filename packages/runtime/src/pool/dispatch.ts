@@ -11,6 +11,7 @@ import {
 	type Call,
 	workerIsGone,
 } from "../attempt-failure.ts";
+import { withDerivedIds } from "../call-ids.ts";
 import { packTasks, readBatch } from "../codec.ts";
 import { EncodedTask, isEncoded, type PoolBatch } from "../encoded-task.ts";
 import { concatLists } from "../lists.ts";
@@ -76,10 +77,11 @@ export class Dispatch {
 						keys: chain.map(String),
 						...input,
 						...(options.rebatch === true ? { rebatch: true } : {}),
+						derivedIds: true,
 						...split,
 					}),
 				);
-				return await this.#succeeded(worker, reply);
+				return await this.#succeeded(worker, reply, taskIds);
 			} catch (error) {
 				const failure = await this.#attemptFailed(worker, error, call);
 				// A batch queued behind the one that killed the worker loses no attempt.
@@ -102,20 +104,24 @@ export class Dispatch {
 				});
 				// The chain's stages that finished before the failure keep their batch records.
 				if (!(error instanceof WorkerRequestError)) return failed;
-				return { ...failed, stats: error.wire.stats ?? [] };
+				return { ...failed, stats: withDerivedIds(error.wire.stats ?? [], taskIds) };
 			}
 		}
 	}
 
 	/** A batch's outcome from its worker's reply; the worker's slot is given back. */
-	async #succeeded(worker: PoolWorker, reply: HostReply): Promise<BatchOutcome> {
+	async #succeeded(
+		worker: PoolWorker,
+		reply: HostReply,
+		taskIds: readonly string[],
+	): Promise<BatchOutcome> {
 		const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
 		worker.calls += 1;
 		await this.#pool.release(worker);
 		return {
 			tasks: outputs,
 			encoded: encodedOutputs(reply),
-			stats: reply.stats ?? [],
+			stats: withDerivedIds(reply.stats ?? [], taskIds),
 			failed: false,
 			workerId: worker.handle.workerId,
 		};
@@ -161,6 +167,7 @@ export class Dispatch {
 					payload,
 					batches: batches.map((batch) => batch.length),
 					...(options.rebatch === true ? { rebatch: true } : {}),
+					derivedIds: true,
 				}),
 			);
 		} catch (error) {
@@ -205,10 +212,14 @@ export class Dispatch {
 		const outcomes = parts.map((part, i) => {
 			const tasks = outputs.slice(offset, offset + part.outputs);
 			offset += part.outputs;
-			if (part.error === undefined) {
-				return { tasks, encoded: [], stats: part.stats, failed: false, workerId };
-			}
 			const batch = batches[i] ?? [];
+			const stats = withDerivedIds(
+				part.stats,
+				batch.map((task) => task.taskId),
+			);
+			if (part.error === undefined) {
+				return { tasks, encoded: [], stats, failed: false, workerId };
+			}
 			const stage = part.error.stage ?? call.label;
 			if (isRetriedErrorCode(part.error.code) && call.numRunAttempts > 1) {
 				this.#options.context.emit({
@@ -226,7 +237,7 @@ export class Dispatch {
 				workerId,
 				attempts: 1,
 			});
-			return { ...failed, stats: part.stats };
+			return { ...failed, stats };
 		});
 		return Promise.all(outcomes);
 	}
