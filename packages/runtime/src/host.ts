@@ -11,6 +11,7 @@ import {
 } from "@curator/core";
 import { decodeStage, encodeTasks, packTasks } from "./codec.ts";
 import { type DecodedInput, decodeInput } from "./host-input.ts";
+import type { BatchesResult, HostReply, ProcessResult } from "./host-reply.ts";
 import type { HostTransport } from "./host-transport.ts";
 import {
 	type BatchReply,
@@ -118,7 +119,7 @@ export class WorkerHost {
 		this.#inFlight.clear();
 	}
 
-	async #serve(request: HostRequest): Promise<Reply> {
+	async #serve(request: HostRequest): Promise<HostReply> {
 		switch (request.type) {
 			case "init": {
 				const stage = await decodeStage(request.stage);
@@ -169,7 +170,7 @@ export class WorkerHost {
 		keys: string[],
 		input: DecodedInput,
 		{ rebatch, split, splitAbove, spillDir }: SplitOptions,
-	): Promise<Reply> {
+	): Promise<ProcessResult> {
 		const stats: StageCallStats[] = [];
 		let tasks: Task[];
 		try {
@@ -213,7 +214,7 @@ export class WorkerHost {
 		input: DecodedInput,
 		sizes: number[],
 		rebatch: boolean,
-	): Promise<Reply> {
+	): Promise<BatchesResult> {
 		const { tasks } = input;
 		const total = sizes.reduce((sum, size) => sum + size, 0);
 		if (total !== tasks.length) {
@@ -316,9 +317,6 @@ export class WorkerHost {
 		this.#send({ v: 1, type: "log", level, message });
 	}
 }
-
-/** What a successful request replies with (besides `v`, `id` and `type`). */
-type Reply = Omit<Extract<HostMessage, { type: "ok" }>, "v" | "id" | "type">;
 
 /** How a `process` reply is shaped: one payload, or one per output task (maybe in files). */
 interface SplitOptions {

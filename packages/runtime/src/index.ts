@@ -18,6 +18,7 @@ export {
 	KEEP_ENCODED_MIN_BYTES,
 } from "./encoded-task.ts";
 export { HostStageAdapter, WorkerHost } from "./host.ts";
+export type { HostReply } from "./host-reply.ts";
 export type { HostTransport } from "./host-transport.ts";
 export { concatLists } from "./lists.ts";
 export { defaultLogger } from "./logger.ts";
@@ -81,5 +82,5 @@ export type {
 export { outputsOf, StagePool } from "./stage-pool.ts";
 export { toWireError } from "./wire-error.ts";
 export { WorkerCache } from "./worker-cache.ts";
-export type { HostReply, Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";
+export type { Isolation, SpawnOptions, WorkerExit } from "./worker-handle.ts";
 export { WorkerCrashError, WorkerHandle, WorkerRequestError } from "./worker-handle.ts";
