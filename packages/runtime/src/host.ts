@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import {
 	BaseStageAdapter,
 	batchCallStats,
@@ -24,7 +23,7 @@ import {
 	type WireError,
 } from "./protocol.ts";
 import { type LogSink, sinkLogger } from "./sink-logger.ts";
-import { spillFileName, writeSpilled } from "./spill-files.ts";
+import { writeParts } from "./spill/index.ts";
 import { toWireError } from "./wire-error.ts";
 
 /** The adapter a worker host wraps each stage with. */
@@ -184,22 +183,8 @@ export class WorkerHost {
 		const first =
 			splitAbove === undefined || tasks[0] === undefined ? undefined : encodeTasks([tasks[0]]);
 		if (split || (first !== undefined && first.byteLength >= (splitAbove as number))) {
-			const payloads: (Uint8Array | string)[] = [];
 			const refs: TaskRef[] = [];
-			// Each file is written while the next task is encoded.
-			const writes: Promise<void>[] = [];
-			for (const [i, task] of tasks.entries()) {
-				const bytes = i === 0 && first !== undefined ? first : encodeTasks([task]);
-				refs.push({ taskId: task.taskId, numItems: task.numItems, bytes: bytes.byteLength });
-				if (spillDir === undefined) {
-					payloads.push(bytes);
-				} else {
-					const file = join(spillDir, spillFileName());
-					payloads.push(file);
-					writes.push(writeSpilled(file, bytes));
-				}
-			}
-			await Promise.all(writes);
+			const payloads = await writeParts(encodeEach(tasks, first, refs), spillDir);
 			return { payloads, tasks: refs, stats };
 		}
 		return { payload: input.asBytes ? encodeTasks(tasks) : packTasks(tasks), stats };
@@ -324,6 +309,22 @@ interface SplitOptions {
 	split: boolean;
 	splitAbove?: number | undefined;
 	spillDir?: string | undefined;
+}
+
+/**
+ * Each of `tasks` encoded alone (the first one is `first` when given), as
+ * they are asked for, with its ref appended to `refs`.
+ */
+function* encodeEach(
+	tasks: Task[],
+	first: Uint8Array | undefined,
+	refs: TaskRef[],
+): Generator<Uint8Array> {
+	for (const [i, task] of tasks.entries()) {
+		const bytes = i === 0 && first !== undefined ? first : encodeTasks([task]);
+		refs.push({ taskId: task.taskId, numItems: task.numItems, bytes: bytes.byteLength });
+		yield bytes;
+	}
 }
 
 /** The stage calls a failed `process` request finished before its error, sent with the error. */

@@ -67,12 +67,16 @@ export type { RunReport, StageReport } from "./render/summary.ts";
 export { formatSummaryTable, runReport, stageReport } from "./render/summary.ts";
 export type { LogSink } from "./sink-logger.ts";
 export { sinkLogger } from "./sink-logger.ts";
-export { SpillDir } from "./spill.ts";
-export type { SpillBaseChoice, SpillCandidates } from "./spill-base.ts";
-export { chooseSpillBase, spillBase, spillDefaults } from "./spill-base.ts";
-export { SPILL_DIR_ENV, SpillError } from "./spill-error.ts";
-export type { SpillOwner } from "./spill-owner.ts";
-export { sweepSpillFolders } from "./spill-owner.ts";
+export type { SpillBaseChoice, SpillCandidates, SpillOwner } from "./spill/index.ts";
+export {
+	chooseSpillBase,
+	SPILL_DIR_ENV,
+	SpillDir,
+	SpillError,
+	spillBase,
+	spillDefaults,
+	sweepSpillFolders,
+} from "./spill/index.ts";
 export type {
 	BatchOutcome,
 	ProcessOptions,

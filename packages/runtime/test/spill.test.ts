@@ -12,7 +12,7 @@ import {
 	spillDefaults,
 	sweepSpillFolders,
 } from "../src/index.ts";
-import { releaseSpilled } from "../src/spill.ts";
+import { releaseParts } from "../src/spill/index.ts";
 
 let base = "";
 beforeEach(async () => {
@@ -105,9 +105,9 @@ describe("SpillDir", () => {
 		const name = spill.path.slice(base.length + 1);
 		expect(name).toMatch(new RegExp(`^curator-spill-${process.pid}-\\d+-\\d+-[0-9a-f]{12}$`));
 		await writeFile(join(spill.path, "a.task"), "x");
-		await releaseSpilled(join(spill.path, "a.task"));
+		await releaseParts([join(spill.path, "a.task")]);
 		expect(existsSync(join(spill.path, "a.task"))).toBe(false);
-		await releaseSpilled(join(spill.path, "never-there.task"));
+		await releaseParts([join(spill.path, "never-there.task")]);
 		await writeFile(join(spill.path, "b.task"), "x");
 		await spill.remove();
 		expect(existsSync(spill.path)).toBe(false);

@@ -16,7 +16,7 @@ import {
 import { concatLists } from "../lists.ts";
 import { isRetriedErrorCode } from "../planning/fault-policy.ts";
 import type { TaskRef } from "../protocol.ts";
-import { releaseSpilled } from "../spill.ts";
+import { releaseParts } from "../spill/index.ts";
 import { WorkerCrashError, WorkerRequestError } from "../worker-handle.ts";
 import type { BatchOutcome, ProcessOptions, StagePoolOptions } from "./options.ts";
 import type { PoolWorker } from "./worker-slots.ts";
@@ -51,7 +51,7 @@ export class Dispatch {
 	async process(tasks: PoolBatch, options: ProcessOptions = {}): Promise<BatchOutcome> {
 		const outcome = await this.#processBatch(tasks, options);
 		// Its inputs are done with (processed, or recorded as failed): their spilled files can go.
-		if (isEncoded(tasks)) releaseFiles(tasks);
+		if (isEncoded(tasks)) void releaseParts(tasks.map((task) => task.payload));
 		return outcome;
 	}
 
@@ -260,13 +260,6 @@ export class Dispatch {
 			...(context.exitCause === undefined ? {} : { exitCause: context.exitCause }),
 		});
 		return { tasks: [], encoded: [], stats: [], failed: true, workerId: context.workerId ?? "" };
-	}
-}
-
-function releaseFiles(tasks: readonly EncodedTask[]): void {
-	for (const task of tasks) {
-		const { file } = task;
-		if (file !== undefined) void releaseSpilled(file);
 	}
 }
 
