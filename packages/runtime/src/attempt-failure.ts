@@ -1,6 +1,6 @@
 import { ErrorCodes } from "@curator/core";
 import { isRetriedErrorCode } from "./planning/fault-policy.ts";
-import { SpillError } from "./spill-error.ts";
+import { SpillError } from "./spill/index.ts";
 import { TimeLimitExceeded } from "./time-limit.ts";
 import { WorkerCrashError, WorkerRequestError } from "./worker-handle.ts";
 

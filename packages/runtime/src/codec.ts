@@ -22,7 +22,8 @@ import {
 	shellOf,
 	toPortable,
 } from "./portable.ts";
-import { columnsOf, type TaskColumns, tasksFromColumns } from "./task-columns.ts";
+import { columnsOf, type TaskColumns } from "./task-columns.ts";
+import { tasksFromColumns } from "./tasks-from-columns.ts";
 
 /** A stage in a form that can be rebuilt in another process. */
 export interface StageDescriptor {

@@ -1,7 +1,7 @@
 import type { Task } from "@curator/core";
 import { decodeTasks, readBatch } from "./codec.ts";
 import type { BatchPayload } from "./protocol.ts";
-import { readSpilled } from "./spill-files.ts";
+import { type Part, readPart } from "./spill/index.ts";
 
 /** The tasks of a request, with the size and form they came in. */
 export interface DecodedInput {
@@ -16,9 +16,7 @@ export interface DecodedInput {
  * (bytes, or paths of spilled files) taken as one batch in order. A part is
  * decoded as soon as its file is read, while the other files are still read.
  */
-export async function decodeInput(
-	input: BatchPayload | readonly (Uint8Array | string)[],
-): Promise<DecodedInput> {
+export async function decodeInput(input: BatchPayload | readonly Part[]): Promise<DecodedInput> {
 	if (!Array.isArray(input)) {
 		const batch = input as BatchPayload;
 		const asBytes = batch instanceof Uint8Array;
@@ -30,8 +28,8 @@ export async function decodeInput(
 	}
 	let byteLength = 0;
 	const parts = await Promise.all(
-		input.map(async (part: Uint8Array | string) => {
-			const bytes = typeof part === "string" ? await readSpilled(part) : part;
+		input.map(async (part: Part) => {
+			const bytes = await readPart(part);
 			byteLength += bytes.byteLength;
 			return decodeTasks(bytes);
 		}),

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import {
 	BaseStageAdapter,
 	batchCallStats,
@@ -12,6 +11,7 @@ import {
 import { withoutDerivableIds } from "./call-ids.ts";
 import { decodeStage, encodeTasks, packTasks } from "./codec.ts";
 import { type DecodedInput, decodeInput } from "./host-input.ts";
+import type { BatchesResult, HostReply, ProcessResult } from "./host-reply.ts";
 import type { HostTransport } from "./host-transport.ts";
 import {
 	type BatchReply,
@@ -24,7 +24,7 @@ import {
 	type WireError,
 } from "./protocol.ts";
 import { type LogSink, sinkLogger } from "./sink-logger.ts";
-import { spillFileName, writeSpilled } from "./spill-files.ts";
+import { writeParts } from "./spill/index.ts";
 import { toWireError } from "./wire-error.ts";
 
 interface Hosted {
@@ -118,7 +118,7 @@ export class WorkerHost {
 		this.#inFlight.clear();
 	}
 
-	async #serve(request: HostRequest): Promise<Reply> {
+	async #serve(request: HostRequest): Promise<HostReply> {
 		switch (request.type) {
 			case "init": {
 				const stage = await decodeStage(request.stage);
@@ -170,7 +170,7 @@ export class WorkerHost {
 		keys: string[],
 		input: DecodedInput,
 		options: ChainOptions & SplitOptions,
-	): Promise<Reply> {
+	): Promise<ProcessResult> {
 		const { split, splitAbove, spillDir } = options;
 		const stats: StageCallStats[] = [];
 		let tasks: Task[];
@@ -185,22 +185,8 @@ export class WorkerHost {
 		const first =
 			splitAbove === undefined || tasks[0] === undefined ? undefined : encodeTasks([tasks[0]]);
 		if (split || (first !== undefined && first.byteLength >= (splitAbove as number))) {
-			const payloads: (Uint8Array | string)[] = [];
 			const refs: TaskRef[] = [];
-			// Each file is written while the next task is encoded.
-			const writes: Promise<void>[] = [];
-			for (const [i, task] of tasks.entries()) {
-				const bytes = i === 0 && first !== undefined ? first : encodeTasks([task]);
-				refs.push({ taskId: task.taskId, numItems: task.numItems, bytes: bytes.byteLength });
-				if (spillDir === undefined) {
-					payloads.push(bytes);
-				} else {
-					const file = join(spillDir, spillFileName());
-					payloads.push(file);
-					writes.push(writeSpilled(file, bytes));
-				}
-			}
-			await Promise.all(writes);
+			const payloads = await writeParts(encodeEach(tasks, first, refs), spillDir);
 			return { payloads, tasks: refs, stats };
 		}
 		return { payload: input.asBytes ? encodeTasks(tasks) : packTasks(tasks), stats };
@@ -215,7 +201,7 @@ export class WorkerHost {
 		input: DecodedInput,
 		sizes: number[],
 		options: ChainOptions,
-	): Promise<Reply> {
+	): Promise<BatchesResult> {
 		const { tasks } = input;
 		const total = sizes.reduce((sum, size) => sum + size, 0);
 		if (total !== tasks.length) {
@@ -323,9 +309,6 @@ export class WorkerHost {
 	}
 }
 
-/** What a successful request replies with (besides `v`, `id` and `type`). */
-type Reply = Omit<Extract<HostMessage, { type: "ok" }>, "v" | "id" | "type">;
-
 /** How a `process` reply is shaped: one payload, or one per output task (maybe in files). */
 /** How a batch goes through a chain of stages (see `ProcessRequest`). */
 interface ChainOptions {
@@ -337,6 +320,22 @@ interface SplitOptions {
 	split: boolean;
 	splitAbove?: number | undefined;
 	spillDir?: string | undefined;
+}
+
+/**
+ * Each of `tasks` encoded alone (the first one is `first` when given), as
+ * they are asked for, with its ref appended to `refs`.
+ */
+function* encodeEach(
+	tasks: Task[],
+	first: Uint8Array | undefined,
+	refs: TaskRef[],
+): Generator<Uint8Array> {
+	for (const [i, task] of tasks.entries()) {
+		const bytes = i === 0 && first !== undefined ? first : encodeTasks([task]);
+		refs.push({ taskId: task.taskId, numItems: task.numItems, bytes: bytes.byteLength });
+		yield bytes;
+	}
 }
 
 /** The stage calls a failed `process` request finished before its error, sent with the error. */

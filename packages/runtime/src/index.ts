@@ -17,8 +17,7 @@ export {
 	samePolicy,
 } from "./planning/fault-policy.ts";
 export { gpuCapacity } from "./planning/placement.ts";
-export { SpillDir } from "./spill.ts";
-export { SpillError } from "./spill-error.ts";
+export { SpillDir, SpillError } from "./spill/index.ts";
 export type {
 	BatchOutcome,
 	ProcessOptions,

@@ -1,5 +1,6 @@
 import type { BatchCallStats, NodeInfo, WorkerMetadata } from "@curator/core";
 import type { PortableBatch } from "./codec.ts";
+import type { HostReply } from "./host-reply.ts";
 import { isTaskColumns } from "./task-columns.ts";
 
 /** Tasks on the wire: bytes (any transport) or a portable batch (Node transports clone it natively). */
@@ -142,29 +143,21 @@ export interface TaskRef {
 	bytes?: number;
 }
 
-/** What one batch of a multi-batch `process` request gave. */
-export interface BatchReply {
-	/** Its outputs, next in the reply's payload. */
-	outputs: number;
-	stats: StageCallStats[];
-	/** Why it failed (a stage threw); it then has no outputs. */
-	error?: WireError;
-}
+/**
+ * What one batch of a multi-batch `process` request gave: its number of
+ * outputs (next in the reply's payload) and its stage calls; or, when a stage
+ * threw, no outputs, the calls that finished before, and the error.
+ */
+export type BatchReply =
+	| { outputs: number; stats: StageCallStats[]; error?: undefined }
+	| { outputs: 0; stats: StageCallStats[]; error: WireError };
 
-/** What a worker host sends back: replies to requests, and log records at any time. */
+/**
+ * What a worker host sends back: replies to requests (`ok` with the shape the
+ * request gets, see {@link HostReply}), and log records at any time.
+ */
 export type HostMessage =
-	| {
-			v: 1;
-			id: number;
-			type: "ok";
-			payload?: BatchPayload;
-			/** `split` replies: one encoded task per entry (or the file holding it), described by `tasks`. */
-			payloads?: (Uint8Array | string)[];
-			tasks?: TaskRef[];
-			stats?: StageCallStats[];
-			/** Multi-batch replies: one entry per batch of the request, in order. */
-			batches?: BatchReply[];
-	  }
+	| ({ v: 1; id: number; type: "ok" } & HostReply)
 	| { v: 1; id: number; type: "error"; error: WireError }
 	| {
 			v: 1;

@@ -5,15 +5,13 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CuratorError, ErrorCodes, type Logger, silentLogger } from "@curator/core";
 import {
-	type BatchPayload,
-	type BatchReply,
-	type HostCommand,
-	type HostMessage,
-	type StageCallStats,
-	type TaskRef,
-	transferable,
-	type WireError,
-} from "./protocol.ts";
+	describeExpected,
+	type ExpectedReply,
+	expectedReply,
+	type HostReply,
+	isExpectedReply,
+} from "./host-reply.ts";
+import { type HostCommand, type HostMessage, transferable, type WireError } from "./protocol.ts";
 
 /** Where workers run: child processes (crash isolation) or worker threads. */
 export type Isolation = "process" | "thread";
@@ -65,20 +63,22 @@ export class WorkerCrashError extends CuratorError {
 	}
 }
 
-/** Result of a successful request. */
-export interface HostReply {
-	payload?: BatchPayload;
-	stats?: StageCallStats[];
-	/** Multi-batch requests: what each batch gave, in order. */
-	batches?: BatchReply[];
-	/** `split` requests: one encoded task per entry, described by `tasks`. */
-	payloads?: (Uint8Array | string)[];
-	tasks?: TaskRef[];
-}
+/**
+ * The shape of reply the request `C` gets: one batch's result (whole or
+ * split), every batch's of a multi-batch request, or nothing. Picked out of
+ * {@link HostReply} by the fields each shape always or never has, so that
+ * the package's types name only its public ones.
+ */
+type ReplyTo<C extends HostCommand> = C extends { type: "process" }
+	? C extends { batches: number[] }
+		? Extract<HostReply, { batches: unknown[] }>
+		: Extract<HostReply, { stats: unknown[] }>
+	: Extract<HostReply, { stats?: undefined; batches?: undefined }>;
 
 interface Pending {
 	resolve(reply: HostReply): void;
 	reject(error: Error): void;
+	expected: ExpectedReply;
 }
 
 const hostEntry = fileURLToPath(
@@ -185,22 +185,30 @@ export class WorkerHandle {
 		return this.#exit;
 	}
 
-	/** Sends a request and resolves with its reply. */
-	request(command: HostCommand): Promise<HostReply> {
+	/**
+	 * Sends a request and resolves with its reply, of the shape that request
+	 * gets (checked on receipt: a reply of another shape rejects with
+	 * `CURATOR_PROTOCOL`).
+	 */
+	request<C extends HostCommand>(command: C): Promise<ReplyTo<C>> {
 		if (this.#exit !== undefined) {
 			return Promise.reject(new WorkerCrashError(this.workerId, this.#exit));
 		}
+		const sent: HostCommand = command;
 		const id = this.#nextId++;
-		const message = { ...command, v: 1, id };
-		return new Promise<HostReply>((resolve, reject) => {
-			this.#pending.set(id, { resolve, reject });
+		const message = { ...sent, v: 1, id };
+		const expected = expectedReply(sent);
+		const reply = new Promise<HostReply>((resolve, reject) => {
+			this.#pending.set(id, { resolve, reject, expected });
 			if (this.#child !== undefined) {
 				this.#child.send(message);
 			} else {
-				const payload = "payload" in command ? command.payload : undefined;
+				const payload = "payload" in sent ? sent.payload : undefined;
 				this.#thread?.postMessage(message, transferable(payload));
 			}
 		});
+		// The reply's shape was checked against `expected`, which `ReplyTo<C>` describes.
+		return reply as Promise<ReplyTo<C>>;
 	}
 
 	/** Asks the worker to exit, and kills it if it does not within `graceMs`. */
@@ -234,16 +242,16 @@ export class WorkerHandle {
 			return;
 		}
 		this.#pending.delete(message.id);
-		if (message.type === "ok") {
-			const reply: HostReply = {};
-			if (message.payload !== undefined) reply.payload = message.payload;
-			if (message.stats !== undefined) reply.stats = message.stats;
-			if (message.batches !== undefined) reply.batches = message.batches;
-			if (message.payloads !== undefined) reply.payloads = message.payloads;
-			if (message.tasks !== undefined) reply.tasks = message.tasks;
+		if (message.type === "error") {
+			pending.reject(new WorkerRequestError(message.error));
+			return;
+		}
+		const { v: _v, id: _id, type: _type, ...reply } = message;
+		if (isExpectedReply(reply, pending.expected)) {
 			pending.resolve(reply);
 		} else {
-			pending.reject(new WorkerRequestError(message.error));
+			const problem = `worker ${this.workerId} replied with fields ${Object.keys(reply).join(", ") || "none"}, not ${describeExpected(pending.expected)}`;
+			pending.reject(new CuratorError(ErrorCodes.protocol, problem));
 		}
 	}
 }

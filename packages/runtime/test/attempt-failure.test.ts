@@ -1,7 +1,7 @@
 import { ErrorCodes } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import { attemptFailure } from "../src/attempt-failure.ts";
-import { SpillError } from "../src/spill-error.ts";
+import { SpillError } from "../src/spill/index.ts";
 import { TimeLimitExceeded } from "../src/time-limit.ts";
 import { WorkerCrashError, WorkerRequestError } from "../src/worker-handle.ts";
 

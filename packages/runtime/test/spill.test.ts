@@ -4,10 +4,15 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { releaseSpilled, SpillDir } from "../src/spill.ts";
-import { chooseSpillBase, spillBase, spillDefaults } from "../src/spill-base.ts";
-import { SpillError } from "../src/spill-error.ts";
-import { sweepSpillFolders } from "../src/spill-owner.ts";
+import {
+	chooseSpillBase,
+	releaseParts,
+	SpillDir,
+	SpillError,
+	spillBase,
+	spillDefaults,
+	sweepSpillFolders,
+} from "../src/spill/index.ts";
 
 let base = "";
 beforeEach(async () => {
@@ -100,9 +105,9 @@ describe("SpillDir", () => {
 		const name = spill.path.slice(base.length + 1);
 		expect(name).toMatch(new RegExp(`^curator-spill-${process.pid}-\\d+-\\d+-[0-9a-f]{12}$`));
 		await writeFile(join(spill.path, "a.task"), "x");
-		await releaseSpilled(join(spill.path, "a.task"));
+		await releaseParts([join(spill.path, "a.task")]);
 		expect(existsSync(join(spill.path, "a.task"))).toBe(false);
-		await releaseSpilled(join(spill.path, "never-there.task"));
+		await releaseParts([join(spill.path, "never-there.task")]);
 		await writeFile(join(spill.path, "b.task"), "x");
 		await spill.remove();
 		expect(existsSync(spill.path)).toBe(false);

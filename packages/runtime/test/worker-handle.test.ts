@@ -153,14 +153,14 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 			payload: encodeTasks(tasks),
 			batches: [2, 1, 1],
 		});
-		const out = await readBatch(reply.payload!);
+		const out = await readBatch(reply.payload);
 		expect(out.map((t) => [t.taskId, t.data])).toEqual([
 			["0_0_0_0", ["A!"]],
 			["0_1_0_0", ["B!", "C!"]],
 			["0_3_0_0", ["D!"]],
 		]);
-		expect(reply.batches?.map((b) => b.outputs)).toEqual([2, 0, 1]);
-		expect(reply.batches?.map((b) => b.stats.map((s) => [s.stage, s.tasksIn]))).toEqual([
+		expect(reply.batches.map((b) => b.outputs)).toEqual([2, 0, 1]);
+		expect(reply.batches.map((b) => b.stats.map((s) => [s.stage, s.tasksIn]))).toEqual([
 			[
 				["DangerStage", 2],
 				["ShoutStage", 2],
@@ -171,7 +171,7 @@ describe.each(["process", "thread"] as const)("worker host in a %s", (isolation)
 				["ShoutStage", 1],
 			],
 		]);
-		expect(reply.batches?.[1]?.error).toMatchObject({
+		expect(reply.batches[1]?.error).toMatchObject({
 			stage: "DangerStage",
 			taskIds: ["0_2"],
 			message: "bad word",

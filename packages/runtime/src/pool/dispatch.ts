@@ -1,10 +1,4 @@
-import {
-	CuratorError,
-	ErrorCodes,
-	StageError,
-	type StageFailureContext,
-	type Task,
-} from "@curator/core";
+import { StageError, type StageFailureContext, type Task } from "@curator/core";
 import {
 	type AttemptFailure,
 	attemptFailure,
@@ -14,11 +8,17 @@ import {
 import { withDerivedIds } from "../call-ids.ts";
 import { packTasks, readBatch } from "../codec.ts";
 import { EncodedTask, isEncoded, type PoolBatch } from "../encoded-task.ts";
+import {
+	type BatchesResult,
+	isSplit,
+	type ProcessResult,
+	type SplitResult,
+} from "../host-reply.ts";
 import { concatLists } from "../lists.ts";
 import { isRetriedErrorCode } from "../planning/fault-policy.ts";
 import type { TaskRef } from "../protocol.ts";
-import { releaseSpilled } from "../spill.ts";
-import { type HostReply, WorkerCrashError, WorkerRequestError } from "../worker-handle.ts";
+import { releaseParts } from "../spill/index.ts";
+import { WorkerCrashError, WorkerRequestError } from "../worker-handle.ts";
 import type { BatchOutcome, ProcessOptions, StagePoolOptions } from "./options.ts";
 import type { PoolWorker } from "./worker-slots.ts";
 
@@ -52,7 +52,7 @@ export class Dispatch {
 	async process(tasks: PoolBatch, options: ProcessOptions = {}): Promise<BatchOutcome> {
 		const outcome = await this.#processBatch(tasks, options);
 		// Its inputs are done with (processed, or recorded as failed): their spilled files can go.
-		if (isEncoded(tasks)) releaseFiles(tasks);
+		if (isEncoded(tasks)) void releaseParts(tasks.map((task) => task.payload));
 		return outcome;
 	}
 
@@ -112,16 +112,17 @@ export class Dispatch {
 	/** A batch's outcome from its worker's reply; the worker's slot is given back. */
 	async #succeeded(
 		worker: PoolWorker,
-		reply: HostReply,
+		reply: ProcessResult,
 		taskIds: readonly string[],
 	): Promise<BatchOutcome> {
-		const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
+		const split = isSplit(reply);
+		const outputs = split ? [] : await readBatch(reply.payload);
 		worker.calls += 1;
 		await this.#pool.release(worker);
 		return {
 			tasks: outputs,
-			encoded: encodedOutputs(reply),
-			stats: withDerivedIds(reply.stats ?? [], taskIds),
+			encoded: split ? encodedOutputs(reply) : [],
+			stats: withDerivedIds(reply.stats, taskIds),
 			failed: false,
 			workerId: worker.handle.workerId,
 		};
@@ -158,7 +159,7 @@ export class Dispatch {
 		// The message's limit is its batches' limits added up; past it, each batch runs alone.
 		const limitS =
 			call.processTimeoutS === undefined ? undefined : call.processTimeoutS * batches.length;
-		let reply: HostReply;
+		let reply: BatchesResult;
 		try {
 			reply = await worker.deadlines.run(limitS, () =>
 				worker.handle.request({
@@ -194,22 +195,16 @@ export class Dispatch {
 
 	/** Each batch's outcome from a multi-batch reply; a batch whose stage threw is retried alone. */
 	async #outcomesOf(
-		reply: HostReply,
+		reply: BatchesResult,
 		batches: Task[][],
 		options: ProcessOptions,
 		call: Call,
 		workerId: string,
 	): Promise<BatchOutcome[]> {
-		const outputs = reply.payload === undefined ? [] : await readBatch(reply.payload);
-		const parts = reply.batches ?? [];
-		if (parts.length !== batches.length) {
-			throw new CuratorError(
-				ErrorCodes.protocol,
-				`${call.label}: ${parts.length} batch replies for ${batches.length} batches`,
-			);
-		}
+		// The reply has one entry per batch (checked on receipt by the worker's handle).
+		const outputs = await readBatch(reply.payload);
 		let offset = 0;
-		const outcomes = parts.map((part, i) => {
+		const outcomes = reply.batches.map((part, i) => {
 			const tasks = outputs.slice(offset, offset + part.outputs);
 			offset += part.outputs;
 			const batch = batches[i] ?? [];
@@ -279,19 +274,8 @@ export class Dispatch {
 	}
 }
 
-function releaseFiles(tasks: readonly EncodedTask[]): void {
-	for (const task of tasks) {
-		const { file } = task;
-		if (file !== undefined) void releaseSpilled(file);
-	}
-}
-
-function encodedOutputs(reply: HostReply): EncodedTask[] {
-	const { payloads, tasks } = reply;
-	if (payloads === undefined) return [];
-	if (tasks === undefined || tasks.length !== payloads.length) {
-		throw new CuratorError(ErrorCodes.protocol, "a split reply must describe each of its tasks");
-	}
+/** A split reply's tasks, kept encoded; it describes each of them (checked on receipt). */
+function encodedOutputs({ payloads, tasks }: SplitResult): EncodedTask[] {
 	return payloads.map((payload, i) => new EncodedTask(payload, tasks[i] as TaskRef));
 }
 

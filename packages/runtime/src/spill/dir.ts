@@ -1,6 +1,4 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
-import { rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -9,9 +7,9 @@ import {
 	spillBase,
 	spillDefaults,
 	writableFreeBytes,
-} from "./spill-base.ts";
-import { SPILL_DIR_ENV, SpillError } from "./spill-error.ts";
-import { currentOwner, spillFolderName, sweepSpillFolders } from "./spill-owner.ts";
+} from "./base.ts";
+import { SPILL_DIR_ENV, SpillError } from "./error.ts";
+import { currentOwner, spillFolderName, sweepSpillFolders } from "./owner.ts";
 
 /**
  * One run's folder of spilled tasks. A worker process writes a large output
@@ -44,7 +42,7 @@ export class SpillDir {
 		const roots = base === undefined ? sweepRoots() : [base];
 		for (const root of roots) sweepSpillFolders(root, owner);
 		const choice = base === undefined ? spillBase() : { path: base, source: "given" as const };
-		const path = join(choice.path, spillFolderName(owner, randomBytes(6).toString("hex")));
+		const path = join(choice.path, spillFolderName(owner, randomTag()));
 		const chosenBy = choice.source === "env" ? ` (chosen by ${SPILL_DIR_ENV})` : "";
 		try {
 			mkdirSync(path, { recursive: true, mode: 0o700 });
@@ -60,13 +58,17 @@ export class SpillDir {
 
 	/** Deletes the folder and everything in it. */
 	async remove(): Promise<void> {
+		const { rm } = await import("node:fs/promises");
 		await rm(this.path, { recursive: true, force: true });
 	}
 }
 
-/** Deletes one spilled file, once the task it holds is done with; a missing file is fine. */
-export async function releaseSpilled(file: string): Promise<void> {
-	await unlink(file).catch(() => {});
+/**
+ * 12 random hex digits. Web Crypto's global, not `node:crypto`: this module
+ * is imported by worker hosts, which must not load `node:crypto` at start.
+ */
+function randomTag(): string {
+	return Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
 }
 
 /** Every folder a run may have spilled to (whichever the rule chose back then). */

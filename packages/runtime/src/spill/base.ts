@@ -1,7 +1,7 @@
 import { accessSync, constants, statfsSync } from "node:fs";
 import { freemem, tmpdir } from "node:os";
 import { resolve } from "node:path";
-import { SPILL_DIR_ENV } from "./spill-error.ts";
+import { SPILL_DIR_ENV } from "./error.ts";
 
 /**
  * The rule for where spill folders go when {@link SPILL_DIR_ENV} is not set.
