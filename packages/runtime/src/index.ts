@@ -31,7 +31,14 @@ export {
 	resolveFaultPolicy,
 	samePolicy,
 } from "./planning/fault-policy.ts";
+export type { FractionFit, GpuHold } from "./planning/gpu-ledger.ts";
+export { GpuLedger } from "./planning/gpu-ledger.ts";
+export type { GpuPoolRequest } from "./planning/gpu-shares.ts";
+export { splitGpus } from "./planning/gpu-shares.ts";
+export type { GpuShare } from "./planning/placement.ts";
 export { GpuPlacement, type GpuSeat, gpuCapacity } from "./planning/placement.ts";
+export type { StageSizing } from "./planning/sizing.ts";
+export { sizeStage, workersThatFit } from "./planning/sizing.ts";
 export { fromPortable, rebuildInstance, toPortable } from "./portable.ts";
 export type {
 	BatchPayload,

@@ -1,6 +1,8 @@
 import type { ExecutionContext, NodeInfo, ProcessingStage, Task } from "@curator/core";
 import type { EncodedTask, PoolTask } from "../encoded-task.ts";
 import type { FaultPolicy } from "../planning/fault-policy.ts";
+import type { GpuLedger } from "../planning/gpu-ledger.ts";
+import type { GpuSeat } from "../planning/placement.ts";
 import type { StageCallStats } from "../protocol.ts";
 import type { WorkerCache } from "../worker-cache.ts";
 import type { Isolation } from "../worker-handle.ts";
@@ -19,6 +21,13 @@ export interface StagePoolOptions {
 	 * GPU worker gets its devices as `CUDA_VISIBLE_DEVICES`. Default: 1 cpu.
 	 */
 	resources?: WorkerResources;
+	/**
+	 * The run-wide account of the visible GPUs, shared by every pool of a run
+	 * (GPU pools only): a worker's seat is taken from it, so the live workers
+	 * of all pools never share a device beyond their fractions. Default: one
+	 * of the pool's own.
+	 */
+	gpuLedger?: GpuLedger;
 	/** Recycle a worker after this many batches. */
 	maxCallsPerWorker?: number;
 	/**
@@ -48,6 +57,11 @@ export interface WorkerResources {
 	gpus: number;
 	/** The visible GPUs, as `CUDA_VISIBLE_DEVICES` entries. */
 	devices: readonly string[];
+	/**
+	 * The pool's seats on `devices` when it shares them with pools running at
+	 * the same time (see `splitGpus`); default: every seat of `gpuSeats`.
+	 */
+	seats?: readonly GpuSeat[];
 }
 
 /** Per-call options of {@link StagePool.process}. */
