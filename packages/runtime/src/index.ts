@@ -16,7 +16,14 @@ export {
 	resolveFaultPolicy,
 	samePolicy,
 } from "./planning/fault-policy.ts";
+export type { GpuHold } from "./planning/gpu-ledger.ts";
+export { GpuLedger } from "./planning/gpu-ledger.ts";
+export type { GpuPoolRequest } from "./planning/gpu-shares.ts";
+export { splitGpus } from "./planning/gpu-shares.ts";
+export type { GpuSeat, GpuShare } from "./planning/placement.ts";
 export { gpuCapacity } from "./planning/placement.ts";
+export type { StageSizing } from "./planning/sizing.ts";
+export { sizeStage, workersThatFit } from "./planning/sizing.ts";
 export { SpillDir, SpillError } from "./spill/index.ts";
 export type {
 	BatchOutcome,

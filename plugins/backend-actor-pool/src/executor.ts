@@ -11,6 +11,7 @@ import {
 	detectMachine,
 	EncodedTask,
 	type FaultPolicy,
+	GpuLedger,
 	KEEP_ENCODED_MIN_BYTES,
 	outputsOfAll,
 	type PoolBatch,
@@ -19,6 +20,7 @@ import {
 	resolveFaultPolicy,
 	SpillDir,
 	StagePool,
+	visibleGpus,
 	WorkerCache,
 } from "@curator/runtime";
 import { Coalescer } from "./coalescing.ts";
@@ -48,6 +50,19 @@ export const actorPoolSupports = {
  */
 export const actorPoolSchedules = ["gpus", "gpuMemoryGb"] as const;
 
+/** What every pool of one run shares. */
+interface RunShared {
+	context: ExecutionContext;
+	/** Workers outlive their stage (after its teardown) and serve the next one: no cold start per stage. */
+	cache: WorkerCache;
+	spill: SpillDir | undefined;
+	/**
+	 * The visible GPUs' account for the whole run. Pools run one after another (each closed,
+	 * its seats given back, before the next starts), so each may place workers on every device.
+	 */
+	gpuLedger: GpuLedger;
+}
+
 /**
  * Runs a pipeline stage by stage on a pool of workers per stage (the
  * counterpart of NeMo Curator's Ray actor-pool executor, on one machine).
@@ -76,7 +91,6 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 	): Promise<Task[]> {
 		const machine = this.config.machine ?? detectMachine();
 		for (const stage of stages) planPool(stage, machine, 1, this.config.maxWorkersPerStage);
-		// Workers outlive their stage (after its teardown) and serve the next one: no cold start per stage.
 		const cache = new WorkerCache();
 		const groups = fuseStages(stages, this.config);
 		// Large outputs travel between worker processes as files in shared memory (only a group
@@ -86,6 +100,12 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			isolation === "process" && this.config.keepEncoded !== false && groups.length > 1
 				? SpillDir.create()
 				: undefined;
+		const run: RunShared = {
+			context,
+			cache,
+			spill,
+			gpuLedger: new GpuLedger(visibleGpus(machine.gpus)),
+		};
 		const killCache = () => void cache.kill();
 		context.signal.addEventListener("abort", killCache, { once: true });
 		try {
@@ -108,9 +128,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				}
 				const keepEncoded = g < groups.length - 1 && this.config.keepEncoded !== false;
 				tasks =
-					batches.length === 0
-						? []
-						: await this.#runStages(group, batches, plan, context, cache, keepEncoded, spill);
+					batches.length === 0 ? [] : await this.#runStages(group, batches, plan, run, keepEncoded);
 				for (const [i, stage] of group.entries()) {
 					context.emit({ type: "stage:end", stage: stage.name, index: indexes[i] as number });
 				}
@@ -129,10 +147,8 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 		group: ProcessingStage[],
 		batches: PoolBatch[],
 		plan: ReturnType<typeof planPool>,
-		context: ExecutionContext,
-		cache: WorkerCache,
+		{ context, cache, spill, gpuLedger }: RunShared,
 		keepEncoded: boolean,
-		spill: SpillDir | undefined,
 	): Promise<PoolTask[]> {
 		const stage = group[0] as ProcessingStage;
 		const slotsPerWorker = this.config.slotsPerWorker ?? actorPoolDefaults.slotsPerWorker;
@@ -145,6 +161,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 			context,
 			policy: this.#policy(stage),
 			resources: plan.resources,
+			gpuLedger,
 			slotsPerWorker,
 			...(this.config.maxCallsPerWorker === undefined
 				? {}

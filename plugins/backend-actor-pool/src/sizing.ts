@@ -1,10 +1,5 @@
 import type { MachineResources, ProcessingStage } from "@curator/core";
-import {
-	assertFitsMachine,
-	gpuCapacity,
-	visibleGpus,
-	type WorkerResources,
-} from "@curator/runtime";
+import { sizeStage, type WorkerResources } from "@curator/runtime";
 
 /** How many workers a stage gets and what each one is given (GPUs placed by the pool). */
 export interface PoolPlan {
@@ -13,10 +8,10 @@ export interface PoolPlan {
 }
 
 /**
- * Pool size = min(cores / cpus per worker, workers that fit on the visible
- * GPUs (GPU stages), number of batches, `numWorkers()` and
- * `maxWorkersPerStage`), at least 1. A request the machine cannot meet at all
- * throws before any work.
+ * Pool size = min(the workers that fit the machine (`sizeStage`: cores / cpus
+ * per worker, and for GPU stages those that fit on the visible GPUs), number
+ * of batches, `numWorkers()` and `maxWorkersPerStage`), at least 1. A request
+ * the machine cannot meet at all throws before any work.
  */
 export function planPool(
 	stage: ProcessingStage,
@@ -24,17 +19,12 @@ export function planPool(
 	batches: number,
 	maxWorkersPerStage: number | undefined,
 ): PoolPlan {
-	const { cpus } = stage.resources;
-	const gpus = stage.resources.gpuFraction(machine.gpuMemoryGb);
-	assertFitsMachine(stage, machine, "actor-pool");
-	const devices = gpus > 0 ? visibleGpus(machine.gpus) : [];
-	const limits = [Math.floor(machine.cpus / cpus), batches];
-	if (gpus > 0) limits.push(gpuCapacity(devices.length, gpus));
+	const { resources, fit } = sizeStage(stage, machine, "actor-pool");
+	const limits = [fit, batches];
 	const fixed = stage.numWorkers();
 	if (fixed !== undefined) limits.push(fixed);
 	if (maxWorkersPerStage !== undefined) limits.push(maxWorkersPerStage);
-	const workers = Math.max(1, Math.min(...limits));
-	return { workers, resources: { cpus, gpus, devices } };
+	return { workers: Math.max(1, Math.min(...limits)), resources };
 }
 
 /**

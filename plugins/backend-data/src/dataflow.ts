@@ -19,8 +19,9 @@ import { taskBytes } from "./backpressure.ts";
 import { type DataRunMetrics, snapshotMetrics } from "./metrics.ts";
 import { Operator, type Part } from "./operator.ts";
 import { type DataConfig, dataDefaults } from "./options.ts";
-import type { ExecutionPlan, PoolPlan } from "./plan.ts";
-import { createStagePool } from "./pools.ts";
+import type { ExecutionPlan } from "./plan.ts";
+import type { PoolPlan } from "./pool-plan.ts";
+import { createStagePool, runGpuLedger } from "./pools.ts";
 import { type PoolLoad, scaleActions } from "./scaling.ts";
 
 /** Size of a task for the queue bounds: exact when encoded, estimated otherwise. */
@@ -80,9 +81,10 @@ export class Dataflow {
 		this.#operators.forEach((op, index) => {
 			op.next = this.#operators[index + 1];
 		});
+		const gpuLedger = runGpuLedger(options.plan);
 		this.#pools = options.plan.pools.map((plan) => ({
 			plan,
-			pool: createStagePool(plan, options, this.#slots, this.#cache),
+			pool: createStagePool(plan, options, this.#slots, this.#cache, gpuLedger),
 			operators: this.#operators.filter((op) => options.plan.pools[op.plan.pool] === plan),
 			inFlight: 0,
 			changing: false,

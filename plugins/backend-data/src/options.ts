@@ -3,8 +3,15 @@ import {
 	type MachineResources,
 	optionRules,
 	optionSchema,
+	type ProcessingStage,
 } from "@curator/core";
-import { type FaultOptions, faultOptionRules, type Isolation } from "@curator/runtime";
+import {
+	type FaultOptions,
+	type FaultPolicy,
+	faultOptionRules,
+	type Isolation,
+	resolveFaultPolicy,
+} from "@curator/runtime";
 
 /**
  * Per-stage options of the data backend (`stage.with({ backend: { data: {...} } })`),
@@ -33,6 +40,16 @@ declare module "@curator/core" {
 	interface BackendStageOptions {
 		data?: DataStageOptions;
 	}
+}
+
+/** The data options of `stage` (none set: `{}`). */
+export function dataOf(stage: ProcessingStage): DataStageOptions {
+	return stage.backend.data ?? {};
+}
+
+/** The fault policy of `stage`: its own options over the executor's. */
+export function policyOf(stage: ProcessingStage, config: DataConfig): FaultPolicy {
+	return resolveFaultPolicy(dataOf(stage), config);
 }
 
 /** Settings of {@link DataExecutor}, with the defaults of the shared fault policy's options. */

@@ -7,20 +7,9 @@ import {
 	optionsProblem,
 	type ProcessingStage,
 } from "@curator/core";
-import {
-	assertFitsMachine,
-	type FaultPolicy,
-	gpuCapacity,
-	resolveFaultPolicy,
-	samePolicy,
-	visibleGpus,
-} from "@curator/runtime";
-import {
-	type DataConfig,
-	type DataStageOptions,
-	dataDefaults,
-	dataStageSchema,
-} from "./options.ts";
+import { assertFitsMachine, samePolicy } from "@curator/runtime";
+import { type DataConfig, dataDefaults, dataOf, dataStageSchema, policyOf } from "./options.ts";
+import { type PoolPlan, planPools } from "./pool-plan.ts";
 
 /** How an operator runs: pooled tasks on the shared workers, or an actor pool of its own. */
 export type OperatorKind = "tasks" | "actors";
@@ -49,25 +38,6 @@ export interface OperatorPlan {
 	processTimeoutS: number | undefined;
 }
 
-/** A pool of workers: the shared one for pooled tasks, or one actor pool per stage with setup. */
-export interface PoolPlan {
-	/** `tasks` for the shared pool, else the actor stage's name. */
-	name: string;
-	kind: OperatorKind;
-	/** Stages every worker of the pool hosts. */
-	stages: string[];
-	stageIndexes: number[];
-	minWorkers: number;
-	maxWorkers: number;
-	cpusPerWorker: number;
-	gpusPerWorker: number;
-	/** The visible GPUs the pool's workers are placed on (see `GpuPlacement`; empty for CPU pools). */
-	gpuDevices: string[];
-	numSetupAttempts: number;
-	/** Time limit of a worker's teardown, in seconds (the longest of its stages'). */
-	teardownTimeoutS: number;
-}
-
 /** What the executor will run: operators, pools and the worker bound. */
 export interface ExecutionPlan {
 	/** Upper bound of live workers over all pools. */
@@ -86,7 +56,9 @@ export interface PlanSettings {
 /**
  * Plans a run: checks each stage's options and resources (before any work
  * starts), decides tasks vs actors, fuses adjacent stateless stages, and sizes
- * the pools within `maxWorkers` (every pool keeps at least one worker).
+ * the pools within `maxWorkers` (every pool keeps at least one worker); the
+ * GPU pools, which run at the same time, each get their share of the visible
+ * GPUs (a run where one of them could not get a worker fails here).
  */
 export function planExecution(stages: ProcessingStage[], settings: PlanSettings): ExecutionPlan {
 	const { config, machine } = settings;
@@ -94,12 +66,11 @@ export function planExecution(stages: ProcessingStage[], settings: PlanSettings)
 	const total = config.maxWorkers ?? Math.max(1, Math.floor(machine.cpus));
 	const kinds = stages.map((stage) => kindOf(stage));
 	const groups = fuse(stages, kinds, config);
-	const pools = planPools(stages, kinds, total, settings);
+	const { pools, warnings } = planPools(stages, kinds, total, settings);
 	const operators = groups.map((group, index) =>
 		planOperator(stages, group, kinds, pools, config, index === 0 ? undefined : groups[index - 1]),
 	);
 	const floor = pools.reduce((sum, pool) => sum + pool.minWorkers, 0);
-	const warnings: string[] = [];
 	if (floor > total) {
 		warnings.push(
 			`the pipeline needs ${floor} pools of at least one worker; running ${floor} workers although maxWorkers is ${total}`,
@@ -133,18 +104,10 @@ export function describePlan(plan: ExecutionPlan): string {
 	return lines.join("\n");
 }
 
-function dataOf(stage: ProcessingStage): DataStageOptions {
-	return stage.backend.data ?? {};
-}
-
 function kindOf(stage: ProcessingStage): OperatorKind {
 	if (stage.resources.requiresGpu || stage.numWorkers() !== undefined) return "actors";
 	const stateless = dataOf(stage).stateless ?? !hasCustomSetup(stage);
 	return stateless ? "tasks" : "actors";
-}
-
-function policyOf(stage: ProcessingStage, config: DataConfig): FaultPolicy {
-	return resolveFaultPolicy(dataOf(stage), config);
 }
 
 /** Groups stage indexes into operators: runs of fusable stateless stages. */
@@ -178,66 +141,6 @@ function fusable(
 	if (isBarrier(second)) return false;
 	if (dataOf(first).fuse === false || dataOf(second).fuse === false) return false;
 	return samePolicy(policyOf(first, config), policyOf(second, config));
-}
-
-function planPools(
-	stages: ProcessingStage[],
-	kinds: OperatorKind[],
-	total: number,
-	{ config, machine }: PlanSettings,
-): PoolPlan[] {
-	const pools: PoolPlan[] = [];
-	const shared = stages.map((_, i) => i).filter((i) => kinds[i] === "tasks");
-	if (shared.length > 0) {
-		const hosted = shared.map((i) => stages[i] as ProcessingStage);
-		const cpus = Math.max(...hosted.map((s) => s.resources.cpus));
-		pools.push({
-			name: "tasks",
-			kind: "tasks",
-			stages: hosted.map((s) => s.name),
-			stageIndexes: shared,
-			minWorkers: 1,
-			maxWorkers: Math.max(1, Math.min(total, Math.floor(machine.cpus / cpus))),
-			cpusPerWorker: cpus,
-			gpusPerWorker: 0,
-			gpuDevices: [],
-			numSetupAttempts: Math.max(...hosted.map((s) => policyOf(s, config).numSetupAttempts)),
-			teardownTimeoutS: Math.max(...hosted.map((s) => policyOf(s, config).teardownTimeoutS)),
-		});
-	}
-	stages.forEach((stage, index) => {
-		if (kinds[index] === "actors") pools.push(actorPool(stage, index, total, { config, machine }));
-	});
-	return pools;
-}
-
-function actorPool(
-	stage: ProcessingStage,
-	index: number,
-	total: number,
-	{ config, machine }: PlanSettings,
-): PoolPlan {
-	const own = dataOf(stage);
-	const fixed = stage.numWorkers();
-	const cpus = stage.resources.cpus;
-	const gpus = stage.resources.gpuFraction(machine.gpuMemoryGb);
-	const devices = gpus > 0 ? visibleGpus(machine.gpus) : [];
-	const limits = [total, Math.floor(machine.cpus / cpus)];
-	if (gpus > 0) limits.push(gpuCapacity(devices.length, gpus));
-	const max = Math.max(1, Math.min(own.maxWorkers ?? fixed ?? total, ...limits));
-	return {
-		name: stage.name,
-		kind: "actors",
-		stages: [stage.name],
-		stageIndexes: [index],
-		minWorkers: Math.min(max, own.minWorkers ?? fixed ?? 1),
-		maxWorkers: max,
-		cpusPerWorker: cpus,
-		gpusPerWorker: gpus,
-		gpuDevices: devices,
-		numSetupAttempts: policyOf(stage, config).numSetupAttempts,
-		teardownTimeoutS: policyOf(stage, config).teardownTimeoutS,
-	};
 }
 
 function planOperator(

@@ -97,6 +97,44 @@ describe("execution plan", () => {
 		expect(crowded.warnings[0]).toMatch(/needs 3 pools of at least one worker/);
 	});
 
+	it("splits the visible GPUs among GPU stages, which run at the same time", () => {
+		const gpuMachine = { cpus: 8, gpus: 2 };
+		const embed = new SumStage({ name: "embed", resources: { gpus: 1 } });
+		const classify = new JournalStage({ name: "classify", resources: { gpus: 0.5 } });
+		const p = planExecution([embed, classify], { config: {}, machine: gpuMachine });
+		const seats = p.pools.map((pool) => pool.gpuSeats.map((seat) => seat.devices.join(",")));
+		// Alone, each would start on device 0; here they never share one.
+		expect(seats).toEqual([["0"], ["1", "1"]]);
+		expect(p.pools.map((pool) => [pool.minWorkers, pool.maxWorkers])).toEqual([
+			[1, 1],
+			[1, 2],
+		]);
+		expect(p.warnings).toEqual([
+			'GPU stage "embed" shares the visible GPUs [0,1] with the GPU stages running at the same time: 1 worker(s), 2 alone',
+			'GPU stage "classify" shares the visible GPUs [0,1] with the GPU stages running at the same time: 2 worker(s), 4 alone',
+		]);
+		const alone = planExecution([classify], { config: {}, machine: gpuMachine });
+		expect(alone.pools[0]?.gpuSeats.map((seat) => seat.devices[0])).toEqual(["0", "1", "0", "1"]);
+		expect(alone.warnings).toEqual([]);
+	});
+
+	it("rejects GPU stages that cannot each get a worker when a run starts, before any worker", async () => {
+		const stages = [
+			new SumStage({ name: "embed", resources: { gpus: 1 } }),
+			new JournalStage({ name: "classify", resources: { gpus: 1 } }),
+		];
+		const events: RunEvent[] = [];
+		const run = new DataExecutor({ machine: { cpus: 8, gpus: 1 } }).run(stages, numbers([1]), {
+			onEvent: (event) => events.push(event),
+		});
+		await expect(run).rejects.toMatchObject({
+			code: "CURATOR_UNSATISFIABLE_RESOURCES",
+			message:
+				'data: GPU stage(s) "embed" (1 GPU(s) per worker), "classify" (1 GPU(s) per worker) run at the same time and cannot each get one worker on the visible GPUs [0]',
+		});
+		expect(events.filter((e) => e.type === "worker:start")).toEqual([]);
+	});
+
 	it("bounds each queue in batches of the larger batch size of consumer and producer", () => {
 		const p = plan([new SquareStage({ batchSize: 5 }), new JournalStage({ batchSize: 2 })], {
 			maxQueuedBatches: 3,

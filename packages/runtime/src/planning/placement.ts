@@ -1,3 +1,5 @@
+import { EPSILON, type GpuHold, GpuLedger } from "./gpu-ledger.ts";
+
 /** One place for one GPU worker: its devices, from the visible set. */
 export interface GpuSeat {
 	/** Position in the pool's seat list (stable: a replacement worker takes the same seat). */
@@ -5,9 +7,6 @@ export interface GpuSeat {
 	/** `CUDA_VISIBLE_DEVICES` entries of the worker, as named in the visible set. */
 	readonly devices: readonly string[];
 }
-
-// 1 / 0.1 is 9.999... in floating point; a worker asking for a tenth still gets ten per device.
-const EPSILON = 1e-9;
 
 /**
  * How many workers asking for `gpusPerWorker` GPUs each fit on `deviceCount`
@@ -43,21 +42,37 @@ export function gpuSeats(devices: readonly string[], gpusPerWorker: number): Gpu
 	return seats;
 }
 
+/** Where a {@link GpuPlacement} places its workers, when not on every visible device alone. */
+export interface GpuShare {
+	/** The pool's seats (its share of the devices; see `splitGpus`). Default: `gpuSeats` of every device. */
+	seats?: readonly GpuSeat[];
+	/**
+	 * The run-wide account of the devices, shared by every pool of a run; a
+	 * seat is taken only when it has room there. Default: one of the pool's own.
+	 */
+	ledger?: GpuLedger;
+}
+
 /**
  * The free-seat list of one pool of GPU workers. A worker takes the lowest
- * free seat when it starts and gives it back when it leaves the pool (exit,
- * recycling, failed setup), so live workers never hold more than their
- * fraction of a device, and every device handed out is in the visible set.
+ * free seat that has room in the run's {@link GpuLedger} when it starts and
+ * gives it back when it leaves the pool (exit, recycling, failed setup), so
+ * live workers of all the run's pools never hold more than their fraction of
+ * a device, and every device handed out is in the visible set.
  * A worker replacing another is handed the seat directly (see the pool), so
  * the seat count, not a spawn counter, bounds what is handed out.
  */
 export class GpuPlacement {
-	readonly #seats: GpuSeat[];
-	readonly #taken = new Set<number>();
+	readonly #seats: readonly GpuSeat[];
+	readonly #gpusPerWorker: number;
+	readonly #ledger: GpuLedger;
+	readonly #taken = new Map<number, GpuHold>();
 
 	/** Seats for workers of `gpusPerWorker` GPUs (> 0) on the visible `devices`. */
-	constructor(devices: readonly string[], gpusPerWorker: number) {
-		this.#seats = gpuSeats(devices, gpusPerWorker);
+	constructor(devices: readonly string[], gpusPerWorker: number, share: GpuShare = {}) {
+		this.#seats = share.seats ?? gpuSeats(devices, gpusPerWorker);
+		this.#gpusPerWorker = gpusPerWorker;
+		this.#ledger = share.ledger ?? new GpuLedger(devices);
 	}
 
 	/** How many workers can hold a seat at once. */
@@ -70,16 +85,24 @@ export class GpuPlacement {
 		return this.#seats.length - this.#taken.size;
 	}
 
-	/** The lowest free seat, or `undefined` when every seat is taken. */
+	/** The lowest free seat with room in the ledger, or `undefined` when there is none. */
 	take(): GpuSeat | undefined {
-		const seat = this.#seats.find((candidate) => !this.#taken.has(candidate.index));
-		if (seat !== undefined) this.#taken.add(seat.index);
-		return seat;
+		for (const seat of this.#seats) {
+			if (this.#taken.has(seat.index)) continue;
+			const hold = this.#ledger.take(seat.devices, this.#gpusPerWorker);
+			if (hold === undefined) continue;
+			this.#taken.set(seat.index, hold);
+			return seat;
+		}
+		return undefined;
 	}
 
 	/** Gives `seat` back (a second call for the same seat is a no-op). */
 	give(seat: GpuSeat): void {
+		const hold = this.#taken.get(seat.index);
+		if (hold === undefined) return;
 		this.#taken.delete(seat.index);
+		this.#ledger.give(hold);
 	}
 }
 

@@ -8,6 +8,8 @@ import type {
 import type { EncodedTask, PoolTask } from "../encoded-task.ts";
 import { concatLists } from "../lists.ts";
 import type { FaultPolicy } from "../planning/fault-policy.ts";
+import type { GpuLedger } from "../planning/gpu-ledger.ts";
+import type { GpuSeat } from "../planning/placement.ts";
 import type { WorkerCache } from "../worker-cache.ts";
 import type { Isolation } from "../worker-handle.ts";
 
@@ -25,6 +27,13 @@ export interface StagePoolOptions {
 	 * GPU worker gets its devices as `CUDA_VISIBLE_DEVICES`. Default: 1 cpu.
 	 */
 	resources?: WorkerResources;
+	/**
+	 * The run-wide account of the visible GPUs, shared by every pool of a run
+	 * (GPU pools only): a worker's seat is taken from it, so the live workers
+	 * of all pools never share a device beyond their fractions. Default: one
+	 * of the pool's own.
+	 */
+	gpuLedger?: GpuLedger;
 	/** Recycle a worker after this many batches. */
 	maxCallsPerWorker?: number;
 	/**
@@ -54,6 +63,11 @@ export interface WorkerResources {
 	gpus: number;
 	/** The visible GPUs, as `CUDA_VISIBLE_DEVICES` entries. */
 	devices: readonly string[];
+	/**
+	 * The pool's seats on `devices` when it shares them with pools running at
+	 * the same time (see `splitGpus`); default: every seat of `gpuSeats`.
+	 */
+	seats?: readonly GpuSeat[];
 }
 
 /** Per-call options of {@link StagePool.process}. */

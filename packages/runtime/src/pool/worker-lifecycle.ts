@@ -37,8 +37,10 @@ export class WorkerLifecycle {
 		this.#slots = slots;
 		this.#stageBytes = options.stages.map((stage) => encodeStage(stage));
 		this.label = options.stages.map((s) => s.name).join("+");
-		const gpus = options.resources?.gpus ?? 0;
-		if (gpus > 0) this.placement = new GpuPlacement(options.resources?.devices ?? [], gpus);
+		const { gpus = 0, devices = [], seats } = options.resources ?? {};
+		if (gpus > 0) {
+			this.placement = new GpuPlacement(devices, gpus, { seats, ledger: options.gpuLedger });
+		}
 		// Nobody may be waiting when node set-up fails; grow() reports the failure.
 		this.#nodeReady.promise.catch(() => {});
 	}
