@@ -51,6 +51,8 @@ export { registerPerfCases } from "./cases/perf.ts";
 export { registerPipelineCases } from "./cases/pipeline.ts";
 export { registerResourceCases } from "./cases/resources.ts";
 export { registerRootCases } from "./cases/roots.ts";
+export type { SpillExecutorFactory, SpillSettings } from "./cases/spill.ts";
+export { registerSpillCases } from "./cases/spill.ts";
 export { registerStageErrorCases } from "./cases/stage-errors.ts";
 export { registerStageKindCases } from "./cases/stage-kinds.ts";
 export { registerStreamingCases } from "./cases/streaming.ts";
@@ -72,6 +74,7 @@ export {
 	waitUntilGone,
 } from "./processes.ts";
 export { ReferenceExecutor, referenceSupports } from "./reference.ts";
+export { expectNoWorkerLeft, WorkerPids } from "./traits/no-worker-left.ts";
 export type { StageErrorSubject } from "./traits/stage-error.ts";
 export { stageErrorTrait } from "./traits/stage-error.ts";
 

@@ -4,10 +4,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts";
 
 // The kit runs (in a nested vitest) on backend-local and on ten broken
-// executors (test/fixtures/broken-executors.ts); each bug must fail exactly
-// the kit cases that guard against it, and nothing else.
+// executors (test/fixtures/broken-executors.ts), and its spill case on an
+// executor that spills and on three that get a failed spill wrong
+// (test/fixtures/spilling-executor.ts); each bug must fail exactly the kit
+// cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 60;
+const casesPerBackend = 61;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
@@ -15,6 +17,8 @@ beforeAll(async () => {
 }, 250_000);
 
 const failed = (suite: string) => testsOf(tests, suite, "failed");
+const spillCase =
+	"spill > a spill folder that fails writes fails the run with CURATOR_SPILL_FAILED naming the folder, not the stage, even with ignoreFailures";
 
 describe("the kit against deliberately broken executors", () => {
 	it("runs every case on each backend", () => {
@@ -37,6 +41,7 @@ describe("the kit against deliberately broken executors", () => {
 			"stage errors retried > a stage that always throws is tried numRunAttempts (3) times, then fails the run naming them (skipped: supports.retries is false)",
 			"worker faults > a worker dying on every attempt fails the run naming the stage, the tasks, the attempts and the exit (skipped: supports.processIsolation is false)",
 			"worker faults > with ignoreFailures the report lists exactly the failed batch and every other task comes out (skipped: supports.processIsolation is false)",
+			`${spillCase} (skipped: supports.spill is false)`,
 		]);
 	});
 
@@ -122,6 +127,22 @@ describe("the kit against deliberately broken executors", () => {
 		]);
 	});
 
+	it("passes an executor that spills and fails the run when a spill write fails", () => {
+		expect(testsOf(tests, "control: spilling", "passed")).toEqual([spillCase]);
+	});
+
+	it("(k) catches an executor that records a failed spill write against the stage", () => {
+		expect(failed("broken: spillAsStageFailure")).toEqual([spillCase]);
+	});
+
+	it("(l) catches an executor whose spill error names neither the folder nor the setting", () => {
+		expect(failed("broken: spillErrorWithoutFolder")).toEqual([spillCase]);
+	});
+
+	it("(m) catches an executor that leaves its worker running after a failed spill write", () => {
+		expect(failed("broken: leakWorkerOnSpillFailure")).toEqual([spillCase]);
+	});
+
 	it("has every case of the kit documented in the README's table", async () => {
 		const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
 		const control = tests.filter((t) => t.ancestorTitles[0] === "control: backend-local");
@@ -153,6 +174,15 @@ describe("the kit against deliberately broken executors", () => {
 			"per-stage ledgers against the reference run",
 		);
 		expect(message("broken: leakWorkerOnAbort", "a cancelled run")).toMatch(
+			/workers still running after the run settled[\s\S]*sleep 600/,
+		);
+		expect(message("broken: spillAsStageFailure", "a spill folder")).toContain(
+			"the run's outcome: expected undefined to be an instance of Error",
+		);
+		expect(message("broken: spillErrorWithoutFolder", "a spill folder")).toContain(
+			"expected 'spilling: cannot write a spilled task' to match",
+		);
+		expect(message("broken: leakWorkerOnSpillFailure", "a spill folder")).toMatch(
 			/workers still running after the run settled[\s\S]*sleep 600/,
 		);
 	});

@@ -33,6 +33,13 @@ export interface ExecutorSupports {
 	ignoreFailures: boolean;
 	/** Runs all stages at once with bounded queues. */
 	streaming: boolean;
+	/**
+	 * Passes large outputs from one worker process to the next through files in
+	 * a spill folder under `CURATOR_SPILL_DIR` (absent: it does not). A folder
+	 * that fails writes fails the run with `CURATOR_SPILL_FAILED` naming the
+	 * folder, never a stage, even with `ignoreFailures`.
+	 */
+	spill?: boolean;
 }
 
 /** Settings every executor accepts. */

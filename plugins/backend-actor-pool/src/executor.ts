@@ -33,7 +33,10 @@ import {
 } from "./options.ts";
 import { planGroup, planPool } from "./sizing.ts";
 
-/** Capabilities of the actor-pool backend. */
+/**
+ * Capabilities of the actor-pool backend, but `spill`: it spills with worker
+ * processes and `keepEncoded` (the defaults), see {@link ActorPoolExecutor}.
+ */
 export const actorPoolSupports = {
 	multiNode: false,
 	processIsolation: true,
@@ -77,7 +80,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 	constructor(config: ActorPoolConfig = {}) {
 		super(config, {
 			backend: "actor-pool",
-			supports: actorPoolSupports,
+			supports: { ...actorPoolSupports, spill: spills(config) },
 			schedules: actorPoolSchedules,
 			configSchema: actorPoolConfigSchema,
 			stageOptions: { key: "actorPool", schema: actorPoolStageSchema },
@@ -288,4 +291,12 @@ function chunk(items: readonly PoolTask[], size: number): PoolBatch[] {
 		chunks.push(asPoolBatch(items.slice(start, start + size)));
 	}
 	return chunks;
+}
+
+/** Whether runs with `config` pass large outputs between worker processes as spilled files. */
+function spills(config: ActorPoolConfig): boolean {
+	// Not an object: the base constructor refuses it, by name.
+	if (typeof config !== "object" || config === null) return false;
+	const isolation = config.isolation ?? actorPoolDefaults.isolation;
+	return isolation === "process" && config.keepEncoded !== false;
 }

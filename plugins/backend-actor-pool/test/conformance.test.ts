@@ -1,6 +1,7 @@
 import {
 	describeBackendConformance,
 	registerFaultCases,
+	registerSpillCases,
 	registerTimeLimitCases,
 } from "@curator/conformance";
 import { describe } from "vitest";
@@ -12,5 +13,7 @@ for (const isolation of ["process", "thread"] as const) {
 	describe(name, () => {
 		registerFaultCases((faults) => new ActorPoolExecutor({ isolation, ...faults }));
 		registerTimeLimitCases((faults) => new ActorPoolExecutor({ isolation, ...faults }));
+		// Threads pass outputs on in memory: listed as skipped (supports.spill is false).
+		registerSpillCases((settings) => new ActorPoolExecutor({ isolation, ...settings }));
 	});
 }

@@ -12,7 +12,10 @@ import type { DataRunMetrics } from "./metrics.ts";
 import { type DataConfig, dataConfigSchema, dataDefaults, dataStageSchema } from "./options.ts";
 import { describePlan, type ExecutionPlan, planExecution } from "./plan.ts";
 
-/** Capabilities of the data backend. */
+/**
+ * Capabilities of the data backend, but `spill`: it spills with worker
+ * processes (the default), see {@link DataExecutor}.
+ */
 export const dataSupports = {
 	multiNode: false,
 	processIsolation: true,
@@ -45,7 +48,7 @@ export class DataExecutor extends BaseExecutor<DataConfig> {
 	constructor(config: DataConfig = {}) {
 		super(config, {
 			backend: "data",
-			supports: dataSupports,
+			supports: { ...dataSupports, spill: spills(config) },
 			schedules: dataSchedules,
 			configSchema: dataConfigSchema,
 			stageOptions: { key: "data", schema: dataStageSchema },
@@ -101,4 +104,11 @@ export class DataExecutor extends BaseExecutor<DataConfig> {
 		const machine = this.config.machine ?? detectMachine();
 		return planExecution(stages, { config: this.config, machine });
 	}
+}
+
+/** Whether runs with `config` pass large outputs between worker processes as spilled files. */
+function spills(config: DataConfig): boolean {
+	// Not an object: the base constructor refuses it, by name.
+	if (typeof config !== "object" || config === null) return false;
+	return (config.isolation ?? dataDefaults.isolation) === "process";
 }

@@ -1,6 +1,7 @@
 import {
 	describeBackendConformance,
 	registerFaultCases,
+	registerSpillCases,
 	registerTimeLimitCases,
 } from "@curator/conformance";
 import { describe } from "vitest";
@@ -12,5 +13,7 @@ for (const isolation of ["process", "thread"] as const) {
 	describe(name, () => {
 		registerFaultCases((faults) => new DataExecutor({ isolation, ...faults }));
 		registerTimeLimitCases((faults) => new DataExecutor({ isolation, ...faults }));
+		// Threads pass outputs on in memory: listed as skipped (supports.spill is false).
+		registerSpillCases((settings) => new DataExecutor({ isolation, ...settings }));
 	});
 }

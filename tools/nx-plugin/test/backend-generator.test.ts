@@ -65,9 +65,11 @@ describe("backend generator", () => {
 		expect(tree.read(`${root}/tsup.config.ts`, "utf8")).toContain(
 			'from "../../tools/build/tsup.base.ts"',
 		);
-		expect(tree.read(`${root}/test/conformance.test.ts`, "utf8")).toContain(
+		const conformance = tree.read(`${root}/test/conformance.test.ts`, "utf8");
+		expect(conformance).toContain(
 			'describeBackendConformance("backend-my-cluster", () => new MyClusterExecutor());',
 		);
+		expect(conformance).toContain("registerSpillCases((spill) => new MyClusterExecutor(");
 	});
 
 	it("adds the backend to the root conformance runs", async () => {

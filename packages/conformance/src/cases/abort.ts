@@ -10,13 +10,8 @@ import {
 } from "../fixtures/index.ts";
 import { type ConformanceKit, conformanceKit, type ExecutorFactory, gateWaitMs } from "../kit.ts";
 import type { ConformanceOptions } from "../options.ts";
-import {
-	canListProcesses,
-	descendantProcessesOf,
-	liveProcesses,
-	type ProcessInfo,
-	waitUntilGone,
-} from "../processes.ts";
+import { canListProcesses } from "../processes.ts";
+import { expectNoWorkerLeft } from "../traits/no-worker-left.ts";
 
 const taskCount = 200;
 
@@ -51,8 +46,8 @@ export function registerAbortCases(factory: ExecutorFactory, options?: Conforman
 			"an AbortSignal cancels a run in progress: it rejects and the remaining tasks never start",
 			async (expect) => {
 				await kit.withTempDir(async (dir) => {
-					const outcome = await kit.withExecutor((executor) => abortMidRun(kit, dir, executor));
-					expect(outcome.error).toMatchObject({ code: ErrorCodes.aborted });
+					const error = await kit.withExecutor((executor) => abortMidRun(kit, dir, executor));
+					expect(error).toMatchObject({ code: ErrorCodes.aborted });
 					const started = readJournal(dir, "GateStage").length;
 					expect(started, "tasks started although the run was aborted").toBeLessThan(taskCount);
 				});
@@ -62,50 +57,41 @@ export function registerAbortCases(factory: ExecutorFactory, options?: Conforman
 
 		kit.test(
 			"a cancelled run leaves no worker process behind",
-			(expect) => expectNoWorkerLeft(kit, expect),
+			(expect) => expectNoWorkerLeftAfterAbort(kit, expect),
 			noAbort.when ? noAbort : { when: !canListProcesses, because: "needs Linux ps --ppid" },
 		);
 	});
 }
 
 /**
- * Workers reported by `worker:start` (other than this process) must be gone
- * when the aborted run settles; any other process the backend started must
- * be gone once the executor is disposed.
+ * The trait "no worker process is left" on a run aborted when its first
+ * batch is done: it rejects with `CURATOR_ABORTED` and leaves no process.
  */
-async function expectNoWorkerLeft(kit: ConformanceKit, expect: ExpectStatic): Promise<void> {
+async function expectNoWorkerLeftAfterAbort(
+	kit: ConformanceKit,
+	expect: ExpectStatic,
+): Promise<void> {
 	await kit.withTempDir(async (dir) => {
-		const before = new Set(descendantProcessesOf().map((p) => p.pid));
-		const outcome = await kit.withExecutor(async (executor) => {
-			const result = await abortMidRun(kit, dir, executor);
-			const workers = [...result.workerPids].filter((pid) => pid !== process.pid);
-			const left = await waitUntilGone(() => liveProcesses(workers), kit.options.reapTimeoutMs);
-			expect(describeAll(left), "workers still running after the run settled").toEqual([]);
-			return result;
-		});
-		expect(outcome.error).toMatchObject({ code: ErrorCodes.aborted });
-		const spawned = () => descendantProcessesOf().filter((p) => !before.has(p.pid));
-		const left = await waitUntilGone(spawned, kit.options.reapTimeoutMs);
-		expect(describeAll(left), "processes the backend started and left running").toEqual([]);
+		const error = await expectNoWorkerLeft(kit, expect, (executor, workers) =>
+			abortMidRun(kit, dir, executor, workers.onEvent),
+		);
+		expect(error).toMatchObject({ code: ErrorCodes.aborted });
 	});
 }
 
-interface AbortOutcome {
-	error: unknown;
-	/** Pids reported by `worker:start` events. */
-	workerPids: Set<number>;
-}
-
-/** Runs the gate pipeline on `executor` and aborts it when the first batch is done. */
+/**
+ * Runs the gate pipeline on `executor` and aborts it when the first batch is
+ * done; resolves to the run's error. `onEvent` sees every event too.
+ */
 async function abortMidRun(
 	kit: ConformanceKit,
 	dir: string,
 	executor: BaseExecutor,
-): Promise<AbortOutcome> {
+	onEvent?: (event: RunEvent) => void,
+): Promise<unknown> {
 	const controller = new AbortController();
-	const workerPids = new Set<number>();
-	const onEvent = (event: RunEvent): void => {
-		if (event.type === "worker:start" && event.pid !== undefined) workerPids.add(event.pid);
+	const abortAtFirstBatch = (event: RunEvent): void => {
+		onEvent?.(event);
 		if (event.type === "batch:done" && !controller.signal.aborted) {
 			controller.abort(new Error("conformance abort"));
 			openGate(dir);
@@ -115,15 +101,10 @@ async function abortMidRun(
 	const pipeline = new Pipeline({ name: "abort", stages: [stage] });
 	const run = pipeline.run(executor, numbersTasks(...rows(taskCount)), {
 		signal: controller.signal,
-		onEvent,
+		onEvent: abortAtFirstBatch,
 	});
-	const error = await run.then(
+	return run.then(
 		() => undefined,
 		(caught: unknown) => caught,
 	);
-	return { error, workerPids };
-}
-
-function describeAll(processes: ProcessInfo[]): string[] {
-	return processes.map((p) => `${p.pid} ${p.command}`);
 }

@@ -33,6 +33,8 @@ export function registerFactoryCases(factory: ExecutorFactory, options?: Conform
 					for (const key of supportKeys) {
 						expect(typeof first.supports[key], `supports.${key}`).toBe("boolean");
 					}
+					// The one optional key: a backend that never spills may leave it out.
+					expect(["boolean", "undefined"], "supports.spill").toContain(typeof first.supports.spill);
 					expect(Object.isFrozen(first.supports), "supports is frozen").toBe(true);
 				} finally {
 					await disposeExecutor(first);
