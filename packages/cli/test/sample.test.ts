@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { type DocumentBatch, FileGroupTask, JsonlReaderStage } from "@curator/text";
+import { type DocumentBatch, describeFile, FileGroupTask, JsonlReaderStage } from "@curator/text";
 import { describe, expect, it } from "vitest";
 import {
 	createDemoPipeline,
@@ -82,7 +82,8 @@ describe("demo pipeline", () => {
 		const stages = createDemoPipeline({ input: dir, output: join(dir, "out") }).build();
 		const reader = stages.find((stage) => stage instanceof JsonlReaderStage);
 		expect(reader?.rowsPerBatch).toBe(DEMO_ROWS_PER_BATCH);
-		const task = new FileGroupTask({ datasetName: "d", data: [join(dir, "part-0000.jsonl")] });
+		const file = await describeFile(dir, "part-0000.jsonl");
+		const task = new FileGroupTask({ datasetName: "d", data: [file] });
 		const out = (await reader?.process(task)) as DocumentBatch[];
 		expect(out.map((batch) => batch.numItems)).toEqual([DEMO_ROWS_PER_BATCH, 10]);
 	});

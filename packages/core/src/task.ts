@@ -45,7 +45,13 @@ export abstract class Task<T = unknown> {
 		return true;
 	}
 
-	/** A content-derived id, used as task id when this task leaves a source stage. */
+	/**
+	 * A content-derived id, used as task id when this task leaves a source
+	 * stage. Derive it from what the task reads relative to its input (a path
+	 * below the input folder, a size, a hash), never from where the input is
+	 * mounted: a resumed run on the input moved or mounted elsewhere must find
+	 * the same ids.
+	 */
 	deterministicId?(): string | undefined;
 }
 

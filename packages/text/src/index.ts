@@ -24,7 +24,10 @@ export {
 	MalformedRecordError,
 	OutputFolderError,
 } from "./errors.ts";
-export { FileGroupTask, fileGroupId } from "./file-group.ts";
+export type { FileRef } from "./file-group.ts";
+export { FileGroupTask, fileGroupId, fileKey, filePath } from "./file-group.ts";
+export type { DescribeFileOptions, FileIdentity } from "./file-identity.ts";
+export { describeFile, fileIdentities, sha256Of } from "./file-identity.ts";
 export type {
 	BuiltinFilterSpec,
 	CustomFilterSpec,
@@ -64,5 +67,5 @@ export { JsonlWriter, serialize } from "./jsonl-writer.ts";
 export type { LineChunk } from "./lines.ts";
 export { readLineChunks } from "./lines.ts";
 export { assertWritableFolder } from "./output-folder.ts";
-export type { FileEntry, FilePartitioningOptions } from "./partitioning.ts";
+export type { FilePartitioningOptions } from "./partitioning.ts";
 export { FilePartitioningStage, partitioningDefaults } from "./partitioning.ts";

@@ -10,7 +10,7 @@ import {
 } from "@curator/core";
 import { DocumentBatch, type DocumentColumns } from "./document-batch.ts";
 import { MalformedRecordError } from "./errors.ts";
-import type { FileGroupTask } from "./file-group.ts";
+import { type FileGroupTask, filePath } from "./file-group.ts";
 import { readLineChunks } from "./lines.ts";
 import { type FilePartitioningOptions, FilePartitioningStage } from "./partitioning.ts";
 
@@ -88,17 +88,18 @@ export class JsonlReaderStage extends Stage<FileGroupTask, DocumentBatch> {
 
 	override async process(task: FileGroupTask): Promise<DocumentBatch | DocumentBatch[] | null> {
 		const batches: DocumentBatch[] = [];
+		const files = task.data.map(filePath);
 		const toBatch = (columns: DocumentColumns) =>
 			new DocumentBatch({
 				datasetName: task.datasetName,
 				data: columns,
-				metadata: { sourceFiles: [...task.data] },
+				metadata: { sourceFiles: [...files] },
 			});
 		let builder = new ColumnBuilder(this.fields);
 		let records = 0;
 		let skipped = 0;
 		let invalidUtf8 = 0;
-		for (const file of task.data) {
+		for (const file of files) {
 			for await (const { firstLine, lines, invalidUtf8: badLines } of readLineChunks(file)) {
 				if (badLines.length > 0) {
 					invalidUtf8 += badLines.length;
@@ -141,7 +142,8 @@ export interface JsonlReaderCompositeOptions
 
 /**
  * Reads JSONL files or folders: {@link FilePartitioningStage} (the source,
- * task ids from the file paths) followed by {@link JsonlReaderStage}.
+ * task ids from the files' paths below their input and their identity)
+ * followed by {@link JsonlReaderStage}.
  */
 export class JsonlReader extends CompositeStage {
 	options: JsonlReaderCompositeOptions;
@@ -152,9 +154,11 @@ export class JsonlReader extends CompositeStage {
 	}
 
 	override decompose(): ProcessingStage[] {
-		const { paths, extensions, filesPerPartition, blocksizeBytes, ...reader } = this.options;
+		const { paths, extensions, filesPerPartition, blocksizeBytes, identity, ...reader } =
+			this.options;
 		const partitioning: FilePartitioningOptions = { paths };
 		if (extensions !== undefined) partitioning.extensions = extensions;
+		if (identity !== undefined) partitioning.identity = identity;
 		if (filesPerPartition !== undefined) partitioning.filesPerPartition = filesPerPartition;
 		if (blocksizeBytes !== undefined) partitioning.blocksizeBytes = blocksizeBytes;
 		const { name: _name, ...readerOptions } = reader;

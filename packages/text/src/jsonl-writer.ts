@@ -10,6 +10,7 @@ import {
 } from "@curator/core";
 import type { Column, DocumentBatch } from "./document-batch.ts";
 import { FileGroupTask } from "./file-group.ts";
+import { describeFile } from "./file-identity.ts";
 import { assertWritableFolder } from "./output-folder.ts";
 
 /** Options of {@link JsonlWriter}. */
@@ -25,9 +26,10 @@ export interface JsonlWriterOptions extends StageSettings {
  * The name comes from the task id, which is deterministic, so a run writes
  * the same files on every backend and a re-run overwrites them. Each file is
  * written under a temporary name and renamed, so a reader never sees half a
- * file. Returns a {@link FileGroupTask} naming the written file. Its
- * pre-flight check creates the folder and writes a probe file there, so an
- * unusable folder fails the run before any stage starts, with the real cause.
+ * file. Returns a {@link FileGroupTask} naming the written file (its root is
+ * the output folder). Its pre-flight check creates the folder and writes a
+ * probe file there, so an unusable folder fails the run before any stage
+ * starts, with the real cause.
  */
 export class JsonlWriter extends ProcessingStage<DocumentBatch, FileGroupTask> {
 	/** Absolute output folder (resolved where the stage was built). */
@@ -49,7 +51,8 @@ export class JsonlWriter extends ProcessingStage<DocumentBatch, FileGroupTask> {
 	}
 
 	override async process(batch: DocumentBatch): Promise<FileGroupTask> {
-		const file = join(this.path, `${safeName(batch.taskId)}.jsonl`);
+		const name = `${safeName(batch.taskId)}.jsonl`;
+		const file = join(this.path, name);
 		const temp = join(
 			this.path,
 			`.${safeName(batch.taskId)}.${randomBytes(6).toString("hex")}.tmp`,
@@ -67,7 +70,7 @@ export class JsonlWriter extends ProcessingStage<DocumentBatch, FileGroupTask> {
 		this.logMetric("bytesWritten", Buffer.byteLength(body));
 		return new FileGroupTask({
 			datasetName: batch.datasetName,
-			data: [file],
+			data: [await describeFile(this.path, name)],
 			metadata: { rows: batch.numItems },
 		});
 	}

@@ -1,5 +1,5 @@
 import { readdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import {
 	CuratorError,
 	ErrorCodes,
@@ -9,7 +9,8 @@ import {
 	type Task,
 } from "@curator/core";
 import { InputNotFoundError } from "./errors.ts";
-import { FileGroupTask } from "./file-group.ts";
+import { FileGroupTask, type FileRef } from "./file-group.ts";
+import { describeFile, type FileIdentity, fileIdentities } from "./file-identity.ts";
 
 /** Options of {@link FilePartitioningStage}. */
 export interface FilePartitioningOptions extends StageSettings {
@@ -21,24 +22,28 @@ export interface FilePartitioningOptions extends StageSettings {
 	filesPerPartition?: number;
 	/** Size budget per group: files are added while the group stays within it (at least one file). */
 	blocksizeBytes?: number;
-}
-
-/** A file found by {@link FilePartitioningStage}. */
-export interface FileEntry {
-	path: string;
-	size: number;
+	/**
+	 * What identifies a file's content in the task ids: `"stat"` (default, size
+	 * and mtime) or `"content"` (SHA-256 of the bytes; reads every file once more).
+	 */
+	identity?: FileIdentity;
 }
 
 /** Defaults of {@link FilePartitioningOptions}. */
 export const partitioningDefaults = {
 	extensions: [".jsonl", ".jsonl.gz"],
+	identity: "stat",
 } as const;
 
 /**
- * Source stage: lists the input files (sorted, so every run sees the same
- * order) and groups them into {@link FileGroupTask}s by count or by size. A
- * missing path or a folder without matching files fails with
- * {@link InputNotFoundError}.
+ * Source stage: lists the input files and groups them into
+ * {@link FileGroupTask}s by count or by size. Each input is a root: a folder
+ * is searched recursively and its files are named by their path below it; an
+ * input file is named by its name, below its folder. Files are sorted by
+ * input (in the order given), then by that relative path, so grouping and
+ * task ids do not depend on where the input is mounted nor on the order the
+ * file system lists files in. A missing path or a folder without matching
+ * files fails with {@link InputNotFoundError}.
  */
 export class FilePartitioningStage extends ProcessingStage<Task, FileGroupTask> {
 	/** Absolute paths (resolved where the stage was built, not in the worker). */
@@ -46,6 +51,7 @@ export class FilePartitioningStage extends ProcessingStage<Task, FileGroupTask> 
 	extensions: string[];
 	filesPerPartition: number | undefined;
 	blocksizeBytes: number | undefined;
+	identity: FileIdentity;
 
 	constructor(options: FilePartitioningOptions) {
 		super(options);
@@ -61,6 +67,10 @@ export class FilePartitioningStage extends ProcessingStage<Task, FileGroupTask> 
 		if (this.filesPerPartition !== undefined && this.blocksizeBytes !== undefined) {
 			throw invalid("set filesPerPartition or blocksizeBytes, not both");
 		}
+		this.identity = options.identity ?? partitioningDefaults.identity;
+		if (!fileIdentities.includes(this.identity)) {
+			throw invalid(`identity must be "stat" or "content", got ${String(options.identity)}`);
+		}
 	}
 
 	override async process(task: Task): Promise<FileGroupTask[]> {
@@ -69,25 +79,26 @@ export class FilePartitioningStage extends ProcessingStage<Task, FileGroupTask> 
 			(group) =>
 				new FileGroupTask({
 					datasetName: task.datasetName === "empty" ? "files" : task.datasetName,
-					data: group.map((file) => file.path),
+					data: group,
 					metadata: { totalBytes: group.reduce((sum, file) => sum + file.size, 0) },
 				}),
 		);
 	}
 
-	/** The matching files with their sizes, in path order. */
-	async listFiles(): Promise<FileEntry[]> {
-		const found: FileEntry[] = [];
-		for (const path of this.paths) {
-			const info = await stat(path).catch(() => undefined);
-			if (info === undefined) {
+	/** The matching files, by input and then by relative path. */
+	async listFiles(): Promise<FileRef[]> {
+		const found: FileRef[] = [];
+		for (const [input, path] of this.paths.entries()) {
+			const stats = await stat(path).catch(() => undefined);
+			if (stats === undefined) {
 				throw new InputNotFoundError(path, `input path does not exist: ${path}`);
 			}
-			if (info.isFile()) {
-				found.push({ path, size: info.size });
+			if (stats.isFile()) {
+				const options = { input, identity: this.identity, stats };
+				found.push(await describeFile(dirname(path), basename(path), options));
 				continue;
 			}
-			const inFolder = await walk(path, this.extensions);
+			const inFolder = await walk(path, input, this);
 			if (inFolder.length === 0) {
 				throw new InputNotFoundError(
 					path,
@@ -96,13 +107,13 @@ export class FilePartitioningStage extends ProcessingStage<Task, FileGroupTask> 
 			}
 			found.push(...inFolder);
 		}
-		return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+		return found;
 	}
 
-	private group(files: FileEntry[]): FileEntry[][] {
-		const groups: FileEntry[][] = [];
+	private group(files: FileRef[]): FileRef[][] {
+		const groups: FileRef[][] = [];
 		if (this.blocksizeBytes !== undefined) {
-			let current: FileEntry[] = [];
+			let current: FileRef[] = [];
 			let bytes = 0;
 			for (const file of files) {
 				if (current.length > 0 && bytes + file.size > this.blocksizeBytes) {
@@ -124,17 +135,24 @@ export class FilePartitioningStage extends ProcessingStage<Task, FileGroupTask> 
 
 registerModule(import.meta.url, { FilePartitioningStage });
 
-// A module function, not a #private method: a stage rebuilt from prototype and fields has no
-// private brand.
-async function walk(folder: string, extensions: readonly string[]): Promise<FileEntry[]> {
-	const out: FileEntry[] = [];
+/**
+ * The matching files below `folder`, sorted by relative path (`/` separators, so every platform
+ * sorts alike). A module function, not a #private method: a stage rebuilt from prototype and
+ * fields has no private brand.
+ */
+async function walk(
+	folder: string,
+	input: number,
+	stage: FilePartitioningStage,
+): Promise<FileRef[]> {
+	const out: FileRef[] = [];
 	const entries = await readdir(folder, { withFileTypes: true, recursive: true });
 	for (const entry of entries) {
-		if (!entry.isFile() || !extensions.some((ext) => entry.name.endsWith(ext))) continue;
-		const path = join(entry.parentPath, entry.name);
-		out.push({ path, size: (await stat(path)).size });
+		if (!entry.isFile() || !stage.extensions.some((ext) => entry.name.endsWith(ext))) continue;
+		const path = relative(folder, join(entry.parentPath, entry.name));
+		out.push(await describeFile(folder, path, { input, identity: stage.identity }));
 	}
-	return out;
+	return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function positive(name: string, value: number | undefined): number | undefined {

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { ProcessingStage } from "@curator/core";
 import { afterEach } from "vitest";
-import { DocumentBatch } from "../src/index.ts";
+import { DocumentBatch, FileGroupTask } from "../src/index.ts";
 
 const dirs: string[] = [];
 
@@ -40,4 +40,19 @@ export async function runStage<S extends ProcessingStage>(
 	tasks: Parameters<S["processBatch"]>[0],
 ): Promise<Awaited<ReturnType<S["processBatch"]>>> {
 	return (await stage.processBatch(tasks)) as Awaited<ReturnType<S["processBatch"]>>;
+}
+
+/**
+ * A group of the files at these absolute paths, each below its own folder, without a stat (size
+ * and mtime 0: the reader does not look at them, and a missing file can be named).
+ */
+export function groupOf(...paths: string[]): FileGroupTask {
+	const data = paths.map((path) => ({
+		root: dirname(path),
+		path: basename(path),
+		input: 0,
+		size: 0,
+		mtime: 0,
+	}));
+	return new FileGroupTask({ datasetName: "d", data });
 }

@@ -5,12 +5,12 @@ import { BaseStageAdapter, consumeStageMetrics, type Logger, silentLogger } from
 import { describe, expect, it } from "vitest";
 import {
 	type DocumentBatch,
-	FileGroupTask,
+	type FileGroupTask,
 	InputReadError,
 	JsonlReaderStage,
 	readLineChunks,
 } from "../src/index.ts";
-import { tempDir } from "./helpers.ts";
+import { groupOf as filesGroup, tempDir } from "./helpers.ts";
 
 const line = (id: string, text: string): string => JSON.stringify({ id, text });
 
@@ -21,7 +21,7 @@ async function fileOf(name: string, body: string | Buffer): Promise<string> {
 }
 
 function groupOf(...files: string[]): FileGroupTask {
-	const task = new FileGroupTask({ datasetName: "d", data: files });
+	const task = filesGroup(...files);
 	task.taskId = `t${files.length}`;
 	return task;
 }

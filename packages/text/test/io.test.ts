@@ -6,6 +6,7 @@ import { EmptyTask, Pipeline, StageError } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import {
 	type DocumentBatch,
+	describeFile,
 	FileGroupTask,
 	FilePartitioningStage,
 	fileGroupId,
@@ -15,7 +16,7 @@ import {
 	JsonlWriter,
 	MalformedRecordError,
 } from "../src/index.ts";
-import { batchOf, rebuild, tempDir } from "./helpers.ts";
+import { batchOf, groupOf, rebuild, tempDir } from "./helpers.ts";
 
 const line = (id: string, text: string): string => JSON.stringify({ id, text });
 
@@ -27,8 +28,8 @@ async function filesIn(dir: string, names: Record<string, string | Buffer>): Pro
 	return dir;
 }
 
-function groups(tasks: FileGroupTask[], root: string): string[][] {
-	return tasks.map((task) => task.data.map((path) => path.slice(root.length + 1)));
+function groups(tasks: FileGroupTask[]): string[][] {
+	return tasks.map((task) => task.data.map((file) => file.path));
 }
 
 describe("FilePartitioningStage", () => {
@@ -40,7 +41,7 @@ describe("FilePartitioningStage", () => {
 			"sub/c.jsonl": "",
 		});
 		const out = await new FilePartitioningStage({ paths: dir }).process(new EmptyTask());
-		expect(groups(out, dir)).toEqual([["a.jsonl.gz"], ["b.jsonl"], ["sub/c.jsonl"]]);
+		expect(groups(out)).toEqual([["a.jsonl.gz"], ["b.jsonl"], ["sub/c.jsonl"]]);
 	});
 
 	it("groups by count or by size budget", async () => {
@@ -50,13 +51,13 @@ describe("FilePartitioningStage", () => {
 			"3.jsonl": "x".repeat(25),
 		});
 		const byCount = new FilePartitioningStage({ paths: dir, filesPerPartition: 2 });
-		expect(groups(await byCount.process(new EmptyTask()), dir)).toEqual([
+		expect(groups(await byCount.process(new EmptyTask()))).toEqual([
 			["1.jsonl", "2.jsonl"],
 			["3.jsonl"],
 		]);
 		const bySize = new FilePartitioningStage({ paths: dir, blocksizeBytes: 20 });
 		const sized = await bySize.process(new EmptyTask());
-		expect(groups(sized, dir)).toEqual([["1.jsonl", "2.jsonl"], ["3.jsonl"]]);
+		expect(groups(sized)).toEqual([["1.jsonl", "2.jsonl"], ["3.jsonl"]]);
 		expect(sized[0]?.metadata.totalBytes).toBe(20);
 	});
 
@@ -76,14 +77,6 @@ describe("FilePartitioningStage", () => {
 			/filesPerPartition/,
 		);
 	});
-
-	it("gives file groups an id from their sorted paths", () => {
-		const a = new FileGroupTask({ datasetName: "d", data: ["/x/2", "/x/1"] });
-		const b = new FileGroupTask({ datasetName: "d", data: ["/x/1", "/x/2"] });
-		expect(a.deterministicId()).toBe(b.deterministicId());
-		expect(a.deterministicId()).toMatch(/^files-[0-9a-f]{16}$/);
-		expect(fileGroupId(["/x/1"])).not.toBe(a.deterministicId());
-	});
 });
 
 describe("JsonlReaderStage", () => {
@@ -92,10 +85,7 @@ describe("JsonlReaderStage", () => {
 			"a.jsonl": `${line("1", "one")}\r\n\n${line("2", "two")}`,
 			"b.jsonl.gz": gzipSync(`${JSON.stringify({ id: "3", text: "three", lang: "en" })}\n`),
 		});
-		const task = new FileGroupTask({
-			datasetName: "d",
-			data: [join(dir, "a.jsonl"), join(dir, "b.jsonl.gz")],
-		});
+		const task = groupOf(join(dir, "a.jsonl"), join(dir, "b.jsonl.gz"));
 		const batch = (await new JsonlReaderStage().process(task)) as DocumentBatch;
 		expect(batch.data).toEqual({
 			id: ["1", "2", "3"],
@@ -106,7 +96,7 @@ describe("JsonlReaderStage", () => {
 
 	it("keeps only the requested fields, text always, and can add the source file", async () => {
 		const dir = await filesIn(await tempDir(), { "a.jsonl": `${line("1", "one")}\n` });
-		const task = new FileGroupTask({ datasetName: "d", data: [join(dir, "a.jsonl")] });
+		const task = groupOf(join(dir, "a.jsonl"));
 		const reader = new JsonlReaderStage({ fields: ["url"], filenameField: "file" });
 		const batch = (await reader.process(task)) as DocumentBatch;
 		expect(batch.data).toEqual({ text: ["one"], url: [null] });
@@ -123,10 +113,7 @@ describe("JsonlReaderStage", () => {
 			"b.jsonl": `${line("1", "one")}\n\n[1, 2]\n`,
 			"c.jsonl": `{"id": "1", "text": 7}\n`,
 		});
-		const read = (name: string) =>
-			new JsonlReaderStage().process(
-				new FileGroupTask({ datasetName: "d", data: [join(dir, name)] }),
-			);
+		const read = (name: string) => new JsonlReaderStage().process(groupOf(join(dir, name)));
 		await expect(read("a.jsonl")).rejects.toThrow(
 			new RegExp(`^malformed JSONL in ${join(dir, "a.jsonl")} at line 2: `),
 		);
@@ -140,7 +127,7 @@ describe("JsonlReaderStage", () => {
 			"a.jsonl": `${line("1", "one")}\nnot json\n${line("3", "three")}\n`,
 		});
 		const stage = new JsonlReaderStage({ onError: "skip" });
-		const task = new FileGroupTask({ datasetName: "d", data: [join(dir, "a.jsonl")] });
+		const task = groupOf(join(dir, "a.jsonl"));
 		task.taskId = "t";
 		const [out] = await stage.processBatch([task]);
 		expect((out as DocumentBatch).data.id).toEqual(["1", "3"]);
@@ -156,10 +143,7 @@ describe("JsonlReaderStage rowsPerBatch", () => {
 			"a.jsonl": ["1", "2", "3"].map((id) => line(id, `t${id}`)).join("\n"),
 			"b.jsonl": ["4", "5"].map((id) => line(id, `t${id}`)).join("\n"),
 		});
-		const task = new FileGroupTask({
-			datasetName: "d",
-			data: [join(dir, "a.jsonl"), join(dir, "b.jsonl")],
-		});
+		const task = groupOf(join(dir, "a.jsonl"), join(dir, "b.jsonl"));
 		const stage = new JsonlReaderStage({ rowsPerBatch: 2 });
 		const out = (await stage.process(task)) as DocumentBatch[];
 		expect(out.map((batch) => batch.data.id)).toEqual([["1", "2"], ["3", "4"], ["5"]]);
@@ -204,7 +188,8 @@ describe("JsonlWriter", () => {
 		const batch = batchOf(['say "hi"', "b"], "files-abc_0_0");
 		const written = await writer.process(batch);
 		expect(written).toBeInstanceOf(FileGroupTask);
-		expect(written.data).toEqual([join(dir, "out", "files-abc_0_0.jsonl")]);
+		expect(written.paths()).toEqual([join(dir, "out", "files-abc_0_0.jsonl")]);
+		expect(written.data[0]).toMatchObject({ root: join(dir, "out"), path: "files-abc_0_0.jsonl" });
 		expect(await readdir(join(dir, "out"))).toEqual(["files-abc_0_0.jsonl"]);
 		expect(await readFile(join(dir, "out", "files-abc_0_0.jsonl"), "utf8")).toBe(
 			'{"text":"say \\"hi\\"","id":"d0"}\n{"text":"b","id":"d1"}\n',
@@ -240,8 +225,8 @@ describe("JsonlReader composite", () => {
 		const ids = first.tasks.map((t) => t.taskId);
 		expect(ids).toEqual(second.tasks.map((t) => t.taskId));
 		expect(ids).toEqual([
-			`${fileGroupId([join(input, "a.jsonl")])}_0_0`,
-			`${fileGroupId([join(input, "b.jsonl")])}_0_0`,
+			`${fileGroupId([await describeFile(input, "a.jsonl")])}_0_0`,
+			`${fileGroupId([await describeFile(input, "b.jsonl")])}_0_0`,
 		]);
 		const names = (await readdir(output)).sort();
 		// Each file is named after the writer's input task; the writer's outputs add `_0`.
