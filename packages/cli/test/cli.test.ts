@@ -25,6 +25,8 @@ describe("curator run demo (local backend, in process)", () => {
 			report.stages.map((s: { stage: string; itemsOut: number }) => [s.stage, s.itemsOut]),
 		);
 		expect(itemsOut).toMatchObject(expected.itemsOut);
+		expect(report.ledger.balanced, "every task of every stage settled").toBe(true);
+		expect(report.ledger.stages[0]).toMatchObject({ stage: "FilePartitioningStage", handed: 1 });
 		const files = await readdir(out);
 		expect(files.length).toBe(expected.outputFiles);
 		const rows = (await Promise.all(files.map((f) => readFile(join(out, f), "utf8"))))

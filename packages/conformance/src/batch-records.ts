@@ -1,7 +1,7 @@
 import type { BatchRecord } from "@curator/core";
 
 /** What the batch records of one stage add up to over a run, each list sorted. */
-export interface StageLedger {
+export interface StageIdLedger {
 	inputIds: string[];
 	outputIds: string[];
 	filteredIds: string[];
@@ -9,8 +9,8 @@ export interface StageLedger {
 }
 
 /** The ledger of every stage that reported a batch, by stage name. */
-export function stageLedgers(records: readonly BatchRecord[]): Record<string, StageLedger> {
-	const ledgers: Record<string, StageLedger> = {};
+export function stageIdLedgers(records: readonly BatchRecord[]): Record<string, StageIdLedger> {
+	const ledgers: Record<string, StageIdLedger> = {};
 	for (const record of records) {
 		const ledger = ledgers[record.stage] ?? {
 			inputIds: [],

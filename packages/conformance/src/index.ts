@@ -23,8 +23,8 @@ import { registerStreamingCases } from "./cases/streaming.ts";
 import type { ExecutorFactory } from "./kit.ts";
 import { type ConformanceOptions, resolveConformanceOptions } from "./options.ts";
 
-export type { StageLedger } from "./batch-records.ts";
-export { batchRecordProblems, stageLedgers } from "./batch-records.ts";
+export type { StageIdLedger } from "./batch-records.ts";
+export { batchRecordProblems, stageIdLedgers } from "./batch-records.ts";
 export { canonicalForm } from "./canonical.ts";
 export { registerAbortCases } from "./cases/abort.ts";
 export { registerBarrierCases } from "./cases/barrier.ts";

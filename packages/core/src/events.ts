@@ -30,7 +30,13 @@ export interface BatchCallStats {
 
 /** Everything an executor reports while it runs. Renderers and summaries read only these. */
 export type RunEvent =
-	| { type: "run:start"; backend: string; stages: string[] }
+	| {
+			type: "run:start";
+			backend: string;
+			stages: string[];
+			/** How many tasks the run starts from (its initial tasks, or one `EmptyTask`). */
+			tasks?: number;
+	  }
 	| { type: "stage:start"; stage: string; index: number; workers?: number }
 	| { type: "worker:start"; stage: string; workerId: string; pid?: number }
 	| ({ type: "batch:done"; workerId: string } & BatchCallStats)

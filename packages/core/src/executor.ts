@@ -200,7 +200,12 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 				if (signal.aborted) throw new AbortError(signal.reason);
 			},
 		};
-		emit({ type: "run:start", backend: this.backend, stages: resolved.map((s) => s.name) });
+		emit({
+			type: "run:start",
+			backend: this.backend,
+			stages: resolved.map((s) => s.name),
+			tasks: roots.length,
+		});
 		try {
 			context.throwIfAborted();
 			assertSchedulable(resolved, this.schedules, this.backend);

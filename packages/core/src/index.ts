@@ -18,6 +18,8 @@ export type {
 export { BaseExecutor } from "./executor.ts";
 export type { AssignedIds, ParentedTask } from "./ids.ts";
 export { assignTaskIds, randomTaskId, rootTaskId } from "./ids.ts";
+export type { RunLedger, StageLedger } from "./ledger.ts";
+export { ledgerProblems, runLedger } from "./ledger.ts";
 export type { LogFn, Logger } from "./logger.ts";
 export { silentLogger } from "./logger.ts";
 export { aggregateStageMetrics } from "./metrics.ts";

@@ -1,12 +1,16 @@
 import type { RunEvent } from "./events.ts";
+import { type RunLedger, runLedger } from "./ledger.ts";
 import { emptyPerfStats, type StagePerfStats, sumPerfStats } from "./perf.ts";
 
 /** Totals of one stage over a run. */
 export interface StageSummary {
 	stage: string;
 	batches: number;
+	/** Inputs of the stage's finished batch calls (failed ones are in `failedTasks`). */
 	tasksIn: number;
 	tasksOut: number;
+	/** Inputs that produced no output. */
+	filteredTasks: number;
 	itemsIn: number;
 	itemsOut: number;
 	workers: number;
@@ -23,6 +27,8 @@ export interface RunSummary {
 	error?: string;
 	wallTimeS: number;
 	stages: StageSummary[];
+	/** Where every task went, stage by stage (see `RunLedger`). */
+	ledger: RunLedger;
 }
 
 /** Folds run events into a {@link RunSummary}. */
@@ -33,6 +39,7 @@ export class RunSummaryBuilder {
 	#started = performance.now();
 	#ended: number | undefined;
 	#stages = new Map<string, StageSummary>();
+	#initialTasks = 0;
 	#workers = new Map<string, Set<string>>();
 
 	/** Takes one event into account. */
@@ -41,6 +48,7 @@ export class RunSummaryBuilder {
 			case "run:start":
 				this.#backend = event.backend;
 				this.#started = performance.now();
+				this.#initialTasks = event.tasks ?? 0;
 				for (const stage of event.stages) this.#stage(stage);
 				break;
 			case "worker:start":
@@ -51,6 +59,7 @@ export class RunSummaryBuilder {
 				s.batches += 1;
 				s.tasksIn += event.tasksIn;
 				s.tasksOut += event.tasksOut;
+				s.filteredTasks += event.filteredIds.length;
 				s.itemsIn += event.itemsIn;
 				s.itemsOut += event.itemsOut;
 				s.perf = sumPerfStats(s.perf, event.perf);
@@ -85,6 +94,7 @@ export class RunSummaryBuilder {
 			ok: this.#ok,
 			wallTimeS: (end - this.#started) / 1000,
 			stages,
+			ledger: runLedger(stages, this.#initialTasks),
 		};
 		if (this.#error !== undefined) summary.error = this.#error;
 		return summary;
@@ -98,6 +108,7 @@ export class RunSummaryBuilder {
 				batches: 0,
 				tasksIn: 0,
 				tasksOut: 0,
+				filteredTasks: 0,
 				itemsIn: 0,
 				itemsOut: 0,
 				workers: 0,

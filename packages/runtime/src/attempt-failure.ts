@@ -4,9 +4,16 @@ import { SpillError } from "./spill/index.ts";
 import { TimeLimitExceeded } from "./time-limit.ts";
 import { WorkerCrashError, WorkerRequestError } from "./worker-handle.ts";
 
-/** How one `process` call of a `StagePool` runs: its name in failures and retries, and its fault policy. */
+/** How one `process` call of a `StagePool` runs: its names in failures and retries, and its fault policy. */
 export interface Call {
+	/** The stages it runs, as messages name them (`A+B` for a fused chain). */
 	label: string;
+	/**
+	 * The stage a failure is charged to when the failing one is unknown (its
+	 * worker died): the chain's first, whose inputs are the batch's tasks. A
+	 * fused chain thus never shows up as a stage of its own in a run's summary.
+	 */
+	firstStage: string;
 	ignoreFailures: boolean;
 	numRunAttempts: number;
 	processTimeoutS: number | undefined;
@@ -44,10 +51,11 @@ export function attemptFailure(
 	call: Call,
 	spillDir: string | undefined,
 ): AttemptFailure {
-	const stage = call.label;
+	const stage = call.firstStage;
+	const chain = call.label === stage ? "" : ` (running ${call.label})`;
 	if (error instanceof WorkerCrashError) {
 		const exitCause = error.exit.cause;
-		const reason = `worker ${workerId} ${exitCause}`;
+		const reason = `worker ${workerId}${chain} ${exitCause}`;
 		return { retry: true, charged: error.culprit, stage, reason, cause: error, exitCause };
 	}
 	if (error instanceof TimeLimitExceeded) {
@@ -55,7 +63,8 @@ export function attemptFailure(
 		const cause = new Error(
 			`the batch ran past its time limit of ${error.limitS} s (processTimeoutS); worker ${workerId} was killed`,
 		);
-		return { retry: true, stage, reason: `worker ${workerId} ${exitCause}`, cause, exitCause };
+		const reason = `worker ${workerId}${chain} ${exitCause}`;
+		return { retry: true, stage, reason, cause, exitCause };
 	}
 	if (!(error instanceof WorkerRequestError)) throw error;
 	if (error.wire.code === ErrorCodes.spillFailed) {

@@ -5,14 +5,26 @@ import { SpillError } from "../src/spill/index.ts";
 import { TimeLimitExceeded } from "../src/time-limit.ts";
 import { WorkerCrashError, WorkerRequestError } from "../src/worker-handle.ts";
 
-const call = { label: "A+B", ignoreFailures: false, numRunAttempts: 2, processTimeoutS: 0.3 };
+const call = {
+	label: "A+B",
+	firstStage: "A",
+	ignoreFailures: false,
+	numRunAttempts: 2,
+	processTimeoutS: 0.3,
+};
 const exit = { code: 70, signal: null, cause: "exit code 70", expected: false };
 
 describe("attemptFailure", () => {
 	it("retries a batch whose worker died, charging it only when it was the one being served", () => {
-		expect(
-			attemptFailure(new WorkerCrashError("w-1", exit, true), "w-1", call, undefined),
-		).toMatchObject({ retry: true, charged: true, stage: "A+B", exitCause: "exit code 70" });
+		// Which stage of the fused chain it died in is unknown: the batch's tasks are the first's inputs.
+		const failure = attemptFailure(new WorkerCrashError("w-1", exit, true), "w-1", call, undefined);
+		expect(failure).toMatchObject({
+			retry: true,
+			charged: true,
+			stage: "A",
+			exitCause: "exit code 70",
+		});
+		expect(failure.reason).toBe("worker w-1 (running A+B) exit code 70");
 		expect(
 			attemptFailure(new WorkerCrashError("w-1", exit, false), "w-1", call, undefined).charged,
 		).toBe(false);
@@ -21,6 +33,7 @@ describe("attemptFailure", () => {
 	it("retries a batch past its time limit, naming the limit", () => {
 		const failure = attemptFailure(new TimeLimitExceeded(0.3), "w-2", call, undefined);
 		expect(failure.retry).toBe(true);
+		expect(failure.stage).toBe("A");
 		expect(failure.exitCause).toContain("0.3 s");
 		expect(String(failure.cause)).toContain("time limit of 0.3 s");
 		expect(String(failure.cause)).toContain("worker w-2 was killed");

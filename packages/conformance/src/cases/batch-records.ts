@@ -1,6 +1,11 @@
-import type { BatchRecord, PipelineStage, RunResult } from "@curator/core";
+import {
+	type BatchRecord,
+	ledgerProblems,
+	type PipelineStage,
+	type RunResult,
+} from "@curator/core";
 import { describe, type ExpectStatic } from "vitest";
-import { batchRecordProblems, stageLedgers } from "../batch-records.ts";
+import { batchRecordProblems, stageIdLedgers } from "../batch-records.ts";
 import { expectReferenceOutputs } from "../expectations.ts";
 import { FilterStage, numbersTasks, PairBatchStage, SplitStage } from "../fixtures/index.ts";
 import { type ConformanceKit, conformanceKit, type ExecutorFactory } from "../kit.ts";
@@ -11,7 +16,8 @@ import type { ConformanceOptions } from "../options.ts";
  * record of every batch, on every backend. Per stage, the records' input ids
  * are the stage's input ids, each once; each input produced outputs whose
  * ids descend from it, or is filtered, or failed; and the per-stage ledgers
- * (inputs, outputs, filtered, failed) equal the reference executor's.
+ * (inputs, outputs, filtered, failed) equal the reference executor's, and
+ * so does the run's ledger (`RunSummary.ledger`), every task settled.
  */
 export function registerBatchRecordCases(
 	factory: ExecutorFactory,
@@ -46,14 +52,18 @@ async function expectSameLedgers(
 		inputs,
 		observer: { onBatch: (record) => records.push(record) },
 	});
-	await kit.reference(stages(), inputs(), {
+	const reference = await kit.reference(stages(), inputs(), {
 		observer: { onBatch: (record) => expected.push(record) },
 	});
-	expect(batchRecordProblems(records), "problems in the batch records").toEqual([]);
-	expect(stageLedgers(records), "per-stage ledgers against the reference run").toEqual(
-		stageLedgers(expected),
+	expect(ledgerProblems(result.summary.ledger), "the run's ledger").toEqual([]);
+	expect(result.summary.ledger, "the run's ledger against the reference run").toEqual(
+		reference.summary.ledger,
 	);
-	const last = stageLedgers(records).FilterStage?.outputIds ?? [];
+	expect(batchRecordProblems(records), "problems in the batch records").toEqual([]);
+	expect(stageIdLedgers(records), "per-stage ledgers against the reference run").toEqual(
+		stageIdLedgers(expected),
+	);
+	const last = stageIdLedgers(records).FilterStage?.outputIds ?? [];
 	expect(last, "the last stage's output ids are the run's").toEqual(
 		result.tasks.map((task) => task.taskId).sort(),
 	);

@@ -2,6 +2,7 @@ import {
 	type BaseExecutor,
 	type BatchRecord,
 	ErrorCodes,
+	ledgerProblems,
 	Pipeline,
 	type ProcessingStage,
 	type RunEvent,
@@ -11,7 +12,7 @@ import {
 	type StageError,
 } from "@curator/core";
 import { describe } from "vitest";
-import { batchRecordProblems, type StageLedger, stageLedgers } from "../batch-records.ts";
+import { batchRecordProblems, type StageIdLedger, stageIdLedgers } from "../batch-records.ts";
 import { idsAndData } from "../expectations.ts";
 import {
 	CrashStage,
@@ -140,7 +141,7 @@ async function runOnTaskThirteen(
 }
 
 /** A stage's ledger without failures. */
-function ledger(inputIds: string[], outputIds: string[]): StageLedger {
+function ledger(inputIds: string[], outputIds: string[]): StageIdLedger {
 	return { inputIds, outputIds, filteredIds: [], failedIds: [] };
 }
 
@@ -174,8 +175,19 @@ function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutor
 					["0_2_0", [2]],
 				]);
 				expect(result.summary.stages[0]?.failedTasks).toBe(1);
+				expect(result.summary.ledger.stages, "the run's ledger").toEqual([
+					{
+						stage: "FailingStage",
+						handed: 3,
+						passed: 2,
+						filtered: 0,
+						failed: 1,
+						out: 2,
+						unsettled: 0,
+					},
+				]);
 				expect(batchRecordProblems(records), "problems in the batch records").toEqual([]);
-				expect(stageLedgers(records), "the batch records' ledger").toEqual({
+				expect(stageIdLedgers(records), "the batch records' ledger").toEqual({
 					FailingStage: {
 						inputIds: ["0_0", "0_1", "0_2"],
 						outputIds: ["0_0_0", "0_2_0"],
@@ -204,8 +216,15 @@ function registerIgnoreFailuresCases(kit: ConformanceKit, factory: FaultExecutor
 				expect(result.failures.map((f) => [f.stage, f.taskIds])).toEqual([
 					["FailingStage", ["0_1_0_0"]],
 				]);
+				// A fused chain counts stage by stage, never as a stage of its own.
+				expect(ledgerProblems(result.summary.ledger), "the run's ledger").toEqual([]);
+				expect(result.summary.ledger.stages.map((row) => [row.stage, row.failed])).toEqual([
+					["SplitStage", 0],
+					["FilterStage", 0],
+					["FailingStage", 1],
+				]);
 				expect(batchRecordProblems(records), "problems in the batch records").toEqual([]);
-				expect(stageLedgers(records), "the batch records' ledger").toEqual({
+				expect(stageIdLedgers(records), "the batch records' ledger").toEqual({
 					SplitStage: ledger(["0_0", "0_1", "0_2"], ["0_0_0", "0_1_0", "0_2_0"]),
 					FilterStage: ledger(["0_0_0", "0_1_0", "0_2_0"], ["0_0_0_0", "0_1_0_0", "0_2_0_0"]),
 					FailingStage: {

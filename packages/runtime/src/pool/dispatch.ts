@@ -181,7 +181,7 @@ export class Dispatch {
 			const cause = error instanceof WorkerCrashError ? error.exit.cause : `ran past ${limitS} s`;
 			this.#options.context.emit({
 				type: "retry",
-				stage: call.label,
+				stage: call.firstStage,
 				taskIds: tasks.map((task) => task.taskId),
 				attempt: 1,
 				reason: `worker ${worker.handle.workerId} ${cause} during a message of ${batches.length} batches: each runs again alone`,
@@ -215,7 +215,7 @@ export class Dispatch {
 			if (part.error === undefined) {
 				return { tasks, encoded: [], stats, failed: false, workerId };
 			}
-			const stage = part.error.stage ?? call.label;
+			const stage = part.error.stage ?? call.firstStage;
 			if (isRetriedErrorCode(part.error.code) && call.numRunAttempts > 1) {
 				this.#options.context.emit({
 					type: "retry",
@@ -245,8 +245,10 @@ export class Dispatch {
 				? this.#label
 				: chain.map((i) => this.#options.stages[i]?.name ?? String(i)).join("+");
 		const { policy } = this.#options;
+		const first = this.#options.stages[chain[0] ?? 0];
 		const call: Call = {
 			label,
+			firstStage: first?.name ?? label,
 			ignoreFailures: options.ignoreFailures ?? policy.ignoreFailures,
 			numRunAttempts: options.numRunAttempts ?? policy.numRunAttempts,
 			processTimeoutS:
@@ -261,7 +263,7 @@ export class Dispatch {
 		call: Call,
 		context: Omit<StageFailureContext, "stage" | "taskIds"> & { stage?: string },
 	): BatchOutcome {
-		const stage = context.stage ?? call.label;
+		const stage = context.stage ?? call.firstStage;
 		const error = new StageError({ ...context, stage, taskIds }, cause);
 		if (!call.ignoreFailures) throw error;
 		const failure = { stage, taskIds, error: error.message, attempts: context.attempts ?? 1 };

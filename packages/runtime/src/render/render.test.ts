@@ -30,7 +30,7 @@ function batch(stage: string, tasksIn: number, itemsIn: number, itemsOut: number
 
 /** A two-stage run: Read (1 task -> 2), Filter (2 tasks, 100 -> 60 items). */
 const events: RunEvent[] = [
-	{ type: "run:start", backend: "local", stages: ["Read", "Filter"] },
+	{ type: "run:start", backend: "local", stages: ["Read", "Filter"], tasks: 1 },
 	{ type: "stage:start", stage: "Read", index: 0, workers: 1 },
 	{ ...batch("Read", 1, 0, 100), tasksOut: 2 } as RunEvent,
 	{ type: "stage:end", stage: "Read", index: 0 },
@@ -82,6 +82,7 @@ describe("run report and summary table", () => {
 			batches: 2,
 			tasksIn: 2,
 			tasksOut: 2,
+			filteredTasks: 0,
 			itemsIn: 100,
 			itemsOut: 60,
 			workers: 1,
@@ -99,6 +100,30 @@ describe("run report and summary table", () => {
 		);
 		expect(table).toContain("mean s/batch");
 		expect(table).toMatch(/Filter\s+2\s+2\s+100\s+60\s+1\s+1\.00\s+0\.50\s+0\.50\s+dropped=40/);
+		expect(table).not.toContain("filtered");
+		expect(report.ledger.balanced).toBe(true);
+		expect(table).not.toContain("unaccounted");
+	});
+
+	it("shows the filtered and failed columns when a stage filtered or failed tasks", () => {
+		const builder = new RunSummaryBuilder();
+		for (const event of events.slice(0, 6)) builder.add(event);
+		builder.add({ ...batch("Filter", 1, 50, 0), tasksOut: 0, filteredIds: ["x"] } as RunEvent);
+		builder.add({ type: "run:end", ok: true });
+		const table = formatSummaryTable(runReport("demo", builder.build()));
+		expect(table).toMatch(/tasks out\s+filtered\s+failed\s+items in/);
+		expect(table).toMatch(/Filter\s+2\s+1\s+1\s+0\s+100\s+30\s/);
+	});
+
+	it("lists the tasks not settled when a run stopped, stage by stage", () => {
+		const builder = new RunSummaryBuilder();
+		for (const event of events.slice(0, 6)) builder.add(event);
+		builder.add({ type: "run:end", ok: false, error: "killed" });
+		const table = formatSummaryTable(runReport("demo", builder.build()));
+		expect(table).toContain("tasks not settled when the run stopped:");
+		expect(table).toContain(
+			'  stage "Filter": 2 task(s) handed, 1 passed + 0 filtered + 0 failed: 1 unsettled',
+		);
 	});
 });
 

@@ -1,4 +1,10 @@
-import type { RunSummary, StageSummary, TaskFailure } from "@curator/core";
+import {
+	ledgerProblems,
+	type RunLedger,
+	type RunSummary,
+	type StageSummary,
+	type TaskFailure,
+} from "@curator/core";
 import { formatCount, formatMetric, formatSeconds, formatTable } from "./format.ts";
 
 /** One stage of a {@link RunReport}: the stage summary with its perf record flattened. */
@@ -25,6 +31,8 @@ export interface RunReport {
 	outputItems: number;
 	stages: StageReport[];
 	failures: TaskFailure[];
+	/** Where every task went, stage by stage (core's `RunLedger`). */
+	ledger: RunLedger;
 }
 
 /** Flattens one stage summary. */
@@ -55,39 +63,51 @@ export function runReport(
 		outputItems: stages.at(-1)?.itemsOut ?? 0,
 		stages,
 		failures: [...failures],
+		ledger: summary.ledger,
 	};
 	if (summary.error !== undefined) report.error = summary.error;
 	return report;
 }
 
-/** The per-stage summary table printed at the end of a run. */
-export function formatSummaryTable(report: RunReport): string {
-	const headers = [
-		"stage",
-		"tasks in",
-		"tasks out",
-		"items in",
-		"items out",
-		"workers",
-		"process s",
-		"mean s/batch",
-		"idle s",
+/** A column of the summary table: its header and its cell for one stage. */
+type Column = [header: string, cell: (stage: StageReport) => string];
+
+const countColumns: Column[] = [
+	["tasks in", (s) => formatCount(s.tasksIn)],
+	["tasks out", (s) => formatCount(s.tasksOut)],
+];
+
+// Shown only when some stage has any, so the usual table stays narrow.
+const settlementColumns: Column[] = [
+	["filtered", (s) => formatCount(s.filteredTasks)],
+	["failed", (s) => formatCount(s.failedTasks)],
+];
+
+const figureColumns: Column[] = [
+	["items in", (s) => formatCount(s.itemsIn)],
+	["items out", (s) => formatCount(s.itemsOut)],
+	["workers", (s) => String(s.workers)],
+	["process s", (s) => formatSeconds(s.processTimeS)],
+	["mean s/batch", (s) => formatSeconds(s.meanProcessTimeS)],
+	["idle s", (s) => formatSeconds(s.idleTimeS)],
+	[
 		"metrics",
-	];
-	const rows = report.stages.map((s) => [
-		s.stage,
-		formatCount(s.tasksIn),
-		formatCount(s.tasksOut),
-		formatCount(s.itemsIn),
-		formatCount(s.itemsOut),
-		String(s.workers),
-		formatSeconds(s.processTimeS),
-		formatSeconds(s.meanProcessTimeS),
-		formatSeconds(s.idleTimeS),
-		Object.entries(s.customMetrics)
-			.map(([key, value]) => `${key}=${formatMetric(value)}`)
-			.join(" "),
-	]);
+		(s) =>
+			Object.entries(s.customMetrics)
+				.map(([key, value]) => `${key}=${formatMetric(value)}`)
+				.join(" "),
+	],
+];
+
+/**
+ * The per-stage summary table printed at the end of a run; the filtered and
+ * failed columns appear when some stage filtered or failed tasks.
+ */
+export function formatSummaryTable(report: RunReport): string {
+	const settled = report.stages.some((s) => s.filteredTasks > 0 || s.failedTasks > 0);
+	const columns = [...countColumns, ...(settled ? settlementColumns : []), ...figureColumns];
+	const headers = ["stage", ...columns.map(([header]) => header)];
+	const rows = report.stages.map((s) => [s.stage, ...columns.map(([, cell]) => cell(s))]);
 	const align = headers.map((_, c) => (c === 0 || c === headers.length - 1 ? "left" : "right"));
 	const status = report.ok ? "done" : `failed: ${report.error ?? "unknown error"}`;
 	const head = `pipeline "${report.pipeline}" on ${report.backend}: ${status} in ${formatSeconds(report.wallTimeS)} s, ${formatCount(report.outputItems)} items out`;
@@ -101,5 +121,13 @@ export function formatSummaryTable(report: RunReport): string {
 							`  ${f.stage} [${f.taskIds.join(", ")}] after ${f.attempts} attempt(s): ${f.error}`,
 					),
 				];
-	return [head, formatTable(headers, rows, align), ...failures].join("\n");
+	return [head, formatTable(headers, rows, align), ...ledgerLines(report), ...failures].join("\n");
+}
+
+/** Nothing when every task is accounted for; else what is not, stage by stage. */
+function ledgerLines(report: RunReport): string[] {
+	const problems = ledgerProblems(report.ledger);
+	if (problems.length === 0) return [];
+	const what = report.ok ? "tasks unaccounted for" : "tasks not settled when the run stopped";
+	return [`${what}:`, ...problems.map((line) => `  ${line}`)];
 }
