@@ -56,12 +56,13 @@ export function attemptFailure(
 	if (error instanceof WorkerCrashError) {
 		const exitCause = error.exit.cause;
 		const reason = `worker ${workerId}${chain} ${exitCause}`;
-		return { retry: true, charged: error.culprit, stage, reason, cause: error, exitCause };
+		const cause = chain === "" ? error : new Error(`${error.message}${chain}`, { cause: error });
+		return { retry: true, charged: error.culprit, stage, reason, cause, exitCause };
 	}
 	if (error instanceof TimeLimitExceeded) {
 		const exitCause = `killed past the time limit of ${error.limitS} s (processTimeoutS)`;
 		const cause = new Error(
-			`the batch ran past its time limit of ${error.limitS} s (processTimeoutS); worker ${workerId} was killed`,
+			`the batch${chain} ran past its time limit of ${error.limitS} s (processTimeoutS); worker ${workerId} was killed`,
 		);
 		const reason = `worker ${workerId}${chain} ${exitCause}`;
 		return { retry: true, stage, reason, cause, exitCause };

@@ -25,6 +25,7 @@ describe("attemptFailure", () => {
 			exitCause: "exit code 70",
 		});
 		expect(failure.reason).toBe("worker w-1 (running A+B) exit code 70");
+		expect(String(failure.cause)).toContain("(running A+B)");
 		expect(
 			attemptFailure(new WorkerCrashError("w-1", exit, false), "w-1", call, undefined).charged,
 		).toBe(false);

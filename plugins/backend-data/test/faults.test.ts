@@ -94,7 +94,7 @@ describe("faults (process isolation)", () => {
 		expect(result.failures.map((f) => f.taskIds)).toEqual([["0_2", "0_3"]]);
 	});
 
-	it("names a crash inside fused stages after the fused operator", async () => {
+	it("charges a crash inside fused stages to the chain's first stage, naming the chain", async () => {
 		const victim = crash({ everyAttempt: true });
 		victim.victim = 81;
 		const pipeline = new Pipeline({
@@ -108,8 +108,15 @@ describe("faults (process isolation)", () => {
 		]);
 		const result = await pipeline.run(executor, numbers([1], [2], [9], [4]));
 		expect(result.failures.map((f) => [f.stage, f.taskIds])).toEqual([
-			["CrashStage+SumStage", ["0_2_0", "0_3_0"]],
+			["CrashStage", ["0_2_0", "0_3_0"]],
 		]);
+		expect(result.failures[0]?.error).toContain("(running CrashStage+SumStage)");
+		expect(result.summary.stages.map((s) => s.stage)).toEqual([
+			"SquareStage",
+			"CrashStage",
+			"SumStage",
+		]);
+		expect(result.summary.ledger.balanced).toBe(true);
 		expect(ids(result.tasks)).toEqual(["0_0_0_0_0", "0_1_0_0_0"]);
 	});
 
