@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ProcessingStage } from "@curator/core";
+import { type ProcessingStage, type RunInfo, silentLogger } from "@curator/core";
 import { afterEach } from "vitest";
 import { DocumentBatch } from "../src/index.ts";
 
@@ -40,4 +40,13 @@ export async function runStage<S extends ProcessingStage>(
 	tasks: Parameters<S["processBatch"]>[0],
 ): Promise<Awaited<ReturnType<S["processBatch"]>>> {
 	return (await stage.processBatch(tasks)) as Awaited<ReturnType<S["processBatch"]>>;
+}
+
+/** What a run hands its stages' run hooks, for calling them directly. */
+export function runInfo(runId = "run-1"): RunInfo {
+	return {
+		runId,
+		pipeline: { name: "test", description: undefined, backend: "none", stages: [] },
+		logger: silentLogger,
+	};
 }
