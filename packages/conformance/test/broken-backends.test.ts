@@ -7,7 +7,7 @@ import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts"
 // executors (test/fixtures/broken-executors.ts); each bug must fail exactly
 // the kit cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 60;
+const casesPerBackend = 63;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
