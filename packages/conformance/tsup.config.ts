@@ -5,6 +5,10 @@ import { tsupBase } from "../../tools/build/tsup.base.ts";
 // `@curator/conformance/fixtures` by a worker is the very class the kit uses.
 export default defineConfig({
 	...tsupBase,
-	entry: { index: "src/index.ts", fixtures: "src/fixtures/index.ts" },
+	entry: {
+		index: "src/index.ts",
+		fixtures: "src/fixtures/index.ts",
+		"output-fixtures": "src/fixtures/output.ts",
+	},
 	splitting: true,
 });

@@ -57,8 +57,13 @@ const skipLabel = (backend: BackendEntry): string => {
 	return reason === "" ? "" : ` (skipped: ${reason})`;
 };
 
+/** The data files of an output folder by name; its `_SUCCESS` manifest must list exactly them. */
 async function outputOf(dir: string): Promise<Map<string, string>> {
-	const files = (await readdir(dir)).sort();
+	const files = (await readdir(dir)).filter((name) => name !== "_SUCCESS").sort();
+	const manifest = JSON.parse(await readFile(join(dir, "_SUCCESS"), "utf8")) as {
+		files: { name: string }[];
+	};
+	expect(manifest.files.map((file) => file.name)).toEqual(files);
 	return new Map(
 		await Promise.all(files.map(async (f) => [f, await readFile(join(dir, f), "utf8")] as const)),
 	);

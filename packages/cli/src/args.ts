@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { type OutputMode, outputModes } from "@curator/text";
 import { type BackendName, backendNames } from "./backends.ts";
 import { UsageError } from "./errors.ts";
 
@@ -27,6 +28,8 @@ export interface RunFlags {
 	backend: BackendName;
 	input: string | undefined;
 	output: string | undefined;
+	/** `--mode`: what the pipeline's writers do with a used output folder. */
+	mode: OutputMode;
 	workers: number | undefined;
 	batchSize: number | undefined;
 	logLevel: CliLogLevel;
@@ -38,6 +41,7 @@ export interface RunFlags {
 export const flagDefaults = {
 	backend: "local",
 	output: "./curator-out",
+	mode: "error",
 	logLevel: "warn",
 	progress: "auto",
 } as const;
@@ -46,6 +50,7 @@ const options = {
 	backend: { type: "string" },
 	input: { type: "string" },
 	output: { type: "string" },
+	mode: { type: "string" },
 	workers: { type: "string" },
 	"batch-size": { type: "string" },
 	"log-level": { type: "string" },
@@ -100,6 +105,7 @@ function runFlags(values: ReturnType<typeof parse>["values"]): RunFlags {
 		backend: oneOf("--backend", values.backend ?? flagDefaults.backend, backendNames, "backend"),
 		input: nonEmpty("--input", values.input),
 		output: nonEmpty("--output", values.output),
+		mode: oneOf("--mode", values.mode ?? flagDefaults.mode, outputModes, "output mode"),
 		workers: wholeNumber("--workers", values.workers),
 		batchSize: wholeNumber("--batch-size", values["batch-size"]),
 		logLevel: oneOf("--log-level", values["log-level"] ?? flagDefaults.logLevel, cliLogLevels),

@@ -16,6 +16,8 @@ Flags:
   --backend <name>     ${backendNames.join(" | ")} (default local)
   --input <path>       JSONL file or folder to read (default: the pipeline's own input)
   --output <dir>       folder to write to (default ./curator-out)
+  --mode <mode>        error | overwrite | append | ignore: what to do when the output folder
+                       is not empty (default error: refuse it)
   --workers <n>        workers per stage, for backends that run several
   --batch-size <n>     tasks per stage call
   --log-level <level>  debug | info | warn | error | silent (default warn)

@@ -66,16 +66,17 @@ export async function loadPipeline(target: string, cwd: string): Promise<LoadedP
 	);
 }
 
-/** Builds the pipeline for these options; only a factory can take --input, --output, --batch-size. */
+/** Builds the pipeline for these options; only a factory can take --input, --output, --mode, --batch-size. */
 export async function instantiate(
 	loaded: LoadedPipeline,
 	options: PipelineOptions,
-	explicit: { input: boolean; output: boolean; batchSize: boolean },
+	explicit: { input: boolean; output: boolean; mode: boolean; batchSize: boolean },
 ): Promise<Pipeline> {
 	if (loaded.factory === undefined) {
 		const given = Object.entries({
 			"--input": explicit.input,
 			"--output": explicit.output,
+			"--mode": explicit.mode,
 			"--batch-size": explicit.batchSize,
 		})
 			.filter(([, set]) => set)

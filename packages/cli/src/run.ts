@@ -43,6 +43,7 @@ export async function preparePipeline(
 	const loaded = await loadPipeline(target, io.cwd);
 	const options = {
 		output: resolve(io.cwd, flags.output ?? flagDefaults.output),
+		mode: flags.mode,
 		...(input === undefined ? {} : { input }),
 		...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
 		...(flags.workers === undefined ? {} : { workers: flags.workers }),
@@ -50,6 +51,7 @@ export async function preparePipeline(
 	const explicit = {
 		input: flags.input !== undefined,
 		output: flags.output !== undefined,
+		mode: flags.mode !== flagDefaults.mode,
 		batchSize: flags.batchSize !== undefined,
 	};
 	let pipeline: Pipeline;

@@ -12,6 +12,8 @@ describe("parseCommand", () => {
 				"--input",
 				"in",
 				"--output=out",
+				"--mode",
+				"append",
 				"--workers",
 				"2",
 				"--batch-size",
@@ -29,6 +31,7 @@ describe("parseCommand", () => {
 				backend: "actor-pool",
 				input: "in",
 				output: "out",
+				mode: "append",
 				workers: 2,
 				batchSize: 8,
 				logLevel: "debug",
@@ -41,7 +44,7 @@ describe("parseCommand", () => {
 	it("applies defaults and knows the other commands", () => {
 		expect(parseCommand(["describe", "x.ts"])).toMatchObject({
 			command: "describe",
-			flags: { backend: "local", logLevel: "warn", json: false, progress: "auto" },
+			flags: { backend: "local", mode: "error", logLevel: "warn", json: false, progress: "auto" },
 		});
 		expect(parseCommand(["backends", "--json"])).toEqual({ command: "backends", json: true });
 		expect(parseCommand([])).toEqual({ command: "help" });
@@ -53,6 +56,10 @@ describe("parseCommand", () => {
 		[["run", "demo", "--nope"], 'unknown option "--nope"'],
 		[["run", "demo", "--workers"], 'option "--workers" needs a value'],
 		[["run", "demo", "--json=yes"], 'option "--json" takes no value'],
+		[
+			["run", "demo", "--mode", "replace"],
+			'unknown output mode "replace" (one of: error, overwrite, append, ignore)',
+		],
 		[["run", "demo", "--workers", "0"], '--workers must be a whole number >= 1, got "0"'],
 		[["run", "demo", "--workers", "two"], '--workers must be a whole number >= 1, got "two"'],
 		[["run", "demo", "--batch-size", "1.5"], '--batch-size must be a whole number >= 1, got "1.5"'],

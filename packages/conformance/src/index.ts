@@ -13,6 +13,7 @@ import { registerIsolationCases } from "./cases/isolation.ts";
 import { registerLifecycleCases } from "./cases/lifecycle.ts";
 import { registerMetricsCases } from "./cases/metrics.ts";
 import { registerOptionCases } from "./cases/options.ts";
+import { registerOutputFolderCases } from "./cases/output-folder.ts";
 import { registerPerfCases } from "./cases/perf.ts";
 import { registerPipelineCases } from "./cases/pipeline.ts";
 import { registerResourceCases } from "./cases/resources.ts";
@@ -47,6 +48,7 @@ export { registerIsolationCases } from "./cases/isolation.ts";
 export { registerLifecycleCases } from "./cases/lifecycle.ts";
 export { registerMetricsCases } from "./cases/metrics.ts";
 export { registerOptionCases } from "./cases/options.ts";
+export { registerOutputFolderCases } from "./cases/output-folder.ts";
 export { registerPerfCases } from "./cases/perf.ts";
 export { registerPipelineCases } from "./cases/pipeline.ts";
 export { registerResourceCases } from "./cases/resources.ts";
@@ -104,6 +106,7 @@ export const conformanceRegistrars: readonly CaseRegistrar[] = [
 	registerAbortCases,
 	registerIsolationCases,
 	registerStreamingCases,
+	registerOutputFolderCases,
 ];
 
 /**

@@ -9,7 +9,7 @@ import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts"
 // (test/fixtures/spilling-executor.ts); each bug must fail exactly the kit
 // cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 61;
+const casesPerBackend = 64;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {
@@ -79,6 +79,7 @@ describe("the kit against deliberately broken executors", () => {
 			"stage errors > process() stage as the source: the run rejects with the stage name and the task ids",
 			"stage errors > processBatch() stage after a fan-out: the run rejects with the stage name and the task ids",
 			"stage errors > sink stage after a filter: the run rejects with the stage name and the task ids",
+			"output folder > a run failing after the writer wrote leaves no file under a final name and no _SUCCESS",
 			"ignoreFailures > with ignoreFailures a batch whose stage throws is reported (stage, task ids, error, attempts) and every other task comes out",
 			"ignoreFailures > with ignoreFailures the batch records of every stage add up when the last of three stages throws",
 			"ignoreFailures > without ignoreFailures a batch whose stage throws fails the run, naming the stage and the tasks",

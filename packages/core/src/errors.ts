@@ -17,6 +17,8 @@ export const ErrorCodes = {
 	spillFailed: "CURATOR_SPILL_FAILED",
 	runInWorker: "CURATOR_RUN_IN_WORKER",
 	preflightFailed: "CURATOR_PREFLIGHT_FAILED",
+	commitFailed: "CURATOR_COMMIT_FAILED",
+	outputExists: "CURATOR_OUTPUT_EXISTS",
 } as const;
 
 /** One of the stable `CURATOR_*` codes. */
@@ -74,6 +76,23 @@ export class PreflightError extends CuratorError {
 	constructor(stage: string, cause: unknown) {
 		const reason = cause instanceof Error ? cause.message : String(cause);
 		super(ErrorCodes.preflightFailed, `stage "${stage}" failed its pre-flight check: ${reason}`, {
+			cause,
+		});
+		this.stage = stage;
+	}
+}
+
+/**
+ * A stage's `commit()` failed after every stage had finished: the run
+ * rejects, and the stage's output is not marked finished.
+ */
+export class CommitError extends CuratorError {
+	/** Stage name as shown in logs. */
+	readonly stage: string;
+
+	constructor(stage: string, cause: unknown) {
+		const reason = cause instanceof Error ? cause.message : String(cause);
+		super(ErrorCodes.commitFailed, `stage "${stage}" could not commit its output: ${reason}`, {
 			cause,
 		});
 		this.stage = stage;

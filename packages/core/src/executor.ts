@@ -1,5 +1,5 @@
 import { assertSchedulable, type ResourceKind } from "./capabilities.ts";
-import { AbortError, CuratorError, ErrorCodes, PreflightError } from "./errors.ts";
+import { AbortError, CuratorError, ErrorCodes } from "./errors.ts";
 import type { RunEvent, RunEventListener, TaskFailure } from "./events.ts";
 import { rootTaskId } from "./ids.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -11,6 +11,8 @@ import {
 	optionsProblem,
 } from "./option-schema.ts";
 import { resolveStages } from "./plan.ts";
+import { commitStages, preflightStages, rollbackStages } from "./run-hooks.ts";
+import { checkRunId, describePipeline, newRunId, type RunInfo } from "./run-info.ts";
 import type { BackendStageOptions, ProcessingStage } from "./stage.ts";
 import { type RunSummary, RunSummaryBuilder } from "./summary.ts";
 import { EmptyTask, isTask, type Task } from "./task.ts";
@@ -88,10 +90,19 @@ export interface RunOptions {
 	 * (see `BatchRecord`); a run feature hangs here instead of parsing events.
 	 */
 	observer?: RunObserver;
+	/**
+	 * The run's id (see `RunInfo.runId`): letters, digits, `.`, `_`, `-`.
+	 * Generated when omitted; a resumed run passes the id of the run it resumes.
+	 */
+	runId?: string;
+	/** What the stages' run hooks and manifests name as the pipeline; `Pipeline.run` sets it. */
+	pipeline?: { name: string; description?: string };
 }
 
 /** Everything a run produced: outputs, recorded failures and the summary. */
 export interface RunResult {
+	/** The run's id, given or generated. */
+	runId: string;
 	tasks: Task[];
 	failures: TaskFailure[];
 	summary: RunSummary;
@@ -120,7 +131,9 @@ export interface ExecutionContext {
  * the stages, give initial tasks their root ids, wire events, cancellation
  * and the summary, run every stage's `preflight()` check in the calling
  * process, then call the one hook a backend implements,
- * {@link BaseExecutor.executeStages}.
+ * {@link BaseExecutor.executeStages}, and, in the calling process again,
+ * every stage's `commit()` when all stages succeeded or `rollback()` when
+ * the run failed or was aborted.
  */
 export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfig> {
 	readonly config: Readonly<Config>;
@@ -177,7 +190,14 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		options: RunOptions = {},
 	): Promise<RunResult> {
 		refuseRunInWorker(this.backend);
+		const runId =
+			options.runId === undefined ? newRunId() : checkRunId(options.runId, this.backend);
 		const resolved = resolveStages(stages);
+		const info: RunInfo = {
+			runId,
+			pipeline: describePipeline(resolved, this.backend, options.pipeline),
+			logger: this.logger,
+		};
 		const roots = rootTasks(initialTasks);
 		const summary = new RunSummaryBuilder();
 		const failures: TaskFailure[] = [];
@@ -210,17 +230,39 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 			context.throwIfAborted();
 			assertSchedulable(resolved, this.schedules, this.backend);
 			this.#checkStageOptions(resolved);
-			await preflight(resolved);
-			const tasks = await this.executeStages(resolved, roots, context);
-			context.throwIfAborted();
+			await preflightStages(resolved, info);
+			const tasks = await this.#executeAndCommit(resolved, roots, context, info);
 			emit({ type: "run:end", ok: true });
-			return { tasks, failures, summary: summary.build() };
+			return { runId, tasks, failures, summary: summary.build() };
 		} catch (error) {
 			const wrapped =
 				signal.aborted && !(error instanceof AbortError) ? new AbortError(signal.reason) : error;
 			emit({ type: "run:end", ok: false, error: errorMessage(wrapped) });
 			throw wrapped;
 		}
+	}
+
+	/**
+	 * Runs the stages, then commits them; when the stages fail or the run is
+	 * aborted, rolls them back (a failed commit rolls back itself).
+	 */
+	async #executeAndCommit(
+		stages: ProcessingStage[],
+		roots: Task[],
+		context: ExecutionContext,
+		info: RunInfo,
+	): Promise<Task[]> {
+		let tasks: Task[];
+		try {
+			tasks = await this.executeStages(stages, roots, context);
+			context.throwIfAborted();
+		} catch (error) {
+			// Seam for resume: a run with a checkpoint keeps its sinks' staged output here.
+			await rollbackStages(stages, info);
+			throw error;
+		}
+		await commitStages(stages, info);
+		return tasks;
 	}
 
 	/**
@@ -255,18 +297,6 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 			`${this.backend}: ${message}`,
 			cause === undefined ? undefined : { cause },
 		);
-	}
-}
-
-async function preflight(stages: readonly ProcessingStage[]): Promise<void> {
-	for (const stage of stages) {
-		// A stage built on an older copy of core has no hook.
-		if (typeof stage.preflight !== "function") continue;
-		try {
-			await stage.preflight();
-		} catch (error) {
-			throw new PreflightError(stage.name, error);
-		}
 	}
 }
 

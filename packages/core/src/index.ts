@@ -4,7 +4,14 @@ export type { ResourceKind } from "./capabilities.ts";
 export { assertSchedulable, requestedKinds, resourceKinds } from "./capabilities.ts";
 export { CompositeStage, isCompositeStage } from "./composite.ts";
 export type { ErrorCode, StageFailureContext } from "./errors.ts";
-export { AbortError, CuratorError, ErrorCodes, PreflightError, StageError } from "./errors.ts";
+export {
+	AbortError,
+	CommitError,
+	CuratorError,
+	ErrorCodes,
+	PreflightError,
+	StageError,
+} from "./errors.ts";
 export type { BatchCallStats, RunEvent, RunEventListener, TaskFailure } from "./events.ts";
 export type {
 	ExecutionContext,
@@ -53,6 +60,8 @@ export {
 } from "./registry.ts";
 export type { MachineResources, ResourcesInit } from "./resources.ts";
 export { Resources, resourceDefaults } from "./resources.ts";
+export type { PipelineDescription, RunInfo, StageDescription } from "./run-info.ts";
+export { checkRunId, describePipeline, newRunId, RUN_ID_PATTERN } from "./run-info.ts";
 export type {
 	BackendStageOptions,
 	StageIO,

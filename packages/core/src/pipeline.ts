@@ -71,6 +71,10 @@ export class Pipeline {
 		initialTasks?: readonly Task[],
 		options?: RunOptions,
 	): Promise<RunResult> {
-		return executor.run(this.build(), initialTasks, options);
+		const pipeline = {
+			name: this.name,
+			...(this.description === "" ? {} : { description: this.description }),
+		};
+		return executor.run(this.build(), initialTasks, { pipeline, ...options });
 	}
 }

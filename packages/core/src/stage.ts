@@ -2,6 +2,7 @@ import { CuratorError, ErrorCodes } from "./errors.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
 import { Resources, type ResourcesInit } from "./resources.ts";
+import type { RunInfo } from "./run-info.ts";
 import type { Task } from "./task.ts";
 
 /**
@@ -94,9 +95,28 @@ export abstract class ProcessingStage<In extends Task = Task, Out extends Task =
 	 * can be written, ...) and throws with the real cause. Runs once per run,
 	 * in the calling process, after the pipeline is built and before any
 	 * stage starts, on every backend. It must not do the stage's work: on a
-	 * cluster, the stage itself may run on another machine.
+	 * cluster, the stage itself may run on another machine. Fields it sets
+	 * (the run's id, say) travel to the stage's workers: every backend
+	 * describes stages for its workers after this hook.
 	 */
-	preflight(): void | Promise<void> {}
+	preflight(_run: RunInfo): void | Promise<void> {}
+
+	/**
+	 * Makes the stage's output final, once every stage of the run finished
+	 * successfully (a sink moves its staged files to their final names and
+	 * marks the output finished). Runs once per run, in the calling process,
+	 * in stage order, on every backend; a failure fails the run
+	 * (`CURATOR_COMMIT_FAILED`). Not run when the run fails or is aborted.
+	 */
+	commit(_run: RunInfo): void | Promise<void> {}
+
+	/**
+	 * Undoes what the run's workers left for {@link commit} (a sink's staged
+	 * files) after the run failed or was aborted, or a commit failed. Runs in
+	 * the calling process; a failure is logged, never thrown over the run's
+	 * own error. Not run after a crash of the calling process.
+	 */
+	rollback(_run: RunInfo): void | Promise<void> {}
 
 	/** Runs once per node before any worker of this stage starts there. */
 	setupOnNode(_nodeInfo: NodeInfo, _workerMetadata: WorkerMetadata): void | Promise<void> {}

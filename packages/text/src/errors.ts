@@ -58,6 +58,23 @@ export class OutputFolderError extends CuratorError {
 	}
 }
 
+/**
+ * An output folder already holds output, and the sink's mode refuses it
+ * (found by the sink's pre-flight check, before any stage runs).
+ */
+export class OutputExistsError extends CuratorError {
+	/** The folder. */
+	readonly folder: string;
+	/** The stage option it came from, e.g. `JsonlWriter option "path"`. */
+	readonly option: string;
+
+	constructor(folder: string, option: string, message: string) {
+		super(ErrorCodes.outputExists, `${option}: output folder ${folder} ${message}`);
+		this.folder = folder;
+		this.option = option;
+	}
+}
+
 function reasonOf(cause: unknown): string {
 	const message = cause instanceof Error ? cause.message : String(cause);
 	const code = (cause as { code?: unknown } | null)?.code;

@@ -22,12 +22,15 @@ export {
 	InputNotFoundError,
 	InputReadError,
 	MalformedRecordError,
+	OutputExistsError,
 	OutputFolderError,
 } from "./errors.ts";
 export type { FileRef } from "./file-group.ts";
 export { FileGroupTask, fileGroupId, fileKey, filePath } from "./file-group.ts";
 export type { DescribeFileOptions, FileIdentity } from "./file-identity.ts";
 export { describeFile, fileIdentities, sha256Of } from "./file-identity.ts";
+export type { FileSinkOptions, RenderedFile } from "./file-sink.ts";
+export { FileSinkStage, fileSinkDefaults } from "./file-sink.ts";
 export type {
 	BuiltinFilterSpec,
 	CustomFilterSpec,
@@ -66,6 +69,26 @@ export type { JsonlWriterOptions } from "./jsonl-writer.ts";
 export { JsonlWriter, serialize } from "./jsonl-writer.ts";
 export type { LineChunk } from "./lines.ts";
 export { readLineChunks } from "./lines.ts";
-export { assertWritableFolder } from "./output-folder.ts";
+export type { OutputCommit } from "./output-commit.ts";
+export { commitOutput, discardStaging, stageFile } from "./output-commit.ts";
+export type { OutputOptionNames } from "./output-folder.ts";
+export { assertWritableFolder, prepareOutputFolder } from "./output-folder.ts";
+export type {
+	ManifestFile,
+	ManifestRun,
+	OutputManifest,
+	OutputMode,
+} from "./output-layout.ts";
+export {
+	isOutputEntry,
+	MANIFEST_FORMAT,
+	outputModes,
+	parseStagedName,
+	readOutputManifest,
+	STAGING_FOLDER,
+	SUCCESS_FILE,
+	stagedName,
+	stagingFolder,
+} from "./output-layout.ts";
 export type { FilePartitioningOptions } from "./partitioning.ts";
 export { FilePartitioningStage, partitioningDefaults } from "./partitioning.ts";

@@ -1,78 +1,38 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import {
-	CuratorError,
-	ErrorCodes,
-	ProcessingStage,
-	registerModule,
-	type StageSettings,
-} from "@curator/core";
+import { registerModule } from "@curator/core";
 import type { Column, DocumentBatch } from "./document-batch.ts";
-import { FileGroupTask } from "./file-group.ts";
-import { describeFile } from "./file-identity.ts";
-import { assertWritableFolder } from "./output-folder.ts";
+import { type FileSinkOptions, FileSinkStage, type RenderedFile } from "./file-sink.ts";
 
 /** Options of {@link JsonlWriter}. */
-export interface JsonlWriterOptions extends StageSettings {
-	/** Output folder (created when missing). */
-	path: string;
+export interface JsonlWriterOptions extends FileSinkOptions {
 	/** Columns to write, in this order; default every column. */
 	fields?: readonly string[];
 }
 
 /**
- * Sink stage: writes each {@link DocumentBatch} to `<path>/<taskId>.jsonl`.
- * The name comes from the task id, which is deterministic, so a run writes
- * the same files on every backend and a re-run overwrites them. Each file is
- * written under a temporary name and renamed, so a reader never sees half a
- * file. Returns a {@link FileGroupTask} naming the written file (its root is
- * the output folder). Its pre-flight check creates the folder and writes a
- * probe file there, so an unusable folder fails the run before any stage
- * starts, with the real cause.
+ * Sink stage: writes each {@link DocumentBatch} to `<path>/<taskId>.jsonl`
+ * (with mode `append`, `<path>/<runId>.<taskId>.jsonl`). The name comes from
+ * the task id, which is deterministic, so a run writes the same files on
+ * every backend. Files are staged under `<path>/_temporary/<runId>/` and
+ * get their final names only when the whole run succeeded, followed by the
+ * `_SUCCESS` manifest (see {@link FileSinkStage}). Its pre-flight check
+ * creates the folder, checks that it can be written and applies `mode`
+ * (default `error`: a used folder is refused), before any stage starts.
+ * Returns a `FileGroupTask` naming the file's final path.
  */
-export class JsonlWriter extends ProcessingStage<DocumentBatch, FileGroupTask> {
-	/** Absolute output folder (resolved where the stage was built). */
-	path: string;
+export class JsonlWriter extends FileSinkStage<DocumentBatch> {
 	fields: string[] | undefined;
 
 	constructor(options: JsonlWriterOptions) {
 		super(options);
-		if (typeof options.path !== "string" || options.path.length === 0) {
-			throw new CuratorError(ErrorCodes.invalidStage, "JsonlWriter: path must be a folder path");
-		}
-		this.path = resolve(options.path);
 		this.fields = options.fields === undefined ? undefined : [...options.fields];
 	}
 
-	/** Creates the output folder and checks that it can be written, before any stage runs. */
-	override async preflight(): Promise<void> {
-		await assertWritableFolder(this.path, 'JsonlWriter option "path"');
+	protected override get extension(): string {
+		return ".jsonl";
 	}
 
-	override async process(batch: DocumentBatch): Promise<FileGroupTask> {
-		const name = `${safeName(batch.taskId)}.jsonl`;
-		const file = join(this.path, name);
-		const temp = join(
-			this.path,
-			`.${safeName(batch.taskId)}.${randomBytes(6).toString("hex")}.tmp`,
-		);
-		const body = serialize(batch, this.fields ?? batch.columnNames);
-		await mkdir(this.path, { recursive: true });
-		try {
-			await writeFile(temp, body);
-			await rename(temp, file);
-		} catch (error) {
-			await rm(temp, { force: true });
-			throw error;
-		}
-		this.logMetric("rowsWritten", batch.numItems);
-		this.logMetric("bytesWritten", Buffer.byteLength(body));
-		return new FileGroupTask({
-			datasetName: batch.datasetName,
-			data: [await describeFile(this.path, name)],
-			metadata: { rows: batch.numItems },
-		});
+	protected override render(batch: DocumentBatch): RenderedFile {
+		return { body: serialize(batch, this.fields ?? batch.columnNames), rows: batch.numItems };
 	}
 }
 
@@ -93,8 +53,4 @@ export function serialize(batch: DocumentBatch, fields: readonly string[]): stri
 		lines.push(columns.length === 0 ? "{}" : `${line}}`);
 	}
 	return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
-}
-
-function safeName(taskId: string): string {
-	return taskId.length > 0 ? taskId.replace(/[^A-Za-z0-9._-]/g, "_") : "unnamed";
 }

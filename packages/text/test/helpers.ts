@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import type { ProcessingStage } from "@curator/core";
+import { type ProcessingStage, type RunInfo, silentLogger } from "@curator/core";
 import { afterEach } from "vitest";
 import { DocumentBatch, FileGroupTask } from "../src/index.ts";
 
@@ -55,4 +55,13 @@ export function groupOf(...paths: string[]): FileGroupTask {
 		mtime: 0,
 	}));
 	return new FileGroupTask({ datasetName: "d", data });
+}
+
+/** What a run hands its stages' run hooks, for calling them directly. */
+export function runInfo(runId = "run-1"): RunInfo {
+	return {
+		runId,
+		pipeline: { name: "test", description: undefined, backend: "none", stages: [] },
+		logger: silentLogger,
+	};
 }

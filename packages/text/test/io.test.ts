@@ -16,7 +16,7 @@ import {
 	JsonlWriter,
 	MalformedRecordError,
 } from "../src/index.ts";
-import { batchOf, groupOf, rebuild, tempDir } from "./helpers.ts";
+import { batchOf, groupOf, rebuild, runInfo, tempDir } from "./helpers.ts";
 
 const line = (id: string, text: string): string => JSON.stringify({ id, text });
 
@@ -185,21 +185,25 @@ describe("JsonlWriter", () => {
 	it("writes one file per task, named after the task id, with no temp file left", async () => {
 		const dir = await tempDir();
 		const writer = new JsonlWriter({ path: join(dir, "out"), fields: ["text", "id"] });
+		await writer.preflight(runInfo());
 		const batch = batchOf(['say "hi"', "b"], "files-abc_0_0");
 		const written = await writer.process(batch);
 		expect(written).toBeInstanceOf(FileGroupTask);
 		expect(written.paths()).toEqual([join(dir, "out", "files-abc_0_0.jsonl")]);
 		expect(written.data[0]).toMatchObject({ root: join(dir, "out"), path: "files-abc_0_0.jsonl" });
-		expect(await readdir(join(dir, "out"))).toEqual(["files-abc_0_0.jsonl"]);
+		await writer.commit(runInfo());
+		expect(await readdir(join(dir, "out"))).toEqual(["_SUCCESS", "files-abc_0_0.jsonl"]);
 		expect(await readFile(join(dir, "out", "files-abc_0_0.jsonl"), "utf8")).toBe(
 			'{"text":"say \\"hi\\"","id":"d0"}\n{"text":"b","id":"d1"}\n',
 		);
 	});
 
-	it("survives a rebuild from prototype and fields", async () => {
+	it("survives a rebuild from prototype and fields, run id included", async () => {
 		const dir = await tempDir();
-		const writer = rebuild(new JsonlWriter({ path: dir }));
-		await writer.process(batchOf(["x"], "t1"));
+		const writer = new JsonlWriter({ path: dir });
+		await writer.preflight(runInfo());
+		await rebuild(writer).process(batchOf(["x"], "t1"));
+		await writer.commit(runInfo());
 		expect(await readFile(join(dir, "t1.jsonl"), "utf8")).toBe('{"id":"d0","text":"x"}\n');
 	});
 });
@@ -221,14 +225,21 @@ describe("JsonlReader composite", () => {
 			["JsonlWriter", "sink"],
 		]);
 		const first = await pipeline.run(new LocalExecutor());
-		const second = await pipeline.run(new LocalExecutor());
+		const again = new Pipeline({
+			name: "copy",
+			stages: [
+				new JsonlReader({ paths: input }),
+				new JsonlWriter({ path: output, mode: "overwrite" }),
+			],
+		});
+		const second = await again.run(new LocalExecutor());
 		const ids = first.tasks.map((t) => t.taskId);
 		expect(ids).toEqual(second.tasks.map((t) => t.taskId));
 		expect(ids).toEqual([
 			`${fileGroupId([await describeFile(input, "a.jsonl")])}_0_0`,
 			`${fileGroupId([await describeFile(input, "b.jsonl")])}_0_0`,
 		]);
-		const names = (await readdir(output)).sort();
+		const names = (await readdir(output)).filter((name) => name !== "_SUCCESS").sort();
 		// Each file is named after the writer's input task; the writer's outputs add `_0`.
 		expect(names).toEqual(ids.map((id) => `${id.replace(/_0$/, "")}.jsonl`).sort());
 		const all = await Promise.all(names.map((n) => readFile(join(output, n), "utf8")));

@@ -4,7 +4,7 @@ import { LocalExecutor } from "@curator/backend-local";
 import { ErrorCodes, Pipeline, PreflightError, type RunEvent } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import { JsonlReader, JsonlWriter, OutputFolderError } from "../src/index.ts";
-import { tempDir } from "./helpers.ts";
+import { runInfo, tempDir } from "./helpers.ts";
 
 /** A folder holding a regular file named `file`, under which no folder can be made. */
 async function withFile(): Promise<string> {
@@ -16,7 +16,7 @@ async function withFile(): Promise<string> {
 describe("JsonlWriter pre-flight check", () => {
 	it("creates a missing output folder and leaves no probe file behind", async () => {
 		const out = join(await tempDir(), "a", "b");
-		await new JsonlWriter({ path: out }).preflight();
+		await new JsonlWriter({ path: out }).preflight(runInfo());
 		expect((await stat(out)).isDirectory()).toBe(true);
 		expect(await readdir(out)).toEqual([]);
 	});
@@ -25,7 +25,7 @@ describe("JsonlWriter pre-flight check", () => {
 		expect.assertions(4);
 		const out = join(await withFile(), "file", "out");
 		try {
-			await new JsonlWriter({ path: out }).preflight();
+			await new JsonlWriter({ path: out }).preflight(runInfo());
 		} catch (error) {
 			expect(error).toBeInstanceOf(OutputFolderError);
 			expect((error as OutputFolderError).folder).toBe(out);
@@ -38,7 +38,7 @@ describe("JsonlWriter pre-flight check", () => {
 
 	it("says that a path naming a file is not a folder", async () => {
 		const out = join(await withFile(), "file");
-		await expect(new JsonlWriter({ path: out }).preflight()).rejects.toThrow(
+		await expect(new JsonlWriter({ path: out }).preflight(runInfo())).rejects.toThrow(
 			`output folder ${out} cannot be created: it exists and is not a folder`,
 		);
 	});

@@ -8,6 +8,7 @@ import {
 	JsonlReader,
 	JsonlWriter,
 	NormalizedTextHasher,
+	type OutputMode,
 	ScoreFilter,
 } from "@curator/text";
 
@@ -17,6 +18,11 @@ export interface PipelineOptions {
 	input?: string;
 	/** `--output`: folder to write to. */
 	output: string;
+	/**
+	 * `--mode`: what the writers do with a used output folder (the CLI's
+	 * default is `error`); pass it to every `JsonlWriter` (or other file sink).
+	 */
+	mode?: OutputMode;
 	/** `--batch-size`: tasks per stage call, when given. */
 	batchSize?: number;
 	/** `--workers`: workers per stage, when given (the backend applies it). */
@@ -63,7 +69,11 @@ export function createDemoPipeline(options: PipelineOptions): Pipeline {
 			// Hashing runs on every worker; the one-worker dedup stage then only looks hashes up.
 			new NormalizedTextHasher(batch),
 			new ExactDuplicateFilter({ hashField: DEFAULT_HASH_FIELD }),
-			new JsonlWriter({ path: options.output, ...batch }),
+			new JsonlWriter({
+				path: options.output,
+				...(options.mode === undefined ? {} : { mode: options.mode }),
+				...batch,
+			}),
 		],
 	});
 }

@@ -22,7 +22,7 @@ const pipeline = new Pipeline({
 		source,
 		new GenerateDocuments(),
 		new ScoreFilter({ kind: "wordCount", min: 50 }, { keepScores: false }),
-		new JsonlWriter({ path: out }),
+		new JsonlWriter({ path: out, mode: "overwrite" }),
 	],
 });
 const run = executor();

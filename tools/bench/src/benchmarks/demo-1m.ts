@@ -123,6 +123,8 @@ function backendRunner(backend: string, input: string, output: string, workers: 
 		args: [
 			cliBin,
 			...["run", "demo", "--input", input, "--output", output, "--backend", backend],
+			// Every repetition writes into the same folder.
+			...["--mode", "overwrite"],
 			...[...workerArgs, "--json", "--progress", "none"],
 		],
 		docsOut: (stdout) => {

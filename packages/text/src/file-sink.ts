@@ -1,0 +1,144 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+	CuratorError,
+	ErrorCodes,
+	ProcessingStage,
+	type RunInfo,
+	type StageSettings,
+	type Task,
+} from "@curator/core";
+import { FileGroupTask } from "./file-group.ts";
+import { describeFile } from "./file-identity.ts";
+import { commitOutput, discardStaging, stageFile } from "./output-commit.ts";
+import { prepareOutputFolder } from "./output-folder.ts";
+import { type OutputMode, outputModes } from "./output-layout.ts";
+
+/** Options every {@link FileSinkStage} takes. */
+export interface FileSinkOptions extends StageSettings {
+	/** Output folder (created when missing). */
+	path: string;
+	/**
+	 * What to do when the folder already holds something (checked before any
+	 * stage runs): `error` (default) refuses, `overwrite` replaces the old
+	 * output when this run commits, `append` adds this run's files, `ignore`
+	 * writes nothing.
+	 */
+	mode?: OutputMode;
+}
+
+/** Defaults of {@link FileSinkOptions}. */
+export const fileSinkDefaults = { mode: "error" } as const;
+
+/** One file's content, as a sink renders a task. */
+export interface RenderedFile {
+	body: string;
+	rows: number;
+}
+
+/**
+ * Base of the sinks that write one file per task into an output folder, so
+ * that an unfinished run never looks finished, on every backend. Workers
+ * stage each file under `<path>/_temporary/<runId>/` (see `stagedName`);
+ * when the whole run succeeded, `commit` (in the calling process) moves
+ * them to their final names, `<taskId><extension>` (with `append`,
+ * `<runId>.<taskId><extension>`, which cannot collide with older files),
+ * and writes `_SUCCESS`, the manifest, last. A failed or aborted run
+ * removes its staging (`rollback`); a killed one leaves only its staging.
+ * The run id reaches the workers as a field set by `preflight`.
+ */
+export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In, FileGroupTask> {
+	/** Absolute output folder (resolved where the stage was built). */
+	path: string;
+	mode: OutputMode;
+	/** The run's id, set by `preflight`. */
+	runId: string | undefined;
+	/** Set by `preflight` when mode `ignore` met a used folder: the sink writes nothing. */
+	skip = false;
+
+	constructor(options: FileSinkOptions) {
+		super(options);
+		const label = new.target.name;
+		if (typeof options.path !== "string" || options.path.length === 0) {
+			throw new CuratorError(ErrorCodes.invalidStage, `${label}: path must be a folder path`);
+		}
+		const mode = options.mode ?? fileSinkDefaults.mode;
+		if (!outputModes.includes(mode)) {
+			throw new CuratorError(
+				ErrorCodes.invalidStage,
+				`${label}: unknown mode ${JSON.stringify(mode)} (one of: ${outputModes.join(", ")})`,
+			);
+		}
+		this.path = resolve(options.path);
+		this.mode = mode;
+		this.runId = undefined;
+	}
+
+	/** The data files' extension, e.g. `.jsonl`. */
+	protected abstract get extension(): string;
+
+	/** The content of the file for `task`. */
+	protected abstract render(task: In): RenderedFile;
+
+	/** Checks the folder against the mode and takes the run's id, before any stage runs. */
+	override async preflight(run: RunInfo): Promise<void> {
+		const label = this.constructor.name;
+		const names = { path: `${label} option "path"`, mode: `${label} option "mode"` };
+		const plan = await prepareOutputFolder(this.path, this.mode, this.extension, names);
+		this.runId = run.runId;
+		this.skip = plan === "skip";
+	}
+
+	override async process(task: In): Promise<FileGroupTask> {
+		if (this.skip) {
+			return new FileGroupTask({ datasetName: task.datasetName, data: [], metadata: { rows: 0 } });
+		}
+		const runId = this.runId;
+		if (runId === undefined) {
+			throw new CuratorError(
+				ErrorCodes.invalidStage,
+				`${this.constructor.name}: no run id; a file sink runs inside a pipeline run, whose preflight gives it one`,
+			);
+		}
+		const { body, rows } = this.render(task);
+		const name = this.fileName(task.taskId, runId);
+		const staged = await stageFile(this.path, runId, name, body, rows);
+		const bytes = Buffer.byteLength(body);
+		this.logMetric("rowsWritten", rows);
+		this.logMetric("bytesWritten", bytes);
+		// The commit renames the staged file, which keeps its size and time: describe it by them.
+		const file = await describeFile(this.path, name, { stats: await stat(staged) });
+		return new FileGroupTask({
+			datasetName: task.datasetName,
+			data: [file],
+			metadata: { rows, bytes },
+		});
+	}
+
+	/** Moves this run's staged files to their final names and writes `_SUCCESS` last. */
+	override async commit(run: RunInfo): Promise<void> {
+		if (this.skip) return;
+		const mode = this.mode === "ignore" ? "error" : this.mode;
+		const { extension, path: folder } = this;
+		const { runId, pipeline } = run;
+		const manifest = await commitOutput({ folder, runId, mode, extension, pipeline });
+		run.logger.info(
+			{ stage: this.name, folder, files: manifest.files.length, rows: manifest.rows },
+			`${this.name} committed ${folder}`,
+		);
+	}
+
+	/** Removes this run's staged files. */
+	override async rollback(run: RunInfo): Promise<void> {
+		if (this.skip) return;
+		await discardStaging(this.path, run.runId);
+	}
+
+	/** The final name of the file for task `taskId`. */
+	protected fileName(taskId: string, runId: string): string {
+		const base = taskId.length > 0 ? taskId.replace(/[^A-Za-z0-9._-]/g, "_") : "unnamed";
+		return this.mode === "append"
+			? `${runId}.${base}${this.extension}`
+			: `${base}${this.extension}`;
+	}
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { PipelineDescription } from "@curator/core";
+import {
+	isOutputEntry,
+	MANIFEST_FORMAT,
+	type ManifestFile,
+	type OutputManifest,
+	type OutputMode,
+	parseStagedName,
+	readOutputManifest,
+	STAGING_FOLDER,
+	SUCCESS_FILE,
+	stagedName,
+	stagingFolder,
+} from "./output-layout.ts";
+
+/**
+ * Writes one file of run `runId` into its staging folder, under the staged
+ * form of its final `name` (see `stagedName`): written to a hidden temp
+ * file, flushed to disk, then renamed, so a staged name always holds a
+ * whole file. Resolves to the staged path.
+ */
+export async function stageFile(
+	folder: string,
+	runId: string,
+	name: string,
+	body: string,
+	rows: number,
+): Promise<string> {
+	const staging = stagingFolder(folder, runId);
+	await mkdir(staging, { recursive: true });
+	const path = join(staging, stagedName(name, rows));
+	await writeDurably(path, body);
+	return path;
+}
+
+/** What {@link commitOutput} needs to know about the run and the sink. */
+export interface OutputCommit {
+	folder: string;
+	runId: string;
+	mode: Exclude<OutputMode, "ignore">;
+	/** The data files' extension, e.g. `.jsonl` (overwrite removes old files by it). */
+	extension: string;
+	pipeline: PipelineDescription;
+}
+
+/**
+ * Publishes run `runId`'s staged files: removes `_SUCCESS` (the folder is
+ * changing), with `overwrite` removes the previous output's files, renames
+ * each staged file to its final name (`error` and `append` never replace an
+ * existing file), syncs the folder, removes the run's staging (with
+ * `overwrite`, every run's), and writes the manifest to `_SUCCESS` last,
+ * atomically.
+ * With `append` the manifest adds this run's files to the previous
+ * manifest's. Resolves to the manifest written.
+ */
+export async function commitOutput(commit: OutputCommit): Promise<OutputManifest> {
+	const { folder, runId, mode } = commit;
+	const staged = await listStaged(stagingFolder(folder, runId));
+	const previous = mode === "append" ? await readOutputManifest(folder) : undefined;
+	await rm(join(folder, SUCCESS_FILE), { force: true });
+	if (mode === "overwrite") await removeOutput(folder, commit.extension);
+	const files: ManifestFile[] = [];
+	for (const file of staged) {
+		const target = join(folder, file.name);
+		if (mode !== "overwrite" && (await exists(target))) {
+			throw new Error(`${target} already exists; mode "${mode}" never replaces a file`);
+		}
+		const { size } = await stat(file.path);
+		await rename(file.path, target);
+		files.push({ name: file.name, rows: file.rows, bytes: size, runId });
+	}
+	await syncFolder(folder);
+	if (mode === "overwrite")
+		await rm(join(folder, STAGING_FOLDER), { recursive: true, force: true });
+	else await discardStaging(folder, runId);
+	const manifest = manifestOf(previous, files, commit);
+	await writeDurably(join(folder, SUCCESS_FILE), `${JSON.stringify(manifest, null, "\t")}\n`);
+	return manifest;
+}
+
+/** Removes run `runId`'s staging folder, and `_temporary` when no other run's is left. */
+export async function discardStaging(folder: string, runId: string): Promise<void> {
+	await rm(stagingFolder(folder, runId), { recursive: true, force: true });
+	try {
+		await rmdir(join(folder, STAGING_FOLDER));
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+	}
+}
+
+interface StagedFile {
+	path: string;
+	name: string;
+	rows: number;
+}
+
+/** The staged files of a staging folder, by final name; temp files of dead writes are left out. */
+async function listStaged(staging: string): Promise<StagedFile[]> {
+	let entries: string[];
+	try {
+		entries = await readdir(staging);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+		throw error;
+	}
+	const byName = new Map<string, StagedFile>();
+	for (const entry of entries.sort()) {
+		const parsed = parseStagedName(entry);
+		if (parsed === undefined) continue;
+		const other = byName.get(parsed.name);
+		if (other !== undefined) {
+			// Two writes of one task disagree on its rows: a stage is not deterministic.
+			throw new Error(`two staged versions of ${parsed.name}: ${basename(other.path)}, ${entry}`);
+		}
+		byName.set(parsed.name, { path: join(staging, entry), ...parsed });
+	}
+	return [...byName.values()];
+}
+
+/** Removes a previous output's files (`_SUCCESS` is gone already; the staging goes after publishing). */
+async function removeOutput(folder: string, extension: string): Promise<void> {
+	for (const name of await readdir(folder)) {
+		if (name !== STAGING_FOLDER && isOutputEntry(name, extension)) {
+			await rm(join(folder, name), { recursive: true, force: true });
+		}
+	}
+}
+
+function manifestOf(
+	previous: OutputManifest | undefined,
+	added: ManifestFile[],
+	commit: OutputCommit,
+): OutputManifest {
+	const files = [...(previous?.files ?? []), ...added].sort((a, b) =>
+		a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+	);
+	const run = {
+		runId: commit.runId,
+		mode: commit.mode,
+		committedAt: new Date().toISOString(),
+		pipeline: commit.pipeline,
+		files: added.length,
+		rows: sum(added, "rows"),
+		bytes: sum(added, "bytes"),
+	};
+	return {
+		format: MANIFEST_FORMAT,
+		runId: commit.runId,
+		files,
+		rows: sum(files, "rows"),
+		bytes: sum(files, "bytes"),
+		runs: [...(previous?.runs ?? []), run],
+	};
+}
+
+function sum(files: readonly ManifestFile[], key: "rows" | "bytes"): number {
+	return files.reduce((total, file) => total + file[key], 0);
+}
+
+/** Writes `path` through a hidden temp file, flushed before the rename, then syncs the folder. */
+async function writeDurably(path: string, body: string): Promise<void> {
+	const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+	try {
+		const handle = await open(temp, "w");
+		try {
+			await handle.writeFile(body);
+			await handle.sync();
+		} finally {
+			await handle.close();
+		}
+		await rename(temp, path);
+	} catch (error) {
+		await rm(temp, { force: true });
+		throw error;
+	}
+	await syncFolder(dirname(path));
+}
+
+/** Makes a folder's renames durable; a platform that cannot sync a folder is skipped. */
+async function syncFolder(folder: string): Promise<void> {
+	let handle: Awaited<ReturnType<typeof open>> | undefined;
+	try {
+		handle = await open(folder, "r");
+		await handle.sync();
+	} catch {
+		// Windows cannot open a folder for syncing; its renames are journaled.
+	} finally {
+		await handle?.close();
+	}
+}
+
+async function exists(path: string): Promise<boolean> {
+	try {
+		await stat(path);
+		return true;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+		throw error;
+	}
+}

@@ -1,0 +1,125 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PipelineDescription } from "@curator/core";
+
+/**
+ * What a file sink does with an output folder that already holds something:
+ * `error` refuses it, `overwrite` replaces the previous output when the run
+ * commits, `append` adds this run's files beside it, `ignore` writes nothing.
+ */
+export type OutputMode = "error" | "overwrite" | "append" | "ignore";
+
+/** Every {@link OutputMode}. */
+export const outputModes: readonly OutputMode[] = ["error", "overwrite", "append", "ignore"];
+
+/** The marker and manifest of a finished output, written last. */
+export const SUCCESS_FILE = "_SUCCESS";
+
+/**
+ * Where a run stages its files until it commits: `<folder>/_temporary/<runId>/`.
+ * Readers of Spark and Hadoop outputs skip names starting with `_`.
+ */
+export const STAGING_FOLDER = "_temporary";
+
+/** Format tag of the manifest. */
+export const MANIFEST_FORMAT = "curator-output/1";
+
+/** One data file of a finished output. */
+export interface ManifestFile {
+	/** Name in the output folder. */
+	name: string;
+	rows: number;
+	bytes: number;
+	/** The run that wrote it. */
+	runId: string;
+}
+
+/** One run that committed files to the folder. */
+export interface ManifestRun {
+	runId: string;
+	mode: OutputMode;
+	/** ISO time of the commit. */
+	committedAt: string;
+	pipeline: PipelineDescription;
+	files: number;
+	rows: number;
+	bytes: number;
+}
+
+/**
+ * The content of `_SUCCESS`: every data file of the folder with its rows and
+ * bytes, their totals, and the runs that wrote them (one, except after
+ * `append` runs, which add theirs to the previous ones).
+ */
+export interface OutputManifest {
+	format: typeof MANIFEST_FORMAT;
+	/** The run that committed last. */
+	runId: string;
+	files: ManifestFile[];
+	rows: number;
+	bytes: number;
+	runs: ManifestRun[];
+}
+
+/** The staging folder of run `runId` in `folder`. */
+export function stagingFolder(folder: string, runId: string): string {
+	return join(folder, STAGING_FOLDER, runId);
+}
+
+const stagedPattern = /^(.+)~(\d+)\.staged$/;
+
+/**
+ * The staged name of a file whose final name is `name`: it carries the row
+ * count, so a commit needs no re-read and one rename publishes data and
+ * count together; it never ends in the data extension, so no reader listing
+ * `*.jsonl` picks it up. Same task, same name: a resumed run can keep it.
+ */
+export function stagedName(name: string, rows: number): string {
+	return `${name}~${rows}.staged`;
+}
+
+/** The final name and rows of a staged name, or `undefined` for anything else (temp files). */
+export function parseStagedName(staged: string): { name: string; rows: number } | undefined {
+	const match = stagedPattern.exec(staged);
+	if (match === null) return undefined;
+	return { name: match[1] as string, rows: Number(match[2]) };
+}
+
+/**
+ * The manifest of a finished output folder, or `undefined` when the folder
+ * has no `_SUCCESS` (an unfinished run, or not an output of a Curator sink).
+ * Throws when `_SUCCESS` is not a manifest this version can read.
+ */
+export async function readOutputManifest(folder: string): Promise<OutputManifest | undefined> {
+	let text: string;
+	try {
+		text = await readFile(join(folder, SUCCESS_FILE), "utf8");
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+		throw error;
+	}
+	const manifest = parseJson(text) as Partial<OutputManifest> | undefined;
+	if (manifest?.format !== MANIFEST_FORMAT || !Array.isArray(manifest.files)) {
+		throw new Error(`${join(folder, SUCCESS_FILE)} is not a ${MANIFEST_FORMAT} manifest`);
+	}
+	return manifest as OutputManifest;
+}
+
+/**
+ * Whether a top-level entry of an output folder is one a file sink writing
+ * `extension` files makes: its data files, `_SUCCESS`, its staging folder,
+ * or a hidden temp file an interrupted write left.
+ */
+export function isOutputEntry(name: string, extension: string): boolean {
+	if (name === SUCCESS_FILE || name === STAGING_FOLDER) return true;
+	if (name.startsWith(".") && name.endsWith(".tmp")) return true;
+	return name.endsWith(extension) && !name.startsWith(".");
+}
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
