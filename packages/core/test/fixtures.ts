@@ -1,4 +1,14 @@
-import { ProcessingStage, type StageOutput, Task, type TaskInit } from "../src/index.ts";
+import {
+	BaseExecutor,
+	type ExecutionContext,
+	type ExecutorConfig,
+	ProcessingStage,
+	type RunEvent,
+	runStagesInProcess,
+	type StageOutput,
+	Task,
+	type TaskInit,
+} from "../src/index.ts";
 
 export class NumberTask extends Task<number[]> {
 	constructor(init: Omit<TaskInit<number[]>, "datasetName"> & { datasetName?: string }) {
@@ -43,5 +53,42 @@ export class ThrowStage extends ProcessingStage<NumberTask, NumberTask> {
 	message = "boom";
 	override process(): NumberTask {
 		throw new Error(this.message);
+	}
+}
+
+export interface LoopConfig extends ExecutorConfig {
+	ignoreFailures?: boolean;
+}
+
+/** A minimal in-process backend: core's stage loop behind `executeStages`. */
+export class LoopExecutor extends BaseExecutor<LoopConfig> {
+	/** When set, every event goes through it on its way out (a test's broken backend alters them). */
+	relay: ((event: RunEvent, emit: (event: RunEvent) => void) => void) | undefined;
+
+	constructor(config: LoopConfig = {}) {
+		const supports = {
+			multiNode: false,
+			processIsolation: false,
+			abort: true,
+			retries: false,
+			ignoreFailures: true,
+			streaming: false,
+		};
+		super(config, { backend: "loop", supports });
+	}
+
+	protected override executeStages(
+		stages: ProcessingStage[],
+		initialTasks: Task[],
+		context: ExecutionContext,
+	): Promise<Task[]> {
+		const { relay } = this;
+		const relayed: ExecutionContext =
+			relay === undefined
+				? context
+				: { ...context, emit: (event) => relay(event, (e) => context.emit(e)) };
+		return runStagesInProcess(stages, initialTasks, relayed, {
+			ignoreFailures: this.config.ignoreFailures ?? false,
+		});
 	}
 }

@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BaseStageAdapter } from "../src/adapter.ts";
 import { assignTaskIdsInOrder } from "../src/ids.ts";
-import {
-	BaseExecutor,
-	type BatchRecord,
-	type ExecutionContext,
-	type ExecutorConfig,
-	Pipeline,
-	ProcessingStage,
-	runStagesInProcess,
-	type StageOutput,
-	type Task,
-} from "../src/index.ts";
-import { NumberTask, numbers, SplitStage } from "./fixtures.ts";
+import { type BatchRecord, Pipeline, ProcessingStage, type StageOutput } from "../src/index.ts";
+import { LoopExecutor, NumberTask, numbers, SplitStage } from "./fixtures.ts";
 
 /** Drops tasks holding 0, throws on tasks holding 13, doubles the others. */
 class PickyStage extends ProcessingStage<NumberTask, NumberTask> {
@@ -20,28 +10,6 @@ class PickyStage extends ProcessingStage<NumberTask, NumberTask> {
 		if (task.data.includes(13)) throw new Error("no 13");
 		if (task.data.includes(0)) return null;
 		return new NumberTask({ data: task.data.map((n) => n * 2) });
-	}
-}
-
-class InProcessExecutor extends BaseExecutor<ExecutorConfig> {
-	constructor() {
-		const supports = {
-			multiNode: false,
-			processIsolation: false,
-			abort: true,
-			retries: false,
-			ignoreFailures: true,
-			streaming: false,
-		};
-		super({}, { backend: "observed", supports });
-	}
-
-	protected override executeStages(
-		stages: ProcessingStage[],
-		initialTasks: Task[],
-		context: ExecutionContext,
-	): Promise<Task[]> {
-		return runStagesInProcess(stages, initialTasks, context, { ignoreFailures: true });
 	}
 }
 
@@ -80,9 +48,13 @@ describe("RunOptions.observer", () => {
 		const picky = new PickyStage().with({ name: "Picky", batchSize: 2 });
 		const pipeline = new Pipeline({ name: "p", stages: [split, picky] });
 		const records: BatchRecord[] = [];
-		const result = await pipeline.run(new InProcessExecutor(), numbers([0, 5], [13]), {
-			observer: { onBatch: (record) => records.push(record) },
-		});
+		const result = await pipeline.run(
+			new LoopExecutor({ ignoreFailures: true }),
+			numbers([0, 5], [13]),
+			{
+				observer: { onBatch: (record) => records.push(record) },
+			},
+		);
 		expect(result.tasks.map((t) => t.taskId)).toEqual(["0_0_1_0"]);
 		expect(records).toEqual([
 			{

@@ -1,20 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
 	AbortError,
-	BaseExecutor,
 	ErrorCodes,
 	type ExecutionContext,
-	type ExecutorConfig,
 	Pipeline,
 	ProcessingStage,
 	type RunEvent,
 	runStageInProcess,
-	runStagesInProcess,
 	StageError,
 	type Task,
 	type TaskFailure,
 } from "../src/index.ts";
-import { NumberTask, numbers } from "./fixtures.ts";
+import { LoopExecutor, NumberTask, numbers } from "./fixtures.ts";
 
 /** Records its lifecycle in `journal`; throws on a task holding `failOn`, or in `setup` with `failSetup`. */
 class JournalStage extends ProcessingStage<NumberTask, NumberTask> {
@@ -35,35 +32,6 @@ class JournalStage extends ProcessingStage<NumberTask, NumberTask> {
 		this.journal.push(`process:${task.taskId}`);
 		if (task.data.includes(this.failOn)) throw new Error(`cannot take ${this.failOn}`);
 		return new NumberTask({ data: task.data.map((n) => n + 1) });
-	}
-}
-
-interface LoopConfig extends ExecutorConfig {
-	ignoreFailures?: boolean;
-}
-
-/** A minimal in-process backend: the core loop behind `executeStages`. */
-class LoopExecutor extends BaseExecutor<LoopConfig> {
-	constructor(config: LoopConfig = {}) {
-		const supports = {
-			multiNode: false,
-			processIsolation: false,
-			abort: true,
-			retries: false,
-			ignoreFailures: true,
-			streaming: false,
-		};
-		super(config, { backend: "loop", supports });
-	}
-
-	protected override executeStages(
-		stages: ProcessingStage[],
-		initialTasks: Task[],
-		context: ExecutionContext,
-	): Promise<Task[]> {
-		return runStagesInProcess(stages, initialTasks, context, {
-			ignoreFailures: this.config.ignoreFailures ?? false,
-		});
 	}
 }
 
