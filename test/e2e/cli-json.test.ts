@@ -20,8 +20,19 @@ describe("curator --json", () => {
 		expect(result.stdout.trim().split("\n")).toHaveLength(1);
 		const report = JSON.parse(result.stdout);
 		expect(Object.keys(report).sort()).toEqual(
-			["backend", "failures", "ok", "outputItems", "pipeline", "stages", "wallTimeS"].sort(),
+			[
+				"backend",
+				"failures",
+				"ledger",
+				"ok",
+				"outputItems",
+				"pipeline",
+				"stages",
+				"wallTimeS",
+			].sort(),
 		);
+		expect(report.ledger.balanced).toBe(true);
+		expect(report.ledger.stages).toHaveLength(11);
 		expect(report).toMatchObject({ pipeline: "demo", backend: "local", ok: true, failures: [] });
 		expect(report.wallTimeS).toBeGreaterThan(0);
 		expect(report.stages).toHaveLength(11);
@@ -31,6 +42,7 @@ describe("curator --json", () => {
 					"batches",
 					"customMetrics",
 					"failedTasks",
+					"filteredTasks",
 					"idleTimeS",
 					"itemsIn",
 					"itemsOut",
