@@ -30,6 +30,10 @@ export interface RunFlags {
 	output: string | undefined;
 	/** `--mode`: what the pipeline's writers do with a used output folder. */
 	mode: OutputMode;
+	/** `--checkpoint`: the folder that makes the run resumable (see `RunOptions.checkpoint`). */
+	checkpoint: string | undefined;
+	/** `--restart`: with `--checkpoint`, forget what it holds and start over. */
+	restart: boolean;
 	workers: number | undefined;
 	batchSize: number | undefined;
 	logLevel: CliLogLevel;
@@ -51,6 +55,8 @@ const options = {
 	input: { type: "string" },
 	output: { type: "string" },
 	mode: { type: "string" },
+	checkpoint: { type: "string" },
+	restart: { type: "boolean" },
 	workers: { type: "string" },
 	"batch-size": { type: "string" },
 	"log-level": { type: "string" },
@@ -106,12 +112,22 @@ function runFlags(values: ReturnType<typeof parse>["values"]): RunFlags {
 		input: nonEmpty("--input", values.input),
 		output: nonEmpty("--output", values.output),
 		mode: oneOf("--mode", values.mode ?? flagDefaults.mode, outputModes, "output mode"),
+		checkpoint: nonEmpty("--checkpoint", values.checkpoint),
+		restart: restartFlag(values),
 		workers: wholeNumber("--workers", values.workers),
 		batchSize: wholeNumber("--batch-size", values["batch-size"]),
 		logLevel: oneOf("--log-level", values["log-level"] ?? flagDefaults.logLevel, cliLogLevels),
 		json: values.json ?? false,
 		progress: oneOf("--progress", values.progress ?? flagDefaults.progress, progressModes),
 	};
+}
+
+function restartFlag(values: ReturnType<typeof parse>["values"]): boolean {
+	const restart = values.restart ?? false;
+	if (restart && values.checkpoint === undefined) {
+		throw new UsageError("--restart goes with --checkpoint (it starts the checkpoint's run over)");
+	}
+	return restart;
 }
 
 function oneOf<T extends string>(

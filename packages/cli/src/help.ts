@@ -18,6 +18,9 @@ Flags:
   --output <dir>       folder to write to (default ./curator-out)
   --mode <mode>        error | overwrite | append | ignore: what to do when the output folder
                        is not empty (default error: refuse it)
+  --checkpoint <dir>   make the run resumable: after a crash, the same command skips the
+                       partitions already done and ends with the same output
+  --restart            with --checkpoint: forget it and start over
   --workers <n>        workers per stage, for backends that run several
   --batch-size <n>     tasks per stage call
   --log-level <level>  debug | info | warn | error | silent (default warn)

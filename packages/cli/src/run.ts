@@ -103,7 +103,13 @@ export async function runCommand(target: string, flags: RunFlags, io: CliIO): Pr
 	});
 	let error: unknown;
 	try {
-		await pipeline.run(executor, undefined, { signal: controller.signal, onEvent });
+		await pipeline.run(executor, undefined, {
+			signal: controller.signal,
+			onEvent,
+			...(flags.checkpoint === undefined
+				? {}
+				: { checkpoint: resolve(io.cwd, flags.checkpoint), restart: flags.restart }),
+		});
 	} catch (caught) {
 		error = caught;
 	} finally {

@@ -14,6 +14,9 @@ describe("parseCommand", () => {
 				"--output=out",
 				"--mode",
 				"append",
+				"--checkpoint",
+				"ckpt",
+				"--restart",
 				"--workers",
 				"2",
 				"--batch-size",
@@ -32,6 +35,8 @@ describe("parseCommand", () => {
 				input: "in",
 				output: "out",
 				mode: "append",
+				checkpoint: "ckpt",
+				restart: true,
 				workers: 2,
 				batchSize: 8,
 				logLevel: "debug",
@@ -44,7 +49,15 @@ describe("parseCommand", () => {
 	it("applies defaults and knows the other commands", () => {
 		expect(parseCommand(["describe", "x.ts"])).toMatchObject({
 			command: "describe",
-			flags: { backend: "local", mode: "error", logLevel: "warn", json: false, progress: "auto" },
+			flags: {
+				backend: "local",
+				mode: "error",
+				checkpoint: undefined,
+				restart: false,
+				logLevel: "warn",
+				json: false,
+				progress: "auto",
+			},
 		});
 		expect(parseCommand(["backends", "--json"])).toEqual({ command: "backends", json: true });
 		expect(parseCommand([])).toEqual({ command: "help" });
@@ -69,6 +82,7 @@ describe("parseCommand", () => {
 		],
 		[["run", "demo", "--log-level", "loud"], 'unknown value for --log-level "loud"'],
 		[["run", "demo", "--input", " "], "--input needs a path"],
+		[["run", "demo", "--restart"], "--restart goes with --checkpoint"],
 		[["run"], '"curator run" needs a pipeline file or example name'],
 		[["run", "a", "b"], 'unexpected argument "b"'],
 		[["frobnicate"], 'unknown command "frobnicate"'],

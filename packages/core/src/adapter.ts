@@ -1,10 +1,11 @@
+import { withoutSkipped } from "./checkpoint/skips.ts";
 import { CuratorError, ErrorCodes, StageError } from "./errors.ts";
 import type { BatchCallStats } from "./events.ts";
 import { type AssignedIds, assignTaskIdsInOrder } from "./ids.ts";
 import type { Logger } from "./logger.ts";
 import type { NodeInfo, WorkerMetadata } from "./node.ts";
 import { compareTaskIds, isBarrier, sortByTaskId } from "./order.ts";
-import { type StagePerfStats, sameRecords } from "./perf.ts";
+import { emptyPerfStats, type StagePerfStats, sameRecords } from "./perf.ts";
 import {
 	consumeStageMetrics,
 	type ProcessingStage,
@@ -88,8 +89,32 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 		return (await this.processBatchWithStats(tasks, hints)).tasks;
 	}
 
-	/** Like {@link processBatch}, also returning the batch's perf record. */
+	/**
+	 * Like {@link processBatch}, also returning the batch's perf record. Tasks
+	 * a resumed run skips (`ProcessingStage.resumeSkips`) never reach the
+	 * stage: they count as filtered inputs.
+	 */
 	async processBatchWithStats(input: In[], hints: BatchHints = {}): Promise<BatchResult<Out>> {
+		const { kept, skipped } = withoutSkipped(this.stage, input);
+		if (skipped.length === 0) return this.#process(input, hints);
+		const result =
+			kept.length > 0
+				? await this.#process(kept, hints)
+				: {
+						tasks: [],
+						perf: emptyPerfStats(this.stage.name),
+						inputIds: [],
+						outputIds: [],
+						filteredIds: [],
+					};
+		return {
+			...result,
+			inputIds: [...result.inputIds, ...skipped],
+			filteredIds: [...result.filteredIds, ...skipped],
+		};
+	}
+
+	async #process(input: In[], hints: BatchHints): Promise<BatchResult<Out>> {
 		const tasks = isBarrier(this.stage) ? inTaskIdOrder(input) : input;
 		// Read before the call: a stage may hand its inputs back as outputs, which get new ids.
 		const taskIds = new Array<string>(tasks.length);

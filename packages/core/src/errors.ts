@@ -19,6 +19,7 @@ export const ErrorCodes = {
 	preflightFailed: "CURATOR_PREFLIGHT_FAILED",
 	commitFailed: "CURATOR_COMMIT_FAILED",
 	outputExists: "CURATOR_OUTPUT_EXISTS",
+	checkpoint: "CURATOR_CHECKPOINT",
 } as const;
 
 /** One of the stable `CURATOR_*` codes. */
@@ -119,4 +120,23 @@ function describeStageFailure(context: StageFailureContext, cause: unknown): str
 function summarizeIds(ids: readonly string[]): string {
 	const shown = ids.slice(0, 10).join(", ");
 	return ids.length > 10 ? `${shown}, ... (${ids.length} tasks)` : shown;
+}
+
+/**
+ * A run's checkpoint cannot be used: it belongs to another pipeline or to a
+ * run that finished, or it cannot be read or written. Raised before any
+ * stage runs, except for a write that fails mid-run.
+ */
+export class CheckpointError extends CuratorError {
+	/** The checkpoint's folder (or the store's location). */
+	readonly location: string;
+
+	constructor(location: string, reason: string, cause?: unknown) {
+		super(
+			ErrorCodes.checkpoint,
+			`checkpoint ${location}: ${reason}`,
+			cause === undefined ? undefined : { cause },
+		);
+		this.location = location;
+	}
 }

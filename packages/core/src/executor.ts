@@ -1,4 +1,6 @@
 import { assertSchedulable, type ResourceKind } from "./capabilities.ts";
+import { openCheckpoint, type Resume } from "./checkpoint/resume.ts";
+import type { CheckpointStore } from "./checkpoint/store.ts";
 import { AbortError, CuratorError, ErrorCodes } from "./errors.ts";
 import type { RunEvent, RunEventListener, TaskFailure } from "./events.ts";
 import { rootTaskId } from "./ids.ts";
@@ -97,6 +99,17 @@ export interface RunOptions {
 	runId?: string;
 	/** What the stages' run hooks and manifests name as the pipeline; `Pipeline.run` sets it. */
 	pipeline?: { name: string; description?: string };
+	/**
+	 * Makes the run resumable: a folder (or a `CheckpointStore`) where it
+	 * records each partition (source output) once every task descended from
+	 * it reached the end of the pipeline, was filtered or failed. Started
+	 * again after a crash with the same checkpoint, the run skips those
+	 * partitions, does the rest, and its sinks publish the same output as an
+	 * uninterrupted run. A changed pipeline or input is refused.
+	 */
+	checkpoint?: string | CheckpointStore;
+	/** With `checkpoint`: forget what it holds and start over. */
+	restart?: boolean;
 }
 
 /** Everything a run produced: outputs, recorded failures and the summary. */
@@ -190,13 +203,16 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		options: RunOptions = {},
 	): Promise<RunResult> {
 		refuseRunInWorker(this.backend);
-		const runId =
-			options.runId === undefined ? newRunId() : checkRunId(options.runId, this.backend);
-		const resolved = resolveStages(stages);
+		const givenId =
+			options.runId === undefined ? undefined : checkRunId(options.runId, this.backend);
+		const resume = await openCheckpoint(resolveStages(stages), givenId, options);
+		const resolved = resume.stages;
+		const runId = resume.runId ?? givenId ?? newRunId();
 		const info: RunInfo = {
 			runId,
 			pipeline: describePipeline(resolved, this.backend, options.pipeline),
 			logger: this.logger,
+			...(resume.run === undefined ? {} : { checkpoint: resume.run.info }),
 		};
 		const roots = rootTasks(initialTasks);
 		const summary = new RunSummaryBuilder();
@@ -207,9 +223,11 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 			summary.add(event);
 			if (event.type === "task:failed") failures.push(event.failure);
 			options.onEvent?.(event);
-			if (observer === undefined) return;
+			if (observer === undefined && resume.run === undefined) return;
 			const record = batchRecordOf(event);
-			if (record !== undefined) observer.onBatch(record);
+			if (record === undefined) return;
+			resume.run?.onBatch(record);
+			observer?.onBatch(record);
 		};
 		const context: ExecutionContext = {
 			signal,
@@ -231,7 +249,7 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 			assertSchedulable(resolved, this.schedules, this.backend);
 			this.#checkStageOptions(resolved);
 			await preflightStages(resolved, info);
-			const tasks = await this.#executeAndCommit(resolved, roots, context, info);
+			const tasks = await this.#executeAndCommit(resolved, roots, context, info, resume.run);
 			emit({ type: "run:end", ok: true });
 			return { runId, tasks, failures, summary: summary.build() };
 		} catch (error) {
@@ -239,6 +257,8 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 				signal.aborted && !(error instanceof AbortError) ? new AbortError(signal.reason) : error;
 			emit({ type: "run:end", ok: false, error: errorMessage(wrapped) });
 			throw wrapped;
+		} finally {
+			await resume.run?.close();
 		}
 	}
 
@@ -251,17 +271,20 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		roots: Task[],
 		context: ExecutionContext,
 		info: RunInfo,
+		resume: Resume | undefined,
 	): Promise<Task[]> {
 		let tasks: Task[];
 		try {
 			tasks = await this.executeStages(stages, roots, context);
 			context.throwIfAborted();
+			await resume?.settle();
 		} catch (error) {
-			// Seam for resume: a run with a checkpoint keeps its sinks' staged output here.
+			// With a checkpoint (info.checkpoint), sinks keep their staged output for the resume.
 			await rollbackStages(stages, info);
 			throw error;
 		}
 		await commitStages(stages, info);
+		await resume?.complete();
 		return tasks;
 	}
 

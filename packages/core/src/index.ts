@@ -2,10 +2,16 @@ export type { BatchHints, BatchIds, BatchResult } from "./adapter.ts";
 export { BaseStageAdapter, batchCallStats } from "./adapter.ts";
 export type { ResourceKind } from "./capabilities.ts";
 export { assertSchedulable, requestedKinds, resourceKinds } from "./capabilities.ts";
+export { fileCheckpoint } from "./checkpoint/file-store.ts";
+export { pipelineFingerprint } from "./checkpoint/fingerprint.ts";
+export { PartitionTracker, partitionOf } from "./checkpoint/lineage.ts";
+export type { RunCheckpoint } from "./checkpoint/resume.ts";
+export type { CheckpointOpening, CheckpointStore, ResumeState } from "./checkpoint/store.ts";
 export { CompositeStage, isCompositeStage } from "./composite.ts";
 export type { ErrorCode, StageFailureContext } from "./errors.ts";
 export {
 	AbortError,
+	CheckpointError,
 	CommitError,
 	CuratorError,
 	ErrorCodes,

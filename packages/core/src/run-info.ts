@@ -1,3 +1,4 @@
+import type { RunCheckpoint } from "./checkpoint/resume.ts";
 import { CuratorError, ErrorCodes } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { ProcessingStage, StageRole } from "./stage.ts";
@@ -33,6 +34,8 @@ export interface RunInfo {
 	readonly pipeline: PipelineDescription;
 	/** The run's logger. */
 	readonly logger: Logger;
+	/** The run's checkpoint, when it has one (`RunOptions.checkpoint`): sinks keep their staging for it. */
+	readonly checkpoint?: RunCheckpoint;
 }
 
 /** How a run id may look: it names folders (a sink's staging folder), so only portable file-name characters. */

@@ -63,6 +63,13 @@ export abstract class ProcessingStage<In extends Task = Task, Out extends Task =
 	role: StageRole | undefined;
 	/** Per-backend options, one key per backend. */
 	backend: BackendStageOptions;
+	/**
+	 * Set by a run resumed from a checkpoint on the stage right after its
+	 * source: the partitions an earlier run settled. Their tasks are dropped
+	 * before this stage sees them (reported as filtered), and task ids stay
+	 * what an uninterrupted run gives them. Unset otherwise.
+	 */
+	declare resumeSkips: readonly string[] | undefined;
 
 	constructor(settings: StageSettings = {}) {
 		this.name = settings.name ?? new.target.name;

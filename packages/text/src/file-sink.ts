@@ -10,7 +10,7 @@ import {
 } from "@curator/core";
 import { FileGroupTask } from "./file-group.ts";
 import { describeFile } from "./file-identity.ts";
-import { commitOutput, discardStaging, stageFile } from "./output-commit.ts";
+import { commitOutput, discardStaging, pruneStaging, stageFile } from "./output-commit.ts";
 import { prepareOutputFolder } from "./output-folder.ts";
 import { type OutputMode, outputModes } from "./output-layout.ts";
 
@@ -80,13 +80,28 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 	/** The content of the file for `task`. */
 	protected abstract render(task: In): RenderedFile;
 
-	/** Checks the folder against the mode and takes the run's id, before any stage runs. */
+	/**
+	 * Checks the folder against the mode and takes the run's id, before any
+	 * stage runs. A run resumed from a checkpoint checks the folder as it was
+	 * before the interrupted run (its own staging aside), keeps the staged
+	 * files of the partitions that run settled and removes the rest.
+	 */
 	override async preflight(run: RunInfo): Promise<void> {
 		const label = this.constructor.name;
 		const names = { path: `${label} option "path"`, mode: `${label} option "mode"` };
-		const plan = await prepareOutputFolder(this.path, this.mode, this.extension, names);
+		const resumed = run.checkpoint?.resumed === true ? run.runId : undefined;
+		const plan = await prepareOutputFolder(this.path, this.mode, this.extension, names, resumed);
 		this.runId = run.runId;
 		this.skip = plan === "skip";
+		const checkpoint = run.checkpoint;
+		if (resumed === undefined || checkpoint === undefined || this.skip) return;
+		const { kept, removed } = await pruneStaging(this.path, run.runId, (name) =>
+			checkpoint.kept(this.taskIdOf(name, run.runId)),
+		);
+		run.logger.info(
+			{ stage: this.name, folder: this.path, kept, removed },
+			`${this.name} resumes run ${run.runId}: ${kept} staged file(s) kept, ${removed} to write again`,
+		);
 	}
 
 	override async process(task: In): Promise<FileGroupTask> {
@@ -128,9 +143,9 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 		);
 	}
 
-	/** Removes this run's staged files. */
+	/** Removes this run's staged files, unless the run has a checkpoint: they wait for its resume. */
 	override async rollback(run: RunInfo): Promise<void> {
-		if (this.skip) return;
+		if (this.skip || run.checkpoint !== undefined) return;
 		await discardStaging(this.path, run.runId);
 	}
 
@@ -140,5 +155,13 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 		return this.mode === "append"
 			? `${runId}.${base}${this.extension}`
 			: `${base}${this.extension}`;
+	}
+
+	/** The task id a final name was made from (as far as `fileName` keeps it). */
+	protected taskIdOf(name: string, runId: string): string {
+		const base = name.endsWith(this.extension) ? name.slice(0, -this.extension.length) : name;
+		return this.mode === "append" && base.startsWith(`${runId}.`)
+			? base.slice(runId.length + 1)
+			: base;
 	}
 }

@@ -92,6 +92,37 @@ export async function discardStaging(folder: string, runId: string): Promise<voi
 	}
 }
 
+/**
+ * Before a resumed run (same run id): keeps in run `runId`'s staging only
+ * the files `keep` accepts by final name (those of partitions the
+ * interrupted run settled, which this run skips) and removes the rest (and
+ * any temporary file a crash left), which this run writes again.
+ */
+export async function pruneStaging(
+	folder: string,
+	runId: string,
+	keep: (name: string) => boolean,
+): Promise<{ kept: number; removed: number }> {
+	const staging = stagingFolder(folder, runId);
+	let entries: string[];
+	try {
+		entries = await readdir(staging);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kept: 0, removed: 0 };
+		throw error;
+	}
+	let kept = 0;
+	for (const entry of entries) {
+		const staged = parseStagedName(entry);
+		if (staged !== undefined && keep(staged.name)) {
+			kept += 1;
+			continue;
+		}
+		await rm(join(staging, entry), { recursive: true, force: true });
+	}
+	return { kept, removed: entries.length - kept };
+}
+
 interface StagedFile {
 	path: string;
 	name: string;

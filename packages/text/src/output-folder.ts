@@ -56,9 +56,10 @@ export async function prepareOutputFolder(
 	mode: OutputMode,
 	extension: string,
 	names: OutputOptionNames,
+	resumedRunId?: string,
 ): Promise<"write" | "skip"> {
 	await assertWritableFolder(folder, names.path);
-	const entries = (await readdir(folder)).sort();
+	const entries = await entriesBefore(folder, resumedRunId);
 	if (entries.length === 0) return "write";
 	const refuse = (message: string): never => {
 		throw new OutputExistsError(folder, names.path, message);
@@ -80,6 +81,18 @@ export async function prepareOutputFolder(
 		case "append":
 			return checkAppendable(folder, entries, refuse);
 	}
+}
+
+/**
+ * The folder's entries, sorted; for a resumed run, as they were before the
+ * run it resumes: its own staging (`_temporary/<runId>`) does not count.
+ */
+async function entriesBefore(folder: string, resumedRunId: string | undefined): Promise<string[]> {
+	const entries = (await readdir(folder)).sort();
+	if (resumedRunId === undefined || !entries.includes(STAGING_FOLDER)) return entries;
+	const staged = await readdir(join(folder, STAGING_FOLDER));
+	const others = staged.filter((name) => name !== resumedRunId);
+	return others.length > 0 ? entries : entries.filter((name) => name !== STAGING_FOLDER);
 }
 
 async function checkAppendable(
