@@ -16,8 +16,15 @@ import type { StageCallStats } from "./protocol.ts";
  * filtered gave one output `<input>_0`, without `filteredIds` when none was.
  */
 export function withoutDerivableIds(stats: BatchCallStats): StageCallStats {
-	const { inputIds, outputIds, filteredIds, ...rest } = stats;
-	const compact: StageCallStats = rest;
+	const { inputIds, outputIds, filteredIds } = stats;
+	const compact: StageCallStats = {
+		stage: stats.stage,
+		tasksIn: stats.tasksIn,
+		tasksOut: stats.tasksOut,
+		itemsIn: stats.itemsIn,
+		itemsOut: stats.itemsOut,
+		perf: stats.perf,
+	};
 	if (!isPositionalOneToOne(inputIds, outputIds, filteredIds)) compact.outputIds = outputIds;
 	if (filteredIds.length > 0) compact.filteredIds = filteredIds;
 	return compact;
@@ -25,26 +32,26 @@ export function withoutDerivableIds(stats: BatchCallStats): StageCallStats {
 
 /**
  * The full stats of the calls of one batch through a chain of stages, from
- * what a host sent for `derivedIds` (entries with every id are kept as they
- * are). `batchIds` are the ids of the batch's tasks, in the order sent. A
- * chain's calls come stage by stage, each stage's calls taking the previous
- * stage's outputs in order, so each call's inputs are the next `tasksIn` ids.
+ * what a host sent for `derivedIds`: the entries themselves, completed in
+ * place (entries with every id are kept as they are). `batchIds` are the ids
+ * of the batch's tasks, in the order sent. A chain's calls come stage by
+ * stage, each stage's calls taking the previous stage's outputs in order, so
+ * each call's inputs are the next `tasksIn` ids.
  */
 export function withDerivedIds(
-	entries: readonly StageCallStats[],
+	entries: StageCallStats[],
 	batchIds: readonly string[],
 ): BatchCallStats[] {
 	let inputs = batchIds;
 	let next: string[] = [];
 	let cursor = 0;
-	const full: BatchCallStats[] = [];
-	for (const entry of entries) {
+	for (const [index, entry] of entries.entries()) {
 		if (cursor === inputs.length && next.length > 0) {
 			inputs = next;
 			next = [];
 			cursor = 0;
 		}
-		const inputIds = entry.inputIds ?? inputs.slice(cursor, cursor + entry.tasksIn);
+		const inputIds = entry.inputIds ?? idsFrom(inputs, cursor, entry.tasksIn);
 		if (inputIds.length !== entry.tasksIn) {
 			throw new CuratorError(
 				ErrorCodes.protocol,
@@ -52,12 +59,22 @@ export function withDerivedIds(
 			);
 		}
 		cursor += entry.tasksIn;
-		const filteredIds = entry.filteredIds ?? [];
+		const filteredIds = entry.filteredIds ?? none;
 		const outputIds = entry.outputIds ?? positionalOutputs(inputIds, filteredIds);
-		for (const id of outputIds) next.push(id);
-		full.push({ ...entry, inputIds, outputIds, filteredIds });
+		// Only a later call of the chain reads them as its inputs.
+		if (index < entries.length - 1) for (const id of outputIds) next.push(id);
+		entry.inputIds = inputIds as string[];
+		entry.outputIds = outputIds;
+		entry.filteredIds = filteredIds as string[];
 	}
-	return full;
+	return entries as BatchCallStats[];
+}
+
+const none: readonly string[] = Object.freeze([]);
+
+/** `count` ids of `ids` from `start`: `ids` itself when that is all of it. */
+function idsFrom(ids: readonly string[], start: number, count: number): readonly string[] {
+	return start === 0 && count === ids.length ? ids : ids.slice(start, start + count);
 }
 
 /** Whether each input not filtered produced exactly one output, `<input>_0`, in order. */

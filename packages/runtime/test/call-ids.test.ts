@@ -30,10 +30,11 @@ function call(
 	};
 }
 
-/** What a host asked for derivedIds sends, and what the sender rebuilds from it. */
+/** What a host asked for derivedIds sends (as sent: expansion completes it in place), and what the sender rebuilds. */
 function roundTrip(calls: BatchCallStats[], batchIds: string[]) {
-	const sent = calls.map(withoutDerivableIds);
-	return { sent, rebuilt: withDerivedIds(sent, batchIds) };
+	const wire = calls.map(withoutDerivableIds);
+	const sent = structuredClone(wire);
+	return { sent, rebuilt: withDerivedIds(wire, batchIds) };
 }
 
 describe("a stage call's ids left out for derivedIds and put back", () => {

@@ -204,7 +204,8 @@ export class Dispatch {
 		// The reply has one entry per batch (checked on receipt by the worker's handle).
 		const outputs = await readBatch(reply.payload);
 		let offset = 0;
-		const outcomes = reply.batches.map((part, i) => {
+		let retried = false;
+		const outcomes = reply.batches.map((part, i): BatchOutcome | Promise<BatchOutcome> => {
 			const tasks = outputs.slice(offset, offset + part.outputs);
 			offset += part.outputs;
 			const batch = batches[i] ?? [];
@@ -224,6 +225,7 @@ export class Dispatch {
 					attempt: 2,
 					reason: `the stage threw on worker ${workerId}: ${part.error.message}`,
 				});
+				retried = true;
 				return this.#processBatch(batch, options, 2);
 			}
 			const ids = part.error.taskIds ?? batch.map((task) => task.taskId);
@@ -234,7 +236,8 @@ export class Dispatch {
 			});
 			return { ...failed, stats };
 		});
-		return Promise.all(outcomes);
+		// Awaiting only when a batch runs again: no promise per batch on the common path.
+		return retried ? Promise.all(outcomes) : (outcomes as BatchOutcome[]);
 	}
 
 	/** The stages a call runs, the name failures and retries carry, and its fault policy. */
