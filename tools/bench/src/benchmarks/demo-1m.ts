@@ -40,6 +40,11 @@ registerBenchmark({
 			default: "1",
 			description: "runs of each runner, interleaved; the fastest counts (less noise)",
 		},
+		checkpoint: {
+			default: "no",
+			description:
+				"'both': also run each backend with --checkpoint (a fresh one per run), to measure what checkpointing costs",
+		},
 		dir: {
 			default: "",
 			description: "work folder (default: a fresh temporary one, removed after)",
@@ -55,9 +60,13 @@ registerBenchmark({
 			await writeDocuments({ dir: input, count: docs, files: Number(flags.files) });
 			const runners = [
 				floorRunner(input, join(dir, "floor")),
-				...(await selectBackends(flags.backends)).map((backend) =>
-					backendRunner(backend, input, join(dir, `out-${backend}`), flags.workers ?? "2"),
-				),
+				...(await selectBackends(flags.backends)).flatMap((backend) => {
+					const workers = flags.workers ?? "2";
+					const plain = backendRunner(backend, input, join(dir, `out-${backend}`), workers);
+					if (flags.checkpoint !== "both") return [plain];
+					const checkpoint = join(dir, `checkpoint-${backend}`);
+					return [plain, checkpointed(plain, checkpoint, join(dir, `out-${backend}-ckpt`))];
+				}),
 			];
 			const outcomes: Outcome[] = runners.map((runner) => ({
 				runner,
@@ -91,8 +100,9 @@ registerBenchmark({
 					"x floor",
 					"target",
 					"docs out",
+					"x plain",
 				],
-				rows: outcomes.map((outcome) => row(outcome, docs, floor.wallS)),
+				rows: outcomes.map((outcome) => row(outcome, docs, floor.wallS, outcomes)),
 				notes: {
 					documents: docs,
 					files: Number(flags.files),
@@ -140,7 +150,22 @@ async function selectBackends(spec: string | undefined): Promise<string[]> {
 	return statuses.filter((s) => s.installed).map((s) => s.name);
 }
 
-function row(outcome: Outcome, docs: number, floorS: number): Record<string, Cell> {
+/** `plain` with a checkpoint; `--restart` makes every repetition a fresh run (a finished checkpoint is refused). */
+function checkpointed(plain: Runner, checkpoint: string, output: string): Runner {
+	const args = plain.args.map((arg, i) => (plain.args[i - 1] === "--output" ? output : arg));
+	return {
+		...plain,
+		name: `${plain.name} + checkpoint`,
+		args: [...args, "--checkpoint", checkpoint, "--restart"],
+	};
+}
+
+function row(
+	outcome: Outcome,
+	docs: number,
+	floorS: number,
+	outcomes: readonly Outcome[],
+): Record<string, Cell> {
 	const { runner, best } = outcome;
 	if (best === undefined) {
 		const failure = outcome.failure ?? "";
@@ -158,6 +183,15 @@ function row(outcome: Outcome, docs: number, floorS: number): Record<string, Cel
 		"peak RSS MB": Math.round(outcome.peakRssBytes / 2 ** 20),
 		"x floor": ratio,
 		target: target === undefined ? "-" : `<= ${target} ${ratio <= target ? "(met)" : "(missed)"}`,
+		"x plain": checkpointCost(runner, best.wallS, outcomes),
 		"docs out": runner.docsOut(best.stdout),
 	};
+}
+
+/** A checkpointed runner's time over its plain runner's (the target is at most 1.03). */
+function checkpointCost(runner: Runner, wallS: number, outcomes: readonly Outcome[]): Cell {
+	const suffix = " + checkpoint";
+	if (!runner.name.endsWith(suffix)) return "-";
+	const plain = outcomes.find((o) => o.runner.name === runner.name.slice(0, -suffix.length));
+	return plain?.best === undefined ? "-" : wallS / plain.best.wallS;
 }
