@@ -16,6 +16,7 @@ import {
 	WorkerCache,
 } from "@curator/runtime";
 import { taskBytes } from "./backpressure.ts";
+import { withDeadline } from "./deadline.ts";
 import { type DataRunMetrics, snapshotMetrics } from "./metrics.ts";
 import { Operator, type Part } from "./operator.ts";
 import { type DataConfig, dataDefaults } from "./options.ts";
@@ -345,14 +346,4 @@ export class Dataflow {
 		for (const p of this.#pools) p.pool.kill();
 		await Promise.all([...this.#pools.map((p) => p.pool.reaped()), this.#cache.kill()]);
 	}
-}
-
-async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
-	let timer: NodeJS.Timeout | undefined;
-	const deadline = new Promise<void>((resolve) => {
-		timer = setTimeout(resolve, ms);
-		timer.unref();
-	});
-	await Promise.race([work, deadline]);
-	clearTimeout(timer);
 }
