@@ -67,19 +67,24 @@ export function registerResumeCases(executor: ExecutorModule, options?: Conforma
 	);
 
 	/** Kills the run at each of `holds` in turn, then runs it to the end; checks the output. */
-	const killedAt = async (expect: ExpectStatic, dir: string, holds: HoldPoint[]) => {
+	const killedAt = async (
+		expect: ExpectStatic,
+		dir: string,
+		holds: HoldPoint[],
+		scenario: ScenarioName = "barrier",
+	) => {
 		for (const hold of holds) {
-			const killed = await run("barrier", dir, hold);
+			const killed = await run(scenario, dir, hold);
 			expectKilled(expect, killed);
 		}
-		const resumed = await run("barrier", dir);
+		const resumed = await run(scenario, dir);
 		expectFinished(expect, resumed);
 		const { out, checkpoint } = caseFolders(dir);
 		const runId = await checkpointRunId(checkpoint);
 		expectUninterruptedOutput(
 			expect,
 			await publishedOutput(out),
-			await uninterrupted("barrier"),
+			await uninterrupted(scenario),
 			runId,
 		);
 	};
@@ -99,6 +104,12 @@ export function registerResumeCases(executor: ExecutorModule, options?: Conforma
 
 		test("killed after the writer's last batch, before the commit, the run again ends with the uninterrupted output", (expect, dir) =>
 			killedAt(expect, dir, [{ stage: writer, batches: writerBatches }]));
+
+		test("killed after the commit, before the checkpoint recorded the end, the run again keeps the uninterrupted output, with a barrier", (expect, dir) =>
+			killedAt(expect, dir, [{ committed: true }]));
+
+		test("killed after the commit, before the checkpoint recorded the end, the run again keeps the uninterrupted output, without a barrier", (expect, dir) =>
+			killedAt(expect, dir, [{ committed: true }], "linear"));
 
 		test("without a barrier, the run again skips the partitions the killed run settled", async (expect, dir) => {
 			expectKilled(expect, await run("linear", dir, { settled: 2 }));

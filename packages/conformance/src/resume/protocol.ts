@@ -32,7 +32,9 @@ export type HoldPoint =
 	/** After the `batches`-th `batch:done` event of stage `stage`, before the run records it. */
 	| { stage: string; batches: number }
 	/** Once at least `partitions` partitions are settled durably in the checkpoint. */
-	| { settled: number };
+	| { settled: number }
+	/** After the commit (the output published), before the checkpoint records the run finished. */
+	| { committed: true };
 
 /** What the kit's runner process does: one run of a scenario. */
 export interface RunnerSpec {

@@ -28,20 +28,23 @@ function freeze(holdMs: number): never {
 	process.exit(3);
 }
 
-/** The checkpoint folder, reporting and freezing once `hold.settled` partitions are durable. */
+/**
+ * The checkpoint folder, freezing once `hold.settled` partitions are durable, or when the run
+ * (committed) would record that it finished.
+ */
 function holdingCheckpoint(dir: string, hold: HoldPoint | undefined, holdMs: number) {
 	const store = fileCheckpoint(dir);
-	if (hold === undefined || !("settled" in hold)) return store;
+	if (hold === undefined || "stage" in hold) return store;
 	let settled = 0;
 	const holding: CheckpointStore = {
 		location: store.location,
 		open: (opening) => store.open(opening),
-		complete: () => store.complete(),
+		complete: () => ("committed" in hold ? freeze(holdMs) : store.complete()),
 		close: () => store.close(),
 		async markDone(partitions) {
 			await store.markDone(partitions);
 			settled += partitions.length;
-			if (settled >= hold.settled) freeze(holdMs);
+			if ("settled" in hold && settled >= hold.settled) freeze(holdMs);
 		},
 	};
 	return holding;
