@@ -52,6 +52,7 @@ export { registerOutputFolderCases } from "./cases/output-folder.ts";
 export { registerPerfCases } from "./cases/perf.ts";
 export { registerPipelineCases } from "./cases/pipeline.ts";
 export { registerResourceCases } from "./cases/resources.ts";
+export { registerResumeCases } from "./cases/resume.ts";
 export { registerRootCases } from "./cases/roots.ts";
 export type { SpillExecutorFactory, SpillSettings } from "./cases/spill.ts";
 export { registerSpillCases } from "./cases/spill.ts";
@@ -76,6 +77,7 @@ export {
 	waitUntilGone,
 } from "./processes.ts";
 export { ReferenceExecutor, referenceSupports } from "./reference.ts";
+export type { ExecutorModule, HoldPoint } from "./resume/protocol.ts";
 export { expectNoWorkerLeft, WorkerPids } from "./traits/no-worker-left.ts";
 export type { StageErrorSubject } from "./traits/stage-error.ts";
 export { stageErrorTrait } from "./traits/stage-error.ts";

@@ -11,12 +11,15 @@ import {
 	type Task,
 } from "@curator/core";
 import { afterAll, type ExpectStatic, it } from "vitest";
+import { disposeExecutor } from "./dispose.ts";
 import {
 	type ConformanceOptions,
 	type ResolvedConformanceOptions,
 	resolveConformanceOptions,
 } from "./options.ts";
 import { ReferenceExecutor } from "./reference.ts";
+
+export { disposeExecutor } from "./dispose.ts";
 
 /**
  * Makes a fresh executor. Called once to read `supports` while cases are
@@ -141,18 +144,6 @@ export function conformanceKit(
 			}
 		},
 	};
-}
-
-/** Calls the executor's `[Symbol.asyncDispose]()` or `close()`, when it has one. */
-export async function disposeExecutor(executor: unknown): Promise<void> {
-	if (typeof executor !== "object" || executor === null) return;
-	const disposable = executor as {
-		[Symbol.asyncDispose]?: () => unknown;
-		close?: () => unknown;
-	};
-	const asyncDispose = disposable[Symbol.asyncDispose];
-	if (typeof asyncDispose === "function") await asyncDispose.call(executor);
-	else if (typeof disposable.close === "function") await disposable.close();
 }
 
 function probeOf(factory: ExecutorFactory): Probe {

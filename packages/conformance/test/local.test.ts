@@ -3,6 +3,7 @@ import { describe } from "vitest";
 import {
 	describeBackendConformance,
 	registerFaultCases,
+	registerResumeCases,
 	registerSpillCases,
 	registerTimeLimitCases,
 } from "../src/index.ts";
@@ -15,4 +16,8 @@ describe("backend-local", () => {
 	registerFaultCases((faults) => new LocalExecutor({ ignoreFailures: faults.ignoreFailures }));
 	registerTimeLimitCases(() => new LocalExecutor());
 	registerSpillCases((settings) => new LocalExecutor({ ignoreFailures: settings.ignoreFailures }));
+	registerResumeCases({
+		module: new URL("./fixtures/resume-executors.ts", import.meta.url).href,
+		export: "localExecutor",
+	});
 });

@@ -144,6 +144,7 @@ function sampleStages(): ProcessingStage[] {
 		new fixtures.ForgetfulStage({ forgetOn: 99 }),
 		new fixtures.CrashStage({ exitOn: 99 }),
 		new fixtures.CrashOnceStage({ dir, exitOn: 99 }),
+		new fixtures.PoisonedStage({ partition: "k-9", marker: join(dir, "no-poison") }),
 		new fixtures.LifecycleStage({ dir }),
 		new fixtures.GateStage({ dir, openAfter: 99, maxWaitMs: 1000 }),
 		new fixtures.OpenGateStage({ dir }),

@@ -13,6 +13,7 @@ import { describeFile } from "./file-identity.ts";
 import { commitOutput, discardStaging, pruneStaging, stageFile } from "./output-commit.ts";
 import { prepareOutputFolder } from "./output-folder.ts";
 import { type OutputMode, outputModes } from "./output-layout.ts";
+import { recoverCommit } from "./output-recovery.ts";
 
 /** Options every {@link FileSinkStage} takes. */
 export interface FileSinkOptions extends StageSettings {
@@ -53,7 +54,10 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 	mode: OutputMode;
 	/** The run's id, set by `preflight`. */
 	runId: string | undefined;
-	/** Set by `preflight` when mode `ignore` met a used folder: the sink writes nothing. */
+	/**
+	 * Set by `preflight` when the sink writes nothing: mode `ignore` met a
+	 * used folder, or a resumed run finds its output already published.
+	 */
 	skip = false;
 
 	constructor(options: FileSinkOptions) {
@@ -82,19 +86,26 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 
 	/**
 	 * Checks the folder against the mode and takes the run's id, before any
-	 * stage runs. A run resumed from a checkpoint checks the folder as it was
-	 * before the interrupted run (its own staging aside), keeps the staged
-	 * files of the partitions that run settled and removes the rest.
+	 * stage runs. A run resumed from a checkpoint first finishes with the
+	 * commit of the run it resumes, if it was killed in it (`recoverCommit`:
+	 * already published, the sink writes nothing; cut short, undone), then
+	 * checks the folder as it was before the interrupted run (its own staging
+	 * aside), keeps the staged files of the partitions that run settled and
+	 * removes the rest.
 	 */
 	override async preflight(run: RunInfo): Promise<void> {
 		const label = this.constructor.name;
 		const names = { path: `${label} option "path"`, mode: `${label} option "mode"` };
-		const resumed = run.checkpoint?.resumed === true ? run.runId : undefined;
-		const plan = await prepareOutputFolder(this.path, this.mode, this.extension, names, resumed);
+		const checkpoint = run.checkpoint?.resumed === true ? run.checkpoint : undefined;
 		this.runId = run.runId;
+		if (checkpoint !== undefined) {
+			this.skip = await alreadyPublished(this.name, this.path, run);
+			if (this.skip) return;
+		}
+		const resumed = checkpoint === undefined ? undefined : run.runId;
+		const plan = await prepareOutputFolder(this.path, this.mode, this.extension, names, resumed);
 		this.skip = plan === "skip";
-		const checkpoint = run.checkpoint;
-		if (resumed === undefined || checkpoint === undefined || this.skip) return;
+		if (checkpoint === undefined || this.skip) return;
 		const { kept, removed } = await pruneStaging(this.path, run.runId, (name) =>
 			checkpoint.kept(this.taskIdOf(name, run.runId)),
 		);
@@ -164,4 +175,21 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 			? base.slice(runId.length + 1)
 			: base;
 	}
+}
+
+/**
+ * Finishes with the commit of the run a resumed run resumes (`recoverCommit`);
+ * whether that run had published `folder` already (the sink writes nothing).
+ */
+async function alreadyPublished(stage: string, folder: string, run: RunInfo): Promise<boolean> {
+	const recovery = await recoverCommit(folder, run.runId);
+	if (recovery === "none") return false;
+	const published = recovery === "committed";
+	run.logger.info(
+		{ stage, folder, recovery },
+		published
+			? `${stage}: run ${run.runId} had published ${folder} before it was killed; nothing to write`
+			: `${stage}: run ${run.runId} was killed in its commit; its published files go back to its staging`,
+	);
+	return published;
 }

@@ -8,6 +8,8 @@ import {
 	type ManifestFile,
 	type OutputManifest,
 	type OutputMode,
+	PUBLISH_JOURNAL,
+	type PublishJournal,
 	parseStagedName,
 	readOutputManifest,
 	STAGING_FOLDER,
@@ -47,19 +49,23 @@ export interface OutputCommit {
 }
 
 /**
- * Publishes run `runId`'s staged files: removes `_SUCCESS` (the folder is
- * changing), with `overwrite` removes the previous output's files, renames
- * each staged file to its final name (`error` and `append` never replace an
- * existing file), syncs the folder, removes the run's staging (with
- * `overwrite`, every run's), and writes the manifest to `_SUCCESS` last,
- * atomically.
+ * Publishes run `runId`'s staged files: first writes, in its staging, the
+ * journal of what it is about to do (see `recoverCommit`), then removes
+ * `_SUCCESS` (the folder is changing), with `overwrite` removes the previous
+ * output's files, renames each staged file to its final name (`error` and
+ * `append` never replace an existing file), syncs the folder, writes the
+ * manifest to `_SUCCESS` atomically, and only then removes the run's staging
+ * (with `overwrite`, every run's). A commit cut short leaves its journal; a
+ * resumed run undoes the commit from it and does it again.
  * With `append` the manifest adds this run's files to the previous
  * manifest's. Resolves to the manifest written.
  */
 export async function commitOutput(commit: OutputCommit): Promise<OutputManifest> {
 	const { folder, runId, mode } = commit;
-	const staged = await listStaged(stagingFolder(folder, runId));
+	const staging = stagingFolder(folder, runId);
+	const staged = await listStaged(staging);
 	const previous = mode === "append" ? await readOutputManifest(folder) : undefined;
+	await writeJournal(staging, staged, previous);
 	await rm(join(folder, SUCCESS_FILE), { force: true });
 	if (mode === "overwrite") await removeOutput(folder, commit.extension);
 	const files: ManifestFile[] = [];
@@ -73,12 +79,26 @@ export async function commitOutput(commit: OutputCommit): Promise<OutputManifest
 		files.push({ name: file.name, rows: file.rows, bytes: size, runId });
 	}
 	await syncFolder(folder);
+	const manifest = manifestOf(previous, files, commit);
+	await writeDurably(join(folder, SUCCESS_FILE), `${JSON.stringify(manifest, null, "\t")}\n`);
 	if (mode === "overwrite")
 		await rm(join(folder, STAGING_FOLDER), { recursive: true, force: true });
 	else await discardStaging(folder, runId);
-	const manifest = manifestOf(previous, files, commit);
-	await writeDurably(join(folder, SUCCESS_FILE), `${JSON.stringify(manifest, null, "\t")}\n`);
 	return manifest;
+}
+
+/** What a commit about to change the folder records first, in the run's staging. */
+async function writeJournal(
+	staging: string,
+	staged: readonly StagedFile[],
+	previous: OutputManifest | undefined,
+): Promise<void> {
+	const journal: PublishJournal = {
+		files: staged.map((file) => ({ name: file.name, staged: basename(file.path) })),
+		previous: previous ?? null,
+	};
+	await mkdir(staging, { recursive: true });
+	await writeDurably(join(staging, PUBLISH_JOURNAL), JSON.stringify(journal));
 }
 
 /** Removes run `runId`'s staging folder, and `_temporary` when no other run's is left. */
@@ -193,7 +213,7 @@ function sum(files: readonly ManifestFile[], key: "rows" | "bytes"): number {
 }
 
 /** Writes `path` through a hidden temp file, flushed before the rename, then syncs the folder. */
-async function writeDurably(path: string, body: string): Promise<void> {
+export async function writeDurably(path: string, body: string): Promise<void> {
 	const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
 	try {
 		const handle = await open(temp, "w");
@@ -212,7 +232,7 @@ async function writeDurably(path: string, body: string): Promise<void> {
 }
 
 /** Makes a folder's renames durable; a platform that cannot sync a folder is skipped. */
-async function syncFolder(folder: string): Promise<void> {
+export async function syncFolder(folder: string): Promise<void> {
 	let handle: Awaited<ReturnType<typeof open>> | undefined;
 	try {
 		handle = await open(folder, "r");
@@ -224,7 +244,8 @@ async function syncFolder(folder: string): Promise<void> {
 	}
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists. */
+export async function exists(path: string): Promise<boolean> {
 	try {
 		await stat(path);
 		return true;

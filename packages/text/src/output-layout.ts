@@ -21,6 +21,20 @@ export const SUCCESS_FILE = "_SUCCESS";
  */
 export const STAGING_FOLDER = "_temporary";
 
+/**
+ * The journal a commit writes in the run's staging before it changes the
+ * output folder (see `commitOutput`); gone once `_SUCCESS` is written.
+ */
+export const PUBLISH_JOURNAL = "_publishing.json";
+
+/** The content of {@link PUBLISH_JOURNAL}. */
+export interface PublishJournal {
+	/** Each file the commit moves: its final name and its name in the staging. */
+	files: { name: string; staged: string }[];
+	/** With `append`, the manifest the commit replaces (it removes `_SUCCESS` first). */
+	previous: OutputManifest | null;
+}
+
 /** Format tag of the manifest. */
 export const MANIFEST_FORMAT = "curator-output/1";
 

@@ -1,6 +1,7 @@
 import {
 	describeBackendConformance,
 	registerFaultCases,
+	registerResumeCases,
 	registerSpillCases,
 	registerTimeLimitCases,
 } from "@curator/conformance";
@@ -15,5 +16,10 @@ for (const isolation of ["process", "thread"] as const) {
 		registerTimeLimitCases((faults) => new ActorPoolExecutor({ isolation, ...faults }));
 		// Threads pass outputs on in memory: listed as skipped (supports.spill is false).
 		registerSpillCases((settings) => new ActorPoolExecutor({ isolation, ...settings }));
+		registerResumeCases({
+			module: new URL("./resume-executor.ts", import.meta.url).href,
+			export: "createExecutor",
+			args: { isolation },
+		});
 	});
 }

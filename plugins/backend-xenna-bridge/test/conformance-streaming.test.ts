@@ -1,11 +1,12 @@
 import {
 	describeBackendConformance,
 	registerFaultCases,
+	registerResumeCases,
 	registerTimeLimitCases,
 } from "@curator/conformance";
 import { afterAll, describe } from "vitest";
 import { closeIdleDrivers } from "../src/index.ts";
-import { skipped, skipReason, testExecutor } from "./bridge-env.ts";
+import { python, rayAddress, skipped, skipReason, testExecutor } from "./bridge-env.ts";
 
 describe.skipIf(skipReason !== "")(`conformance on a local Ray cluster${skipped}`, () => {
 	afterAll(closeIdleDrivers);
@@ -20,5 +21,13 @@ describe.skipIf(skipReason !== "")(`conformance on a local Ray cluster${skipped}
 			testExecutor({ executionMode: "streaming", keepAliveS: 30, ...settings });
 		registerFaultCases(faults, options);
 		registerTimeLimitCases(faults, options);
+		registerResumeCases(
+			{
+				module: new URL("./resume-executor.ts", import.meta.url).href,
+				export: "createExecutor",
+				args: { python, rayAddress, executionMode: "streaming" },
+			},
+			options,
+		);
 	});
 });

@@ -37,6 +37,7 @@ describe("backend generator", () => {
 				"src/executor.ts",
 				"src/index.ts",
 				"test/conformance.test.ts",
+				"test/resume-executor.ts",
 				"tsconfig.json",
 				"tsup.config.ts",
 			].map((file) => `${root}/${file}`),
@@ -70,6 +71,10 @@ describe("backend generator", () => {
 			'describeBackendConformance("backend-my-cluster", () => new MyClusterExecutor());',
 		);
 		expect(conformance).toContain("registerSpillCases((spill) => new MyClusterExecutor(");
+		expect(conformance).toContain('module: new URL("./resume-executor.ts", import.meta.url).href,');
+		expect(tree.read(`${root}/test/resume-executor.ts`, "utf8")).toContain(
+			"export function createExecutor(): MyClusterExecutor {\n\treturn new MyClusterExecutor();",
+		);
 	});
 
 	it("adds the backend to the root conformance runs", async () => {
