@@ -59,6 +59,8 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 	 * used folder, or a resumed run finds its output already published.
 	 */
 	skip = false;
+	/** Set by `preflight` for a run with a checkpoint: each staged file is flushed to disk as it is written. */
+	flushEach = false;
 
 	constructor(options: FileSinkOptions) {
 		super(options);
@@ -98,6 +100,7 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 		const names = { path: `${label} option "path"`, mode: `${label} option "mode"` };
 		const checkpoint = run.checkpoint?.resumed === true ? run.checkpoint : undefined;
 		this.runId = run.runId;
+		this.flushEach = run.checkpoint !== undefined;
 		if (checkpoint !== undefined) {
 			this.skip = await alreadyPublished(this.name, this.path, run);
 			if (this.skip) return;
@@ -128,7 +131,8 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 		}
 		const { body, rows } = this.render(task);
 		const name = this.fileName(task.taskId, runId);
-		const staged = await stageFile(this.path, runId, name, body, rows);
+		// With a checkpoint, a staged file must be on disk before its partition is recorded done.
+		const staged = await stageFile(this.path, runId, name, body, rows, this.flushEach);
 		const bytes = Buffer.byteLength(body);
 		this.logMetric("rowsWritten", rows);
 		this.logMetric("bytesWritten", bytes);
@@ -147,7 +151,8 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 		const mode = this.mode === "ignore" ? "error" : this.mode;
 		const { extension, path: folder } = this;
 		const { runId, pipeline } = run;
-		const manifest = await commitOutput({ folder, runId, mode, extension, pipeline });
+		const flushed = run.checkpoint !== undefined;
+		const manifest = await commitOutput({ folder, runId, mode, extension, pipeline, flushed });
 		run.logger.info(
 			{ stage: this.name, folder, files: manifest.files.length, rows: manifest.rows },
 			`${this.name} committed ${folder}`,
