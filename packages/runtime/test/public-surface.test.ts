@@ -20,6 +20,7 @@ const surface = {
 			"WorkerCache",
 			"asPoolBatch",
 			"assertFitsMachine",
+			"batchDoneEvent",
 			"defaultLogger",
 			"detectMachine",
 			"faultOptionRules",

@@ -8,6 +8,7 @@ import {
 import {
 	asPoolBatch,
 	type BatchOutcome,
+	batchDoneEvent,
 	detectMachine,
 	EncodedTask,
 	type FaultPolicy,
@@ -198,7 +199,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				options,
 				(outcome, batch) => {
 					for (const stats of outcome.stats) {
-						context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
+						context.emit(batchDoneEvent(outcome.workerId, stats));
 					}
 					if (outcome.stats.length === 0 && !outcome.failed) return;
 					log.debug({ tasks: batch.length, workerId: outcome.workerId }, "batch done");

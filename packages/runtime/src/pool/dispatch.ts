@@ -81,7 +81,7 @@ export class Dispatch {
 						...split,
 					}),
 				);
-				return await this.#succeeded(worker, reply, taskIds);
+				return await this.#succeeded(worker, reply, tasks);
 			} catch (error) {
 				const failure = await this.#attemptFailed(worker, error, call);
 				// A batch queued behind the one that killed the worker loses no attempt.
@@ -104,7 +104,7 @@ export class Dispatch {
 				});
 				// The chain's stages that finished before the failure keep their batch records.
 				if (!(error instanceof WorkerRequestError)) return failed;
-				return { ...failed, stats: withDerivedIds(error.wire.stats ?? [], taskIds) };
+				return { ...failed, stats: withDerivedIds(error.wire.stats ?? [], tasks) };
 			}
 		}
 	}
@@ -113,7 +113,7 @@ export class Dispatch {
 	async #succeeded(
 		worker: PoolWorker,
 		reply: ProcessResult,
-		taskIds: readonly string[],
+		tasks: PoolBatch,
 	): Promise<BatchOutcome> {
 		const split = isSplit(reply);
 		const outputs = split ? [] : await readBatch(reply.payload);
@@ -122,7 +122,7 @@ export class Dispatch {
 		return {
 			tasks: outputs,
 			encoded: split ? encodedOutputs(reply) : [],
-			stats: withDerivedIds(reply.stats, taskIds),
+			stats: withDerivedIds(reply.stats, tasks),
 			failed: false,
 			workerId: worker.handle.workerId,
 		};
@@ -209,10 +209,7 @@ export class Dispatch {
 			const tasks = outputs.slice(offset, offset + part.outputs);
 			offset += part.outputs;
 			const batch = batches[i] ?? [];
-			const stats = withDerivedIds(
-				part.stats,
-				batch.map((task) => task.taskId),
-			);
+			const stats = withDerivedIds(part.stats, batch);
 			if (part.error === undefined) {
 				return { tasks, encoded: [], stats, failed: false, workerId };
 			}
