@@ -1,4 +1,4 @@
-import { type BatchCallStats, CuratorError, ErrorCodes, type RunEvent } from "@curator/core";
+import { type BatchCallStats, CuratorError, ErrorCodes } from "@curator/core";
 import type { StageCallStats } from "./protocol.ts";
 
 /*
@@ -33,20 +33,16 @@ export function withoutDerivableIds(stats: BatchCallStats): StageCallStats {
 /**
  * The full stats of the calls of one batch through a chain of stages, from
  * what a host sent for `derivedIds`: the entries themselves, completed in
- * place (entries with every id are kept as they are). `batch` is the batch's
- * tasks (their ids), in the order sent. A chain's calls come stage by
+ * place (entries with every id are kept as they are). `batchIds` are the ids
+ * of the batch's tasks, in the order sent. A chain's calls come stage by
  * stage, each stage's calls taking the previous stage's outputs in order, so
  * each call's inputs are the next `tasksIn` ids.
  */
 export function withDerivedIds(
 	entries: StageCallStats[],
-	batch: readonly { readonly taskId: string }[],
+	batchIds: readonly string[],
 ): BatchCallStats[] {
-	const only = entries.length === 1 ? entries[0] : undefined;
-	if (only?.inputIds === undefined && only?.tasksIn === batch.length) {
-		return [withLazyIds(only, batch)];
-	}
-	let inputs: readonly string[] = batch.map((task) => task.taskId);
+	let inputs = batchIds;
 	let next: string[] = [];
 	let cursor = 0;
 	for (const [index, entry] of entries.entries()) {
@@ -75,62 +71,6 @@ export function withDerivedIds(
 }
 
 const none: readonly string[] = Object.freeze([]);
-
-/**
- * A one-call batch's stats whose input and output ids are made only when
- * read: on batches of one small task, most runs (no observer, no
- * checkpoint) never read them, and making them was most of what reporting
- * ids cost. `batchDoneEvent` keeps them unread.
- */
-function withLazyIds(
-	entry: StageCallStats,
-	batch: readonly { readonly taskId: string }[],
-): BatchCallStats {
-	const filteredIds = (entry.filteredIds ?? none) as string[];
-	entry.filteredIds = filteredIds;
-	const inputIds = lazy(entry, "inputIds", () => batch.map((task) => task.taskId));
-	if (entry.outputIds === undefined) {
-		lazy(entry, "outputIds", () => positionalOutputs(inputIds(), filteredIds));
-	}
-	return entry as BatchCallStats;
-}
-
-/**
- * Defines `key` on `target` as computed on first read, then a plain value
- * (the computation, and the batch it holds, let go); returns a reader of it.
- */
-function lazy<T>(target: object, key: string, compute: () => T): () => T {
-	let make: (() => T) | undefined = compute;
-	let value: T | undefined;
-	const read = (): T => {
-		if (make !== undefined) {
-			value = make();
-			make = undefined;
-			Object.defineProperty(target, key, { value, writable: true, enumerable: true });
-		}
-		return value as T;
-	};
-	Object.defineProperty(target, key, {
-		configurable: true,
-		enumerable: true,
-		get: read,
-		set(next: T) {
-			make = undefined;
-			value = next;
-			Object.defineProperty(target, key, { value: next, writable: true, enumerable: true });
-		},
-	});
-	return read;
-}
-
-/**
- * The `batch:done` event of one stage call's stats, made from the stats
- * object itself (which the event then is) so that ids not yet made stay so
- * until a listener reads them.
- */
-export function batchDoneEvent(workerId: string, stats: BatchCallStats): RunEvent {
-	return Object.assign(stats, { type: "batch:done" as const, workerId });
-}
 
 /** `count` ids of `ids` from `start`: `ids` itself when that is all of it. */
 function idsFrom(ids: readonly string[], start: number, count: number): readonly string[] {

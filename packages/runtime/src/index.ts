@@ -5,8 +5,6 @@
  * bridge is in `@curator/runtime/codec`, terminal rendering in
  * `@curator/runtime/render`. Anything else is internal and may change.
  */
-
-export { batchDoneEvent } from "./call-ids.ts";
 export type { PoolBatch, PoolTask } from "./encoded-task.ts";
 export { asPoolBatch, EncodedTask, KEEP_ENCODED_MIN_BYTES } from "./encoded-task.ts";
 export { defaultLogger } from "./logger.ts";

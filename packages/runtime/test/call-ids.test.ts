@@ -1,6 +1,6 @@
 import type { BatchCallStats } from "@curator/core";
 import { describe, expect, it } from "vitest";
-import { batchDoneEvent, withDerivedIds, withoutDerivableIds } from "../src/call-ids.ts";
+import { withDerivedIds, withoutDerivableIds } from "../src/call-ids.ts";
 
 const perf = {
 	stageName: "S",
@@ -30,17 +30,11 @@ function call(
 	};
 }
 
-/** A batch of tasks with these ids, as a pool holds it. */
-function tasks(ids: string[]): { taskId: string }[] {
-	return ids.map((taskId) => ({ taskId }));
-}
-
 /** What a host asked for derivedIds sends (as sent: expansion completes it in place), and what the sender rebuilds. */
 function roundTrip(calls: BatchCallStats[], batchIds: string[]) {
 	const wire = calls.map(withoutDerivableIds);
 	const sent = structuredClone(wire);
-	// Read every field: one-call batches get their ids when first read.
-	return { sent, rebuilt: structuredClone(withDerivedIds(wire, tasks(batchIds))) };
+	return { sent, rebuilt: withDerivedIds(wire, batchIds) };
 }
 
 describe("a stage call's ids left out for derivedIds and put back", () => {
@@ -92,39 +86,14 @@ describe("a stage call's ids left out for derivedIds and put back", () => {
 
 	it("keeps entries that carry every id as they are (a host not asked for derivedIds)", () => {
 		const calls = [call("S", ["x"], ["x_0"]), call("T", ["x_0"], ["x_0_0"])];
-		expect(withDerivedIds(calls, tasks(["ignored"]))).toEqual(calls);
+		expect(withDerivedIds(calls, ["ignored"])).toEqual(calls);
 	});
 
 	it("fails with CURATOR_PROTOCOL when a call reports more inputs than are left", () => {
 		const sent = [call("S", ["a", "b"], ["a_0", "b_0"])].map(withoutDerivableIds);
-		expect(() => withDerivedIds(sent, tasks(["a"]))).toThrow(
+		expect(() => withDerivedIds(sent, ["a"])).toThrow(
 			expect.objectContaining({ code: "CURATOR_PROTOCOL" }),
 		);
-		expect(() => withDerivedIds(sent, tasks(["a"]))).toThrow(/reported 2 inputs, but 1 were left/);
-	});
-
-	it("makes a one-call batch's ids only when read, and batchDoneEvent does not read them", () => {
-		let reads = 0;
-		const batch = ["a", "b"].map((id) => ({
-			get taskId() {
-				reads += 1;
-				return id;
-			},
-		}));
-		const [stats] = withDerivedIds(
-			[withoutDerivableIds(call("S", ["a", "b"], ["a_0", "b_0"]))],
-			batch,
-		);
-		const event = batchDoneEvent("w-1", stats as BatchCallStats);
-		expect(event).toMatchObject({ type: "batch:done", workerId: "w-1", tasksIn: 2 });
-		expect(reads).toBe(0);
-		expect(JSON.parse(JSON.stringify(event))).toMatchObject({
-			inputIds: ["a", "b"],
-			outputIds: ["a_0", "b_0"],
-			filteredIds: [],
-		});
-		expect(reads).toBe(2);
-		expect(event.type === "batch:done" && event.outputIds).toEqual(["a_0", "b_0"]);
-		expect(reads).toBe(2);
+		expect(() => withDerivedIds(sent, ["a"])).toThrow(/reported 2 inputs, but 1 were left/);
 	});
 });

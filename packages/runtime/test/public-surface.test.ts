@@ -20,7 +20,6 @@ const surface = {
 			"WorkerCache",
 			"asPoolBatch",
 			"assertFitsMachine",
-			"batchDoneEvent",
 			"defaultLogger",
 			"detectMachine",
 			"faultOptionRules",

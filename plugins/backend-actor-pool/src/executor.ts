@@ -8,7 +8,6 @@ import {
 import {
 	asPoolBatch,
 	type BatchOutcome,
-	batchDoneEvent,
 	detectMachine,
 	EncodedTask,
 	type FaultPolicy,
@@ -199,7 +198,7 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 				options,
 				(outcome, batch) => {
 					for (const stats of outcome.stats) {
-						context.emit(batchDoneEvent(outcome.workerId, stats));
+						context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
 					}
 					if (outcome.stats.length === 0 && !outcome.failed) return;
 					log.debug({ tasks: batch.length, workerId: outcome.workerId }, "batch done");

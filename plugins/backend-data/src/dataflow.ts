@@ -8,7 +8,6 @@ import {
 import {
 	asPoolBatch,
 	type BatchOutcome,
-	batchDoneEvent,
 	EncodedTask,
 	KEEP_ENCODED_MIN_BYTES,
 	outputsOf,
@@ -236,7 +235,7 @@ export class Dataflow {
 		if (this.#failure !== undefined) return;
 		const { context } = this.#options;
 		for (const stats of outcome.stats) {
-			context.emit(batchDoneEvent(outcome.workerId, stats));
+			context.emit({ type: "batch:done", workerId: outcome.workerId, ...stats });
 		}
 		const next = op.next;
 		const tasks = outputsOf(outcome);

@@ -81,7 +81,7 @@ export class Dispatch {
 						...split,
 					}),
 				);
-				return await this.#succeeded(worker, reply, tasks);
+				return await this.#succeeded(worker, reply, taskIds);
 			} catch (error) {
 				const failure = await this.#attemptFailed(worker, error, call);
 				// A batch queued behind the one that killed the worker loses no attempt.
@@ -104,7 +104,7 @@ export class Dispatch {
 				});
 				// The chain's stages that finished before the failure keep their batch records.
 				if (!(error instanceof WorkerRequestError)) return failed;
-				return { ...failed, stats: withDerivedIds(error.wire.stats ?? [], tasks) };
+				return { ...failed, stats: withDerivedIds(error.wire.stats ?? [], taskIds) };
 			}
 		}
 	}
@@ -113,7 +113,7 @@ export class Dispatch {
 	async #succeeded(
 		worker: PoolWorker,
 		reply: ProcessResult,
-		tasks: PoolBatch,
+		taskIds: readonly string[],
 	): Promise<BatchOutcome> {
 		const split = isSplit(reply);
 		const outputs = split ? [] : await readBatch(reply.payload);
@@ -122,7 +122,7 @@ export class Dispatch {
 		return {
 			tasks: outputs,
 			encoded: split ? encodedOutputs(reply) : [],
-			stats: withDerivedIds(reply.stats, tasks),
+			stats: withDerivedIds(reply.stats, taskIds),
 			failed: false,
 			workerId: worker.handle.workerId,
 		};
@@ -209,7 +209,10 @@ export class Dispatch {
 			const tasks = outputs.slice(offset, offset + part.outputs);
 			offset += part.outputs;
 			const batch = batches[i] ?? [];
-			const stats = withDerivedIds(part.stats, batch);
+			const stats = withDerivedIds(
+				part.stats,
+				batch.map((task) => task.taskId),
+			);
 			if (part.error === undefined) {
 				return { tasks, encoded: [], stats, failed: false, workerId };
 			}
