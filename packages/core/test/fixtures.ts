@@ -64,6 +64,8 @@ export interface LoopConfig extends ExecutorConfig {
 export class LoopExecutor extends BaseExecutor<LoopConfig> {
 	/** When set, every event goes through it on its way out (a test's broken backend alters them). */
 	relay: ((event: RunEvent, emit: (event: RunEvent) => void) => void) | undefined;
+	/** Runs once the stages finished, before the run's commit. */
+	afterStages: () => void = () => {};
 
 	constructor(config: LoopConfig = {}) {
 		const supports = {
@@ -77,7 +79,7 @@ export class LoopExecutor extends BaseExecutor<LoopConfig> {
 		super(config, { backend: "loop", supports });
 	}
 
-	protected override executeStages(
+	protected override async executeStages(
 		stages: ProcessingStage[],
 		initialTasks: Task[],
 		context: ExecutionContext,
@@ -87,8 +89,10 @@ export class LoopExecutor extends BaseExecutor<LoopConfig> {
 			relay === undefined
 				? context
 				: { ...context, emit: (event) => relay(event, (e) => context.emit(e)) };
-		return runStagesInProcess(stages, initialTasks, relayed, {
+		const out = await runStagesInProcess(stages, initialTasks, relayed, {
 			ignoreFailures: this.config.ignoreFailures ?? false,
 		});
+		this.afterStages();
+		return out;
 	}
 }

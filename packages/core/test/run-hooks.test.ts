@@ -1,46 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-	BaseExecutor,
 	CommitError,
 	ErrorCodes,
-	type ExecutionContext,
-	type ExecutorConfig,
 	type Logger,
 	Pipeline,
 	type ProcessingStage,
 	type RunEvent,
 	type RunInfo,
-	runStagesInProcess,
 	type Task,
 } from "../src/index.ts";
-import { DoubleStage, numbers, ThrowStage } from "./fixtures.ts";
-
-/** The in-process reference loop behind the base class; `afterStages` runs once the stages finished. */
-class LoopExecutor extends BaseExecutor {
-	afterStages: () => void = () => {};
-	constructor(config: ExecutorConfig = {}) {
-		super(config, {
-			backend: "loop",
-			supports: {
-				multiNode: false,
-				processIsolation: false,
-				abort: true,
-				retries: false,
-				ignoreFailures: false,
-				streaming: false,
-			},
-		});
-	}
-	protected override async executeStages(
-		stages: ProcessingStage[],
-		tasks: Task[],
-		ctx: ExecutionContext,
-	): Promise<Task[]> {
-		const out = await runStagesInProcess(stages, tasks, ctx);
-		this.afterStages();
-		return out;
-	}
-}
+import { DoubleStage, LoopExecutor, numbers, ThrowStage } from "./fixtures.ts";
 
 type HookCall = [
 	hook: "preflight" | "process" | "commit" | "rollback",
