@@ -105,6 +105,15 @@ describe("run report and summary table", () => {
 		expect(table).not.toContain("unaccounted");
 	});
 
+	it("tells nothing of unsettled tasks when the run stopped before any batch", () => {
+		const builder = new RunSummaryBuilder();
+		builder.add(events[0] as RunEvent);
+		builder.add({ type: "run:end", ok: false, error: "refused before any stage ran" });
+		const report = runReport("demo", builder.build());
+		expect(report.ledger.balanced).toBe(false);
+		expect(formatSummaryTable(report)).not.toContain("not settled");
+	});
+
 	it("shows the filtered and failed columns when a stage filtered or failed tasks", () => {
 		const builder = new RunSummaryBuilder();
 		for (const event of events.slice(0, 6)) builder.add(event);

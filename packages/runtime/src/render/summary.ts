@@ -126,7 +126,9 @@ export function formatSummaryTable(report: RunReport): string {
 
 /** Nothing when every task is accounted for; else what is not, stage by stage. */
 function ledgerLines(report: RunReport): string[] {
-	const problems = ledgerProblems(report.ledger);
+	// A run stopped before any batch (a pre-flight refusal) has nothing in flight to tell of.
+	const started = report.stages.some((s) => s.batches > 0 || s.failedTasks > 0);
+	const problems = started ? ledgerProblems(report.ledger) : [];
 	if (problems.length === 0) return [];
 	const what = report.ok ? "tasks unaccounted for" : "tasks not settled when the run stopped";
 	return [`${what}:`, ...problems.map((line) => `  ${line}`)];
