@@ -8,6 +8,8 @@ export class TimeLimitExceeded extends Error {
 	}
 }
 
+const neverExpires = (): void => {};
+
 interface Entry {
 	limitS: number | undefined;
 	timer: NodeJS.Timeout | undefined;
@@ -36,21 +38,14 @@ export class DeadlineQueue {
 	 * the request's own outcome is ignored). No limit when `limitS` is undefined.
 	 */
 	async run<T>(limitS: number | undefined, send: () => Promise<T>): Promise<T> {
-		const expired = Promise.withResolvers<never>();
-		const entry: Entry = { limitS, timer: undefined, expire: expired.reject };
+		// A request without a limit never expires: no promise to race per batch.
+		const expired = limitS === undefined ? undefined : Promise.withResolvers<never>();
+		const entry: Entry = { limitS, timer: undefined, expire: expired?.reject ?? neverExpires };
 		this.#entries.push(entry);
 		if (this.#entries[0] === entry) this.#arm(entry);
 		const reply = send();
-		if (limitS === undefined) {
-			// Never expires: no race to set up per batch. It still holds its place in the queue.
-			try {
-				return await reply;
-			} finally {
-				this.#remove(entry);
-			}
-		}
 		try {
-			return await Promise.race([reply, expired.promise]);
+			return expired === undefined ? await reply : await Promise.race([reply, expired.promise]);
 		} catch (error) {
 			// The request still settles (usually as a crash of the killed worker): nobody waits for it.
 			if (error instanceof TimeLimitExceeded) reply.catch(() => {});
