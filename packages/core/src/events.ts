@@ -38,7 +38,7 @@ export type RunEvent =
 			tasks?: number;
 	  }
 	| { type: "stage:start"; stage: string; index: number; workers?: number }
-	| { type: "worker:start"; stage: string; workerId: string; pid?: number }
+	| { type: "worker:start"; stage: string; workerId: string; pid?: number; nodeId?: string }
 	| ({ type: "batch:done"; workerId: string } & BatchCallStats)
 	| {
 			type: "worker:exit";

@@ -68,6 +68,13 @@ export type { MachineResources, ResourcesInit } from "./resources.ts";
 export { Resources, resourceDefaults } from "./resources.ts";
 export type { PipelineDescription, RunInfo, StageDescription } from "./run-info.ts";
 export { checkRunId, describePipeline, newRunId, RUN_ID_PATTERN } from "./run-info.ts";
+export {
+	APP_ROOT_ENV,
+	APP_SCHEME,
+	localModule,
+	portableModule,
+	resetAppRoot,
+} from "./shipped-modules.ts";
 export type {
 	BackendStageOptions,
 	StageIO,

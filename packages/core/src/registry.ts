@@ -1,4 +1,5 @@
 import { CuratorError, ErrorCodes } from "./errors.ts";
+import { portableModule } from "./shipped-modules.ts";
 import { RUN_IN_WORKER_FIX } from "./worker-role.ts";
 
 /** Where a class lives: a module specifier or file URL and its export name. */
@@ -49,6 +50,7 @@ export function registerModule(moduleUrl: string, classes: Record<string, AnyCla
 		throw new CuratorError(ErrorCodes.invalidStage, "registerModule needs the module's URL");
 	}
 	const { byClass, byRef } = registry();
+	const module = portableModule(moduleUrl);
 	for (const [exportName, cls] of Object.entries(classes)) {
 		if (typeof cls !== "function") {
 			throw new CuratorError(
@@ -56,7 +58,7 @@ export function registerModule(moduleUrl: string, classes: Record<string, AnyCla
 				`registerModule: "${exportName}" of ${moduleUrl} is not a class`,
 			);
 		}
-		const ref = { module: moduleUrl, export: exportName };
+		const ref = { module, export: exportName };
 		byClass.set(cls, ref);
 		byRef.set(refKey(ref), cls);
 	}

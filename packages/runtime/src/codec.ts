@@ -6,6 +6,7 @@ import {
 	ErrorCodes,
 	isProcessingStage,
 	isTask,
+	localModule,
 	noteWorkerImport,
 	type ProcessingStage,
 	registeredModules,
@@ -248,7 +249,7 @@ export async function importModules(modules: readonly string[]): Promise<void> {
 		modules.map((module) => {
 			let pending = loaded.get(module);
 			if (pending === undefined) {
-				pending = import(module).then(() => ready.add(module));
+				pending = import(localModule(module)).then(() => ready.add(module));
 				noteWorkerImport(module, pending);
 				loaded.set(module, pending);
 			}

@@ -1,11 +1,12 @@
-import { CuratorError, ErrorCodes, isRegisteredModule } from "@curator/core";
+import { APP_SCHEME, CuratorError, ErrorCodes, isRegisteredModule } from "@curator/core";
 
 /*
  * Which modules a process may import to rebuild stage and task classes.
  * Messages and task payloads name modules, and importing one runs its code:
  * a process imports only what the run's own registry sent (the stage
- * descriptors of its `init` requests), and only file: URLs and package
- * names, never `data:`, `http:`, `node:` or other URLs.
+ * descriptors of its `init` requests), and only file: URLs, package names
+ * and places inside a shipped package (`curator-app:`), never `data:`,
+ * `http:`, `node:` or other URLs.
  */
 
 /** Modules the stage descriptors received here allowed, for the tasks that follow. */
@@ -20,8 +21,13 @@ export function specifierProblem(module: unknown): string | undefined {
 	if (module.startsWith("file:")) {
 		return URL.canParse(module) ? undefined : "is not a valid file: URL";
 	}
+	if (module.startsWith(APP_SCHEME)) {
+		const path = module.slice(APP_SCHEME.length);
+		const inside = path !== "" && !path.startsWith("/") && !path.split("/").includes("..");
+		return inside ? undefined : "is not a path inside the shipped package";
+	}
 	if (packageName.test(module) && !module.split("/").includes("..")) return undefined;
-	return "is neither a file: URL nor a package name";
+	return "is neither a file: URL, a package name nor a place in a shipped package";
 }
 
 /**

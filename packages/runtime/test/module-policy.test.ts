@@ -37,7 +37,7 @@ describe("modules a process may import", () => {
 		await expect(decodeTasks(craftedBatch(dataModule(file)))).rejects.toMatchObject({
 			code: "CURATOR_PROTOCOL",
 			message: expect.stringMatching(
-				/^refused to import module "data:text\/javascript,.*": it is neither a file: URL nor a package name/,
+				/^refused to import module "data:text\/javascript,.*": it is neither a file: URL, a package name nor a place in a shipped package/,
 			),
 		});
 		expect(existsSync(file)).toBe(false);
@@ -52,7 +52,24 @@ describe("modules a process may import", () => {
 		"blob:nodedata:1",
 	])("refuses %s in a task batch", async (module) => {
 		await expect(decodeTasks(craftedBatch(module))).rejects.toThrow(
-			`refused to import module ${JSON.stringify(module)}: it is neither a file: URL nor a package name`,
+			`refused to import module ${JSON.stringify(module)}: it is neither a file: URL, a package name nor a place in a shipped package`,
+		);
+	});
+
+	it.each([
+		"curator-app:",
+		"curator-app:../outside.js",
+		"curator-app:lib/../../outside.js",
+		"curator-app:/etc/outside.js",
+	])("refuses %s: a shipped package's module must lie inside it", async (module) => {
+		await expect(decodeTasks(craftedBatch(module))).rejects.toThrow(
+			`refused to import module ${JSON.stringify(module)}: it is not a path inside the shipped package`,
+		);
+	});
+
+	it("accepts the form of a module inside a shipped package", () => {
+		expect(specifierProblem("curator-app:node_modules/@curator/core/dist/index.js")).toBe(
+			undefined,
 		);
 	});
 

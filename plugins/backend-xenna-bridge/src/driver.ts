@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { delimiter } from "node:path";
 import type { Logger } from "@curator/core";
+import { APP_ROOT_ENV } from "@curator/core";
 
 /** How the driver process ended. */
 export interface DriverExit {
@@ -67,7 +68,9 @@ export class DriverProcess {
 
 	/** Starts the driver. */
 	static start(options: DriverStart): DriverProcess {
-		const pythonPath = [options.pythonSource, process.env.PYTHONPATH]
+		// In a shipped run the job's Python path holds the shipped bridge with its dependencies.
+		const source = process.env[APP_ROOT_ENV] === undefined ? options.pythonSource : undefined;
+		const pythonPath = [source, process.env.PYTHONPATH]
 			.filter((p) => p !== undefined && p !== "")
 			.join(delimiter);
 		const child = spawn(options.python, ["-m", "ray_js_bridge", "--connect", options.endpoint], {

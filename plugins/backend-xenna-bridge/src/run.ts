@@ -13,6 +13,7 @@ import { type XennaConfig, xennaDefaults } from "./options.ts";
 import { keepIdleDriver, takeIdleDriver } from "./pool.ts";
 import type { BridgePaths } from "./python.ts";
 import { BridgeSession } from "./session.ts";
+import { workerSpec } from "./ship/worker.ts";
 import { pipelineWire, runWire } from "./spec.ts";
 import type { WireMessage } from "./wire.ts";
 
@@ -74,7 +75,7 @@ export async function runPipeline(
 				"submit",
 				{
 					run: runWire(config, setup.ignoreHeadNode),
-					worker: { node: process.execPath, entry: setup.workerEntry, env: {} },
+					worker: workerSpec(setup.workerEntry),
 					stages: wire.stages,
 				},
 				wire.descriptors,

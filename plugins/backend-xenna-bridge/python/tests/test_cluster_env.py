@@ -3,6 +3,7 @@ the user's settings for a joined one (no cluster started)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ def test_a_local_cluster_gets_loopback_token_auth_and_a_fresh_token_of_its_own()
         assert {k: environ[k] for k in LOCAL_CLUSTER_ENV} == {
             LOOPBACK_ONLY: "0",
             "RAY_AUTH_MODE": "token",
+            "RAY_MAX_LIMIT_FROM_API_SERVER": "40000",
+            "RAY_MAX_LIMIT_FROM_DATA_SOURCE": "40000",
         }
         assert len(environ[TOKEN_ENV]) == 64
         int(environ[TOKEN_ENV], 16)
@@ -54,3 +57,19 @@ def test_no_local_cluster_starts_when_ray_would_put_it_on_a_network_address(
     with pytest.raises(RuntimeError, match=r"would listen on 192\.0\.2\.7, not on loopback"):
         cluster.init_ray({})
     assert started == []
+
+
+def test_xenna_does_not_raise_the_state_api_limit_of_a_joined_cluster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Xenna's own connect sets the limit to 40000; a joined cluster's dashboard refuses it."""
+    import ray
+    from cosmos_xenna.ray_utils import cluster as xenna_cluster
+
+    from ray_js_bridge.hooks import xenna_hooks
+
+    monkeypatch.delenv("RAY_MAX_LIMIT_FROM_API_SERVER", raising=False)
+    monkeypatch.setattr(ray, "get_runtime_context", lambda: "connected")
+    with xenna_hooks(lambda _events: None, ["A"]):
+        assert xenna_cluster.init_or_connect_to_cluster() == "connected"
+    assert "RAY_MAX_LIMIT_FROM_API_SERVER" not in os.environ

@@ -16,6 +16,7 @@ from typing import Any
 from .actor_events import ActorEvents
 from .adapter import Block, StageFailure, blocks_of, node_info_to_ts, worker_metadata_to_ts
 from .node_worker import NodeWorker, WorkerDied, WorkerRequestFailed
+from .shipped import resolve_worker
 
 
 class ActorState:
@@ -131,17 +132,20 @@ class ActorState:
         self.generation += 1
         suffix = "" if self.generation == 1 else f"#{self.generation}"
         self.worker_id = f"{self.base_worker_id}{suffix}"
-        self.worker = NodeWorker(
-            self.config["node"], self.config["entry"], dict(self.config["env"]), self._log
+        node, entry, env = resolve_worker(
+            self.config["node"], self.config["entry"], dict(self.config["env"])
         )
-        self.events.emit(
-            {
-                "type": "worker:start",
-                "stage": self.name,
-                "workerId": self.worker_id,
-                "pid": self.worker.pid,
-            }
-        )
+        self.worker = NodeWorker(node, entry, env, self._log)
+        started = {
+            "type": "worker:start",
+            "stage": self.name,
+            "workerId": self.worker_id,
+            "pid": self.worker.pid,
+        }
+        node_id = _node_id()
+        if node_id is not None:
+            started["nodeId"] = node_id
+        self.events.emit(started)
         self._call(
             {"type": "init", "key": self.config["key"], "isSource": bool(self.config["isSource"])},
             single=self.config["descriptor"],
@@ -253,3 +257,13 @@ def _failure_record(failure: StageFailure) -> dict[str, Any]:
     if failure.exit_cause:
         record["exitCause"] = failure.exit_cause
     return record
+
+
+def _node_id() -> str | None:
+    """The Ray node this actor runs on (``None`` outside Ray, in tests)."""
+    try:
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
+    except Exception:
+        return None

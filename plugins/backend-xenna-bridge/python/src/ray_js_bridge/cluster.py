@@ -12,12 +12,22 @@ import secrets
 from collections.abc import MutableMapping
 from typing import Any
 
-RAY_ENV = {
-    # Xenna lists actors through the dashboard with a limit above Ray's default cap.
+WORKER_ENV = {
+    # Xenna allocates GPUs itself. Ray reads it in each worker process, so a joined cluster
+    # gets it through the run's runtime_env (env_vars) instead of at its start.
+    "RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1",
+}
+
+API_LIMIT_ENV = {
+    # Xenna lists actors through the dashboard with the limit this process's environment
+    # names (Ray's default cap: 10000). The dashboard must allow it, so a higher one is
+    # only used with a cluster started here; a joined cluster is asked with the default.
     "RAY_MAX_LIMIT_FROM_API_SERVER": "40000",
     "RAY_MAX_LIMIT_FROM_DATA_SOURCE": "40000",
-    # Xenna allocates GPUs itself.
-    "RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1",
+}
+
+RAY_ENV = {
+    **WORKER_ENV,
     "RAY_USAGE_STATS_ENABLED": "0",
     "RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO": "0",
     # The dashboard starts about ten Python subprocesses; on a busy machine they can miss
@@ -34,6 +44,7 @@ agents and metrics ports listen on every interface. Ray reads it when it is impo
 """
 
 LOCAL_CLUSTER_ENV = {
+    **API_LIMIT_ENV,
     LOOPBACK_ONLY: "0",
     # Every gRPC call and dashboard request (job submission included) must carry the token.
     "RAY_AUTH_MODE": "token",
@@ -115,7 +126,12 @@ def init_ray(run: dict[str, Any]) -> bool:
 
     address = run.get("rayAddress")
     if address:
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=True)
+        ray.init(
+            address=address,
+            ignore_reinit_error=True,
+            log_to_driver=True,
+            runtime_env={"env_vars": dict(WORKER_ENV)},
+        )
         _pin_address()
         return False
     node_ip = ray.util.get_node_ip_address()

@@ -177,8 +177,15 @@ def xenna_hooks(
         nodes = [n for n in ray.nodes() if str(n["NodeID"]) in (node_ids or [])]
         return resources.make_cluster_resources_for_ray_cluster(cpu_allocation_percentage, nodes)
 
+    def connected() -> Any:
+        # The driver joined or started Ray already; Xenna's own connect would also raise the
+        # state API limit in this process's environment to 40000, which a joined cluster's
+        # dashboard (Ray's default cap: 10000) refuses (see cluster.API_LIMIT_ENV).
+        return ray.get_runtime_context()
+
     if node_ids is not None:
         patch(cluster, "make_cluster_resources_from_ray_nodes", cluster_resources)
+    patch(cluster, "init_or_connect_to_cluster", connected)
     patch(monitoring.RayResourceMonitor, "__init__", init_monitor)
     patch(actor_pool.ActorPool, "__init__", init_pool)
     patch(actor_pool.ActorPool, "stop", stop_pool)

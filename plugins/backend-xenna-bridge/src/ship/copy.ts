@@ -1,0 +1,71 @@
+import { copyFileSync, globSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import type { ReachedPackage } from "./closure.ts";
+
+/*
+ * Native addons carry builds for every platform (zeromq: 33 MB, of which 8 for
+ * linux-x64). Cluster nodes are linux-x64 (the Node binary shipped with them is),
+ * so a folder named for another platform or architecture stays behind.
+ */
+const otherPlatform =
+	/^(darwin|win32|windows|freebsd|openbsd|netbsd|android|sunos|aix|mac|macos|osx)([-_.].*)?$|^(linux[-_])?(arm64|aarch64|arm|armv7|ia32|x86|ppc64|ppc64le|s390x|riscv64|loong64|mips.*)$/i;
+
+/** Folders a package never needs at run time. */
+const neverShipped = new Set(["node_modules", ".git", ".nx", ".turbo", "coverage"]);
+
+/** Copies one reached package into `target` at its destination; returns the bytes copied. */
+export function copyPackage(pkg: ReachedPackage, target: string): number {
+	const to = join(target, pkg.dest);
+	if (pkg.dest === "") {
+		let bytes = copyFile(join(pkg.dir, "package.json"), join(to, "package.json"));
+		for (const file of pkg.files) bytes += copyFile(join(pkg.dir, file), join(to, file));
+		return bytes;
+	}
+	const roots = publishedRoots(pkg.dir);
+	let bytes = 0;
+	for (const root of roots) bytes += copyTree(join(pkg.dir, root), join(to, root));
+	return bytes;
+}
+
+/**
+ * What an installed copy of the package holds: everything for a package under
+ * node_modules (npm installed its published files), else (a linked workspace
+ * package) its package.json and what its `files` field lists.
+ */
+function publishedRoots(dir: string): string[] {
+	if (dir.split(sep).includes("node_modules")) return readdirSync(dir);
+	const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+		files?: unknown;
+	};
+	if (!Array.isArray(manifest.files)) return readdirSync(dir);
+	const roots = new Set(["package.json"]);
+	for (const pattern of manifest.files) {
+		if (typeof pattern !== "string") continue;
+		for (const match of globSync(pattern, { cwd: dir })) roots.add(match);
+	}
+	return [...roots];
+}
+
+function copyTree(from: string, to: string): number {
+	const stat = statSync(from, { throwIfNoEntry: false });
+	if (stat === undefined) return 0;
+	if (stat.isFile()) return copyFile(from, to);
+	if (!stat.isDirectory()) return 0;
+	let bytes = 0;
+	for (const entry of readdirSync(from)) {
+		if (neverShipped.has(entry) || otherPlatform.test(entry)) continue;
+		bytes += copyTree(join(from, entry), join(to, entry));
+	}
+	return bytes;
+}
+
+function copyFile(from: string, to: string): number {
+	mkdirSync(dirname(to), { recursive: true });
+	copyFileSync(from, to);
+	return statSync(to).size;
+}
+
+/** `path` relative to `root`, with forward slashes (the form of a `curator-app:` location). */
+export function portablePath(root: string, path: string): string {
+	return relative(root, path).split(sep).join("/");
+}

