@@ -21,7 +21,8 @@ export type Command =
 	| { command: "version" }
 	| { command: "backends"; json: boolean }
 	| { command: "describe"; pipeline: string; flags: RunFlags }
-	| { command: "run"; pipeline: string; flags: RunFlags };
+	| { command: "run"; pipeline: string; flags: RunFlags }
+	| { command: "submit"; pipeline: string; flags: RunFlags; address: string };
 
 /** Flags of `run` and `describe`. */
 export interface RunFlags {
@@ -39,6 +40,10 @@ export interface RunFlags {
 	logLevel: CliLogLevel;
 	json: boolean;
 	progress: ProgressMode;
+	/** `--events`: a file that gets every run event as one JSON line. */
+	events: string | undefined;
+	/** `--event-stream`: run events as prefixed lines on stdout, no summary (what a job of `curator submit` runs with). */
+	eventStream: boolean;
 }
 
 /** Defaults of {@link RunFlags}. */
@@ -62,6 +67,9 @@ const options = {
 	"log-level": { type: "string" },
 	json: { type: "boolean" },
 	progress: { type: "string" },
+	events: { type: "string" },
+	"event-stream": { type: "boolean" },
+	address: { type: "string" },
 	help: { type: "boolean", short: "h" },
 	version: { type: "boolean", short: "v" },
 } as const;
@@ -93,8 +101,13 @@ export function parseCommand(argv: readonly string[]): Command {
 				throw new UsageError(`"curator ${name}" needs a pipeline file or example name`);
 			}
 			return { command: name, pipeline: target, flags: runFlags(values) };
+		case "submit":
+			if (target === undefined) {
+				throw new UsageError(`"curator submit" needs a pipeline file or example name`);
+			}
+			return { command: name, pipeline: target, flags: runFlags(values), address: address(values) };
 		default:
-			throw new UsageError(`unknown command "${name}" (commands: run, describe, backends)`);
+			throw new UsageError(`unknown command "${name}" (commands: run, submit, describe, backends)`);
 	}
 }
 
@@ -119,7 +132,20 @@ function runFlags(values: ReturnType<typeof parse>["values"]): RunFlags {
 		logLevel: oneOf("--log-level", values["log-level"] ?? flagDefaults.logLevel, cliLogLevels),
 		json: values.json ?? false,
 		progress: oneOf("--progress", values.progress ?? flagDefaults.progress, progressModes),
+		events: nonEmpty("--events", values.events),
+		eventStream: values["event-stream"] ?? false,
 	};
+}
+
+/** `--address` of `submit`, else `RAY_ADDRESS` when it is a dashboard URL. */
+function address(values: ReturnType<typeof parse>["values"]): string {
+	const given = values.address ?? process.env.RAY_ADDRESS;
+	if (given === undefined || !/^https?:\/\/[^/\s]+/.test(given)) {
+		throw new UsageError(
+			`"curator submit" needs --address http://<head node>:8265 (the Ray dashboard)${given === undefined ? "" : `, got "${given}"`}`,
+		);
+	}
+	return given.replace(/\/+$/, "");
 }
 
 function restartFlag(values: ReturnType<typeof parse>["values"]): boolean {

@@ -24,11 +24,13 @@ export {
 	demoFilters,
 	sampleDir,
 } from "./examples/demo.ts";
+export type { CliIO } from "./io.ts";
+export { processIO } from "./io.ts";
 export type { LoadedPipeline, PipelineFactory } from "./load-pipeline.ts";
 export { examples, instantiate, loadPipeline } from "./load-pipeline.ts";
-export { processIO, runCli } from "./main.ts";
-export type { CliIO } from "./run.ts";
+export { runCli } from "./main.ts";
 export { preparePipeline, runCommand } from "./run.ts";
+export { EVENT_LINE, RunView } from "./run-view.ts";
 export { SAMPLE_COUNT, SAMPLE_FILES } from "./sample/embedded.ts";
 export type { SampleCategory, SampleDocument, WriteDocumentsOptions } from "./sample/generate.ts";
 export {
@@ -38,3 +40,4 @@ export {
 	writeDocuments,
 } from "./sample/generate.ts";
 export { SeededRandom } from "./sample/random.ts";
+export { submitCommand } from "./submit.ts";

@@ -2,32 +2,12 @@ import { createRequire } from "node:module";
 import { formatTable } from "@curator/runtime/render";
 import { type Command, parseCommand, type RunFlags } from "./args.ts";
 import { listBackends } from "./backends.ts";
-import { ExitCodes, type StopSignal, stopSignals, UsageError } from "./errors.ts";
+import { ExitCodes, UsageError } from "./errors.ts";
 import { helpText } from "./help.ts";
-import { type CliIO, firstLine, preparePipeline, runCommand, stackOf } from "./run.ts";
-
-/** The real process as {@link CliIO}. */
-export function processIO(): CliIO {
-	return {
-		stdout: process.stdout,
-		stderr: process.stderr,
-		cwd: process.cwd(),
-		onInterrupt(handler) {
-			let interrupted = false;
-			const listener = (signal: StopSignal): void => {
-				// A second signal does not wait for the workers to stop.
-				if (interrupted) process.exit(stopSignals[signal].code);
-				interrupted = true;
-				handler(signal);
-			};
-			const signals = Object.keys(stopSignals) as StopSignal[];
-			for (const signal of signals) process.on(signal, listener);
-			return () => {
-				for (const signal of signals) process.off(signal, listener);
-			};
-		},
-	};
-}
+import { type CliIO, processIO } from "./io.ts";
+import { preparePipeline, runCommand } from "./run.ts";
+import { firstLine, stackOf } from "./run-view.ts";
+import { submitCommand } from "./submit.ts";
 
 /**
  * Runs the `curator` command line and resolves to its exit code: 0 done,
@@ -68,6 +48,8 @@ async function dispatch(command: Command, io: CliIO): Promise<number> {
 			return describeCommand(command.pipeline, command.flags, io);
 		case "run":
 			return runCommand(command.pipeline, command.flags, io);
+		case "submit":
+			return submitCommand(command.pipeline, command.flags, command.address, io);
 	}
 }
 

@@ -26,6 +26,8 @@ describe("parseCommand", () => {
 				"--json",
 				"--progress",
 				"lines",
+				"--events",
+				"events.jsonl",
 			]),
 		).toEqual({
 			command: "run",
@@ -42,6 +44,8 @@ describe("parseCommand", () => {
 				logLevel: "debug",
 				json: true,
 				progress: "lines",
+				events: "events.jsonl",
+				eventStream: false,
 			},
 		});
 	});
