@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root (this file is plugins/backend-xenna-bridge/test/cluster.ts). */
@@ -50,6 +50,22 @@ export function provisionPython(): PythonSetup {
 	return { python };
 }
 
+/**
+ * A Python like a cluster node's: only ray and cosmos-xenna at the bridge's pins, outside
+ * the checkout (tools/env/python-cluster-venv.sh).
+ */
+export function provisionClusterPython(): string {
+	const script = join(repoRoot, "tools", "env", "python-cluster-venv.sh");
+	const result = spawnSync("bash", [script], {
+		encoding: "utf8",
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	if (result.status !== 0) {
+		throw new Error(`${script} failed (${String(result.status)}):\n${result.stderr}`);
+	}
+	return result.stdout.trim().split("\n").at(-1) ?? "";
+}
+
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
 	return new Promise((ok, fail) => {
@@ -65,6 +81,8 @@ export function freePort(): Promise<number> {
 /** A Ray cluster on this machine: head plus `extraNodes` more, with token authentication. */
 export interface Cluster {
 	address: string;
+	/** The dashboard's HTTP address (`http://127.0.0.1:<port>`): the Jobs API. */
+	dashboard: string;
 	tempDir: string;
 	/** Its token (`RAY_AUTH_TOKEN`): whoever joins needs it in their environment. */
 	token: string;
@@ -83,7 +101,14 @@ export interface Cluster {
  */
 export async function startCluster(
 	python: string,
-	options: { extraNodes?: number; cpusPerNode?: number; ownerPid?: number; token?: string } = {},
+	options: {
+		extraNodes?: number;
+		cpusPerNode?: number;
+		ownerPid?: number;
+		token?: string;
+		/** Folders the extra nodes do not see: each runs in a mount namespace of its own (`unshare`) with an empty folder mounted over them. */
+		hiddenOnExtraNodes?: readonly string[];
+	} = {},
 ): Promise<Cluster> {
 	const ray = join(dirname(python), "ray");
 	const tempDir = mkdtempSync(join(tmpdir(), "cur-ray-"));
@@ -93,9 +118,12 @@ export async function startCluster(
 		...rayEnv,
 		...localClusterEnv,
 		RAY_AUTH_TOKEN: token,
+		// As on a node where Ray's venv is active: a job's `python` is the cluster's.
+		PATH: `${dirname(python)}${delimiter}${process.env.PATH ?? ""}`,
 	};
 	if ((options.extraNodes ?? 0) > 0) delete env.RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER;
 	const gcs = await freePort();
+	const dashboardPort = await freePort();
 	const cpus = String(options.cpusPerNode ?? 8);
 	const common = [
 		"--node-ip-address=127.0.0.1",
@@ -106,6 +134,7 @@ export async function startCluster(
 	];
 	const cluster: Cluster = {
 		address: `127.0.0.1:${gcs}`,
+		dashboard: `http://127.0.0.1:${dashboardPort}`,
 		tempDir,
 		token,
 		stop: () => killCluster(tempDir, gcs),
@@ -118,27 +147,55 @@ export async function startCluster(
 			`--port=${gcs}`,
 			"--include-dashboard=true",
 			"--dashboard-host=127.0.0.1",
-			`--dashboard-port=${await freePort()}`,
+			`--dashboard-port=${dashboardPort}`,
 			`--ray-client-server-port=${await freePort()}`,
+			...(await nodePorts()),
 		];
 		run(ray, [...head, ...common], env);
 		for (let i = 0; i < (options.extraNodes ?? 0); i++) {
-			run(
-				ray,
-				[
-					"start",
-					`--address=${cluster.address}`,
-					`--dashboard-agent-listen-port=${await freePort()}`,
-					...common,
-				],
-				env,
-			);
+			const node = ["start", `--address=${cluster.address}`, ...(await nodePorts()), ...common];
+			run(...hidden(options.hiddenOnExtraNodes ?? [], ray, node), env);
 		}
 	} catch (error) {
 		cluster.stop();
 		throw error;
 	}
 	return cluster;
+}
+
+/**
+ * Ports of one node's servers, picked free: Ray's defaults (52365 for the dashboard agent, and
+ * random ones it does not check first) collide when several clusters share a machine.
+ */
+async function nodePorts(): Promise<string[]> {
+	const flags = [
+		"dashboard-agent-listen-port",
+		"dashboard-agent-grpc-port",
+		"metrics-export-port",
+		"runtime-env-agent-port",
+		"node-manager-port",
+		"object-manager-port",
+	];
+	const ports: string[] = [];
+	for (const flag of flags) ports.push(`--${flag}=${await freePort()}`);
+	return ports;
+}
+
+/**
+ * `command args` run in a mount namespace of its own (`unshare`, as root) where each of
+ * `folders` shows an empty folder: what Ray starts from there keeps that view, like a
+ * machine without them. Without folders, the command itself.
+ */
+function hidden(folders: readonly string[], command: string, args: string[]): [string, string[]] {
+	if (folders.length === 0) return [command, args];
+	const deepestFirst = [...folders].sort((a, b) => b.length - a.length);
+	const mounts = deepestFirst.map((f) => `mount -t tmpfs -o size=64k,mode=0755 hidden ${quote(f)}`);
+	const script = `set -e; cd /; ${mounts.join("; ")}; exec ${[command, ...args].map(quote).join(" ")}`;
+	return ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", script]];
+}
+
+function quote(word: string): string {
+	return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): void {

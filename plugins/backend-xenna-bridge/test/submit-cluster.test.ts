@@ -1,0 +1,209 @@
+import { execFileSync, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { python, skipped, skipReason } from "./bridge-env.ts";
+import {
+	type Cluster,
+	processTreeMatching,
+	provisionClusterPython,
+	rayEnv,
+	repoRoot,
+	startCluster,
+} from "./cluster.ts";
+import { makeShipProject, writeColouredInput } from "./fixtures/ship-project.ts";
+import { waitFor } from "./helpers.ts";
+
+/*
+ * Leaving one machine: a two-node cluster whose nodes have only Python with ray and
+ * cosmos-xenna (a venv outside the checkout), the worker node in a mount namespace
+ * where the checkout (with the project venv and .tools/) is an empty folder, and
+ * `curator submit` from a process outside the cluster.
+ */
+
+const cliBin = join(repoRoot, "packages", "cli", "dist", "bin.js");
+let cluster: Cluster | undefined;
+let dir = "";
+let project = "";
+let clusterPython = "";
+
+interface Outcome {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+/** Runs the `curator` command of this checkout in the user's project, as they would. */
+function curator(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+	return new Promise((done, fail) => {
+		const child = spawn(process.execPath, [cliBin, ...args], {
+			cwd: project,
+			env: { ...process.env, CURATOR_XENNA_PYTHON: python, ...env },
+			stdio: ["ignore", "pipe", "pipe"],
+		});
+		let stdout = "";
+		let stderr = "";
+		child.stdout.on("data", (chunk) => (stdout += chunk));
+		child.stderr.on("data", (chunk) => (stderr += chunk));
+		child.on("error", fail);
+		child.on("close", (code) => done({ code, stdout, stderr }));
+	});
+}
+
+/** Every row the writer left in `out`, sorted. */
+async function rows(out: string): Promise<string[]> {
+	const files = (await readdir(out)).filter((name) => name.endsWith(".jsonl"));
+	const texts = await Promise.all(files.map((name) => readFile(join(out, name), "utf8")));
+	return texts.flatMap((text) => text.trim().split("\n")).sort();
+}
+
+function aliveNodes(address: string): number {
+	const script = `import ray; ray.init(address="${address}", logging_level="ERROR"); print(sum(1 for n in ray.nodes() if n["Alive"]))`;
+	const out = execFileSync(clusterPython, ["-c", script], {
+		env: { ...process.env, ...rayEnv, RAY_AUTH_TOKEN: cluster?.token ?? "" },
+		encoding: "utf8",
+	});
+	return Number(out.trim().split("\n").at(-1));
+}
+
+/** What the worker node's raylet sees at the checkout's path (through its mount namespace). */
+function checkoutSeenByWorkerNode(): string[] {
+	const raylets = processTreeMatching([cluster?.tempDir ?? "-"]).filter((pid) => {
+		try {
+			const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+			return cmdline.includes("raylet") && !cmdline.includes("--head");
+		} catch {
+			return false;
+		}
+	});
+	const hiddenRaylet = raylets.find((pid) => {
+		try {
+			return readdirSync(`/proc/${pid}/root${repoRoot}`).length === 0;
+		} catch {
+			return false;
+		}
+	});
+	return hiddenRaylet === undefined ? ["(no raylet with a hidden checkout)"] : [];
+}
+
+describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${skipped}`, () => {
+	beforeAll(async () => {
+		clusterPython = provisionClusterPython();
+		dir = await mkdtemp(join(tmpdir(), "curator-submit-"));
+		project = join(dir, "project");
+		makeShipProject(project);
+		writeColouredInput(join(dir, "in"), 8, 400);
+		cluster = await startCluster(clusterPython, {
+			extraNodes: 1,
+			cpusPerNode: 4,
+			hiddenOnExtraNodes: [join(repoRoot, ".tools", "venv"), join(repoRoot, ".tools"), repoRoot],
+		});
+		const address = cluster.address;
+		await waitFor(() => (aliveNodes(address) === 2 ? true : undefined), 90_000, "two alive nodes");
+	});
+
+	afterAll(async () => {
+		cluster?.stop();
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	it("runs a project's pipeline on both nodes, equal to local, and a second submission uploads nothing", async () => {
+		expect(checkoutSeenByWorkerNode(), "the worker node sees an empty checkout").toEqual([]);
+		const token = { RAY_AUTH_TOKEN: cluster?.token ?? "" };
+		const input = join(dir, "in");
+		const local = await curator([
+			"run",
+			"pipeline.ts",
+			"--input",
+			input,
+			"--output",
+			join(dir, "local"),
+			"--progress",
+			"none",
+		]);
+		expect(local.code, local.stderr).toBe(0);
+
+		const events = join(dir, "events.jsonl");
+		const first = await curator(
+			[
+				"submit",
+				"pipeline.ts",
+				"--address",
+				cluster?.dashboard ?? "",
+				"--input",
+				input,
+				"--output",
+				join(dir, "ray"),
+				"--events",
+				events,
+				"--json",
+			],
+			token,
+		);
+		expect(first.code, first.stderr).toBe(0);
+		expect(JSON.parse(first.stdout)).toMatchObject({
+			pipeline: "strip-colours",
+			backend: "xenna-bridge",
+			ok: true,
+		});
+		expect(await rows(join(dir, "ray"))).toEqual(await rows(join(dir, "local")));
+		expect((await rows(join(dir, "ray")))[0]).not.toContain("\u001b");
+
+		const runEvents = (await readFile(events, "utf8"))
+			.trim()
+			.split("\n")
+			.map((line) => JSON.parse(line));
+		const nodeOf = new Map<string, string>();
+		for (const event of runEvents)
+			if (event.type === "worker:start") nodeOf.set(event.workerId, event.nodeId);
+		const busyNodes = new Set(
+			runEvents
+				.filter((event) => event.type === "batch:done" && event.stage === "StripColoursStage")
+				.map((event) => nodeOf.get(event.workerId)),
+		);
+		expect(busyNodes.size, "nodes whose workers processed batches").toBe(2);
+		expect([...busyNodes].every((node) => typeof node === "string" && node.length > 0)).toBe(true);
+
+		const second = await curator(
+			[
+				"submit",
+				"pipeline.ts",
+				"--address",
+				cluster?.dashboard ?? "",
+				"--input",
+				input,
+				"--output",
+				join(dir, "again"),
+			],
+			token,
+		);
+		expect(second.code, second.stderr).toBe(0);
+		const packages = second.stderr.split("\n").filter((line) => line.startsWith("package "));
+		expect(packages).toHaveLength(3);
+		expect(
+			packages.every((line) => line.endsWith("already on the cluster")),
+			packages.join("\n"),
+		).toBe(true);
+		expect(await rows(join(dir, "again"))).toEqual(await rows(join(dir, "local")));
+	});
+
+	it("refuses a submission without the cluster's token, saying how to give it", async () => {
+		const refused = await curator(
+			[
+				"submit",
+				"pipeline.ts",
+				"--address",
+				cluster?.dashboard ?? "",
+				"--input",
+				join(dir, "in"),
+				"--output",
+				join(dir, "never"),
+			],
+			{ RAY_AUTH_TOKEN: "0".repeat(64) },
+		);
+		expect(refused.code).toBe(1);
+		expect(refused.stderr).toMatch(/RAY_AUTH_TOKEN/);
+	});
+});
