@@ -65,6 +65,8 @@ export function freePort(): Promise<number> {
 /** A Ray cluster on this machine: head plus `extraNodes` more, with token authentication. */
 export interface Cluster {
 	address: string;
+	/** The dashboard's HTTP address (`http://127.0.0.1:<port>`): the Jobs API. */
+	dashboard: string;
 	tempDir: string;
 	/** Its token (`RAY_AUTH_TOKEN`): whoever joins needs it in their environment. */
 	token: string;
@@ -96,6 +98,7 @@ export async function startCluster(
 	};
 	if ((options.extraNodes ?? 0) > 0) delete env.RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER;
 	const gcs = await freePort();
+	const dashboardPort = await freePort();
 	const cpus = String(options.cpusPerNode ?? 8);
 	const common = [
 		"--node-ip-address=127.0.0.1",
@@ -106,6 +109,7 @@ export async function startCluster(
 	];
 	const cluster: Cluster = {
 		address: `127.0.0.1:${gcs}`,
+		dashboard: `http://127.0.0.1:${dashboardPort}`,
 		tempDir,
 		token,
 		stop: () => killCluster(tempDir, gcs),
@@ -118,8 +122,11 @@ export async function startCluster(
 			`--port=${gcs}`,
 			"--include-dashboard=true",
 			"--dashboard-host=127.0.0.1",
-			`--dashboard-port=${await freePort()}`,
+			`--dashboard-port=${dashboardPort}`,
 			`--ray-client-server-port=${await freePort()}`,
+			// Its default, 52365, is taken by any other cluster on the machine; the agent then
+			// runs without its HTTP server, and no job can be submitted.
+			`--dashboard-agent-listen-port=${await freePort()}`,
 		];
 		run(ray, [...head, ...common], env);
 		for (let i = 0; i < (options.extraNodes ?? 0); i++) {
