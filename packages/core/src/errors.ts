@@ -20,6 +20,7 @@ export const ErrorCodes = {
 	commitFailed: "CURATOR_COMMIT_FAILED",
 	outputExists: "CURATOR_OUTPUT_EXISTS",
 	checkpoint: "CURATOR_CHECKPOINT",
+	rayJobs: "CURATOR_RAY_JOBS",
 } as const;
 
 /** One of the stable `CURATOR_*` codes. */

@@ -1,6 +1,18 @@
 export type { DriverErrorFields } from "./errors.ts";
 export { XennaDriverError, XennaEnvironmentError } from "./errors.ts";
 export { workerHostEntry, XennaExecutor, xennaSupports } from "./executor.ts";
+export type { RayEnsuredPackage, RayJobsClientOptions } from "./jobs/client.ts";
+export { RayJobsClient, rayMaxUploadBytes } from "./jobs/client.ts";
+export type { RayJobsFailure } from "./jobs/errors.ts";
+export { RayJobsError } from "./jobs/errors.ts";
+export type { RayFetch, RayHttpRequest } from "./jobs/http.ts";
+export { nodeHttpFetch } from "./jobs/http.ts";
+export type { RayPackage, RayPackageKind } from "./jobs/package-zip.ts";
+export { packageUri, zipDirectory } from "./jobs/package-zip.ts";
+export type { RayTokenSource } from "./jobs/token.ts";
+export { resolveRayToken } from "./jobs/token.ts";
+export type { RayJobInfo, RayJobStatus, RayRuntimeEnv, RaySubmitOptions } from "./jobs/types.ts";
+export { rayTerminalStatuses } from "./jobs/types.ts";
 export type { XennaConfig, XennaExecutionMode, XennaStageOptions } from "./options.ts";
 export { xennaDefaults } from "./options.ts";
 export { closeIdleDrivers, idleDriverCount } from "./pool.ts";

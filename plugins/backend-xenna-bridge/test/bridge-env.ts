@@ -5,6 +5,8 @@ import type { XennaConfig } from "../src/options.ts";
 /** The venv's python, the shared cluster, and why the suite is skipped (empty when it runs). */
 export const python = inject("python");
 export const rayAddress = inject("rayAddress");
+/** The shared cluster's dashboard (`http://127.0.0.1:<port>`), for the Jobs API. */
+export const rayDashboard = inject("rayDashboard");
 export const rayTempDir = inject("rayTempDir");
 export const skipReason = inject("pythonMissing");
 /** Token of the shared cluster (and of the test clusters a file starts itself). */

@@ -9,6 +9,8 @@ declare module "vitest" {
 		pythonMissing: string;
 		/** GCS address of the Ray cluster shared by the test files. */
 		rayAddress: string;
+		/** Its dashboard's HTTP address (the Jobs API). */
+		rayDashboard: string;
 		/** Temp dir of that cluster (its processes are found through it). */
 		rayTempDir: string;
 		/** Token of that cluster (`RAY_AUTH_TOKEN`). */
@@ -32,6 +34,7 @@ export async function setup(project: TestProject): Promise<void> {
 		project.provide("python", "");
 		project.provide("pythonMissing", setupResult.missing);
 		project.provide("rayAddress", "");
+		project.provide("rayDashboard", "");
 		project.provide("rayTempDir", "");
 		project.provide("rayToken", "");
 		return;
@@ -40,6 +43,7 @@ export async function setup(project: TestProject): Promise<void> {
 	project.provide("python", setupResult.python);
 	project.provide("pythonMissing", "");
 	project.provide("rayAddress", cluster.address);
+	project.provide("rayDashboard", cluster.dashboard);
 	project.provide("rayTempDir", cluster.tempDir);
 	project.provide("rayToken", cluster.token);
 }
