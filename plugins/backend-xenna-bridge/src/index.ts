@@ -20,6 +20,11 @@ export type { BridgePaths } from "./python.ts";
 export { bridgePaths, resolvePython, setupCommand } from "./python.ts";
 export type { DriverHello } from "./session.ts";
 export { helloProblem } from "./session.ts";
+export { ShipError } from "./ship/errors.ts";
+export type { Shipment, ShipmentSpec } from "./ship/pack.ts";
+export { packShipment, shippedModules } from "./ship/pack.ts";
+export type { ShippedFile, SubmitJobOptions, SubmittedJob } from "./ship/submit.ts";
+export { submitPipelineJob } from "./ship/submit.ts";
 export type { WireMessage, WireType } from "./wire.ts";
 export {
 	decodeMessage,

@@ -93,7 +93,7 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 		clusterPython = provisionClusterPython();
 		dir = await mkdtemp(join(tmpdir(), "curator-submit-"));
 		project = join(dir, "project");
-		makeShipProject(project);
+		makeShipProject(project, join(dir, "meet"));
 		writeColouredInput(join(dir, "in"), 8, 400);
 		cluster = await startCluster(clusterPython, {
 			extraNodes: 1,
@@ -138,6 +138,8 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 				join(dir, "ray"),
 				"--events",
 				events,
+				"--workers",
+				"2",
 				"--json",
 			],
 			token,

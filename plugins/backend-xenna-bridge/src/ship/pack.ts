@@ -38,16 +38,17 @@ export interface ShipmentSpec {
 }
 
 /**
- * Three folders, each one py_modules entry of the job (a folder named for its
- * import name, which Ray unpacks under a path of its own on every node), and how
- * to refer to their files.
+ * Three folders, each one py_modules entry of the job (Ray unpacks each under a
+ * path of its own on every node and puts that on the Python path), and how to
+ * refer to their files. `app` and `node` are folders named for their import name
+ * (zipped with it); `bridge` holds several top-level packages (zipped without it).
  */
 export interface Shipment {
 	/** The program: `curator_app/`, the project's reached files and `node_modules/`. */
 	app: string;
 	/** A linux-x64 Node.js binary: `curator_node/bin/node`. */
 	node: string;
-	/** The bridge's Python package with pyzmq and tqdm: `ray_js_bridge/`. */
+	/** The bridge's Python package beside pyzmq and tqdm: `ray_js_bridge/`, `zmq/`, ... (zipped without its own folder). */
 	bridge: string;
 	/** `main` as a path inside the program package. */
 	main: string;
@@ -92,7 +93,7 @@ export async function packShipment(spec: ShipmentSpec): Promise<Shipment> {
 		return {
 			app: appDir,
 			node,
-			bridge: join(site, "ray_js_bridge"),
+			bridge: site,
 			main,
 			locate,
 			bytes: { app: appBytes, node: nodeBytes },

@@ -27,10 +27,10 @@ print(json.dumps(out))
 `;
 
 /**
- * Copies the bridge's Python package into `target` (`<target>/ray_js_bridge`, one
- * py_modules entry) with {@link shippedDistributions} from the site-packages of
- * `python` in its `_vendor` folder (which the package puts on `sys.path` after the
- * node's own packages), and the interpreter tag beside them for the node-side check.
+ * Copies the bridge's Python package into `target` beside {@link shippedDistributions}
+ * from the site-packages of `python`, and the interpreter tag for the node-side check:
+ * `target`'s content is one py_modules entry, whose top level Ray puts on the path of
+ * every worker (cosmos-xenna imports tqdm before anything of the bridge is imported).
  */
 export function stagePythonSite(python: string, bridgeSource: string, target: string): void {
 	let found: { tag: string; version: string; tops: Record<string, string[]> };
@@ -46,23 +46,21 @@ export function stagePythonSite(python: string, bridgeSource: string, target: st
 			`cannot find ${shippedDistributions.join(" and ")} in ${python} to ship them: ${detail}`,
 		);
 	}
-	const bridge = join(target, "ray_js_bridge");
-	const vendor = join(bridge, "_vendor");
-	cpSync(join(bridgeSource, "ray_js_bridge"), bridge, {
+	cpSync(join(bridgeSource, "ray_js_bridge"), join(target, "ray_js_bridge"), {
 		recursive: true,
-		filter: (path) => !path.includes("__pycache__") && !path.includes("_vendor"),
+		filter: (path) => !path.includes("__pycache__"),
 	});
 	for (const paths of Object.values(found.tops)) {
 		for (const path of paths) {
 			const name = path.slice(path.lastIndexOf("/") + 1);
-			cpSync(path, join(vendor, name), {
+			cpSync(path, join(target, name), {
 				recursive: true,
 				filter: (p) => !p.includes("__pycache__"),
 			});
 		}
 	}
 	writeFileSync(
-		join(vendor, SITE_TAG_FILE),
+		join(target, SITE_TAG_FILE),
 		`${JSON.stringify({ tag: found.tag, version: found.version })}\n`,
 	);
 }

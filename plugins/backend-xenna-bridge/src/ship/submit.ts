@@ -77,7 +77,8 @@ export async function submitPipelineJob(options: SubmitJobOptions): Promise<Subm
 		const packages = {
 			app: await client.ensurePackage(shipment.app, "py_modules"),
 			node: await client.ensurePackage(shipment.node, "py_modules"),
-			bridge: await client.ensurePackage(shipment.bridge, "py_modules"),
+			// Its top level holds several packages: zipped as a working_dir is, at the root.
+			bridge: await client.ensurePackage(shipment.bridge, "working_dir"),
 		};
 		for (const [name, result] of Object.entries(packages)) options.onPackage?.(name, result);
 		const words = [

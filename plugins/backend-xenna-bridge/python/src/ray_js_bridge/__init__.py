@@ -7,15 +7,6 @@ forward opaque task bytes to Node worker hosts. Only the protocol modules load
 without Ray; Ray and Cosmos-Xenna are imported when a run starts.
 """
 
-import sys
-from pathlib import Path
-
 __version__ = "0.1.0"
-
-_VENDOR = Path(__file__).resolve().parent / "_vendor"
-if _VENDOR.is_dir() and str(_VENDOR) not in sys.path:
-    # A shipped copy (curator submit) carries pyzmq and tqdm for nodes that have only
-    # ray and cosmos-xenna; a node's own installation of them comes first.
-    sys.path.append(str(_VENDOR))
 
 __all__ = ["__version__"]

@@ -2,7 +2,9 @@
 
 ``curator submit`` sends three ``py_modules`` packages with the job: ``curator_app``
 (the program: the project's files and the npm packages it imports), ``curator_node``
-(a linux-x64 Node.js binary) and this package with pyzmq and tqdm. Ray unpacks each
+(a linux-x64 Node.js binary) and this package beside pyzmq and tqdm (at the top of
+their package, so that they are importable before anything imports this one:
+cosmos-xenna imports tqdm when a Ray worker unpickles its actor). Ray unpacks each
 into a folder of its own on every node, a different one per node, and puts them on
 ``sys.path``; they are found here by import name. Module locations inside the program
 travel as ``curator-app:<path>`` and each process resolves them against its own copy
@@ -59,7 +61,7 @@ def node_binary() -> str:
 
 def check_site() -> None:
     """Fails when the shipped pyzmq was built for another Python than this node's."""
-    tag_file = Path(__file__).resolve().parent / "_vendor" / SITE_TAG_FILE
+    tag_file = Path(__file__).resolve().parent.parent / SITE_TAG_FILE
     if not tag_file.is_file():
         return
     shipped = json.loads(tag_file.read_text())
