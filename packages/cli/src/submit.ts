@@ -23,7 +23,12 @@ type SubmitJob = (options: {
 	args: (string | { file: string })[];
 	project: string;
 	onLog(text: string): void;
-	onPackage?(name: string, result: { uri: string; uploaded: boolean; bytes: number }): void;
+	onPackage?(
+		name: string,
+		result: { uri: string; uploaded: boolean; bytes: number },
+		seconds: number,
+	): void;
+	onSubmitted?(id: string): void;
 	signal?: AbortSignal;
 }) => Promise<{ info: { status: string; message?: string; driverExitCode?: number } }>;
 
@@ -62,10 +67,11 @@ export async function submitCommand(
 			args: jobArgs(target, flags, io.cwd),
 			project: io.cwd,
 			onLog: (text) => lines.push(text),
-			onPackage: (name, result) =>
+			onPackage: (name, result, seconds) =>
 				view.message(
-					`package ${name}: ${(result.bytes / 1048576).toFixed(1)} MiB, ${result.uploaded ? "uploaded" : "already on the cluster"}`,
+					`package ${name}: ${(result.bytes / 1048576).toFixed(1)} MiB, ${result.uploaded ? `uploaded in ${seconds.toFixed(1)} s` : `already on the cluster (checked in ${seconds.toFixed(1)} s)`}`,
 				),
+			onSubmitted: (id) => view.message(`job ${id} submitted to ${address} (Ctrl-C stops it)`),
 			signal: controller.signal,
 		});
 	} catch (caught) {

@@ -31,8 +31,10 @@ export interface SubmitJobOptions {
 	nodePython?: string;
 	/** Each piece of the job's log, as it grows. */
 	onLog(text: string): void;
-	/** Each package, once it is on the cluster (uploaded now or found there). */
-	onPackage?(name: string, result: RayEnsuredPackage): void;
+	/** Each package, once it is on the cluster (uploaded now or found there), and the seconds that took (zipping included). */
+	onPackage?(name: string, result: RayEnsuredPackage, seconds: number): void;
+	/** The job's submission id, once the cluster took it. */
+	onSubmitted?(id: string): void;
 	/** Stops the job (and waits for it to end) when aborted. */
 	signal?: AbortSignal;
 }
@@ -74,13 +76,18 @@ export async function submitPipelineJob(options: SubmitJobOptions): Promise<Subm
 		python,
 	});
 	try {
-		const packages = {
-			app: await client.ensurePackage(shipment.app, "py_modules"),
-			node: await client.ensurePackage(shipment.node, "py_modules"),
-			// Its top level holds several packages: zipped as a working_dir is, at the root.
-			bridge: await client.ensurePackage(shipment.bridge, "working_dir"),
+		const ensure = async (name: string, dir: string, kind: "py_modules" | "working_dir") => {
+			const started = performance.now();
+			const result = await client.ensurePackage(dir, kind);
+			options.onPackage?.(name, result, (performance.now() - started) / 1000);
+			return result;
 		};
-		for (const [name, result] of Object.entries(packages)) options.onPackage?.(name, result);
+		const packages = {
+			app: await ensure("app", shipment.app, "py_modules"),
+			node: await ensure("node", shipment.node, "py_modules"),
+			// Its top level holds several packages: zipped as a working_dir is, at the root.
+			bridge: await ensure("bridge", shipment.bridge, "working_dir"),
+		};
 		const words = [
 			options.nodePython ?? "python",
 			"-m",
@@ -97,6 +104,7 @@ export async function submitPipelineJob(options: SubmitJobOptions): Promise<Subm
 			entrypoint: words.map(shellWord).join(" "),
 			runtimeEnv: { pyModules: [packages.app.uri, packages.node.uri, packages.bridge.uri] },
 		});
+		options.onSubmitted?.(id);
 		const stop = (): void => {
 			void client.stopJob(id).catch(() => undefined);
 		};
