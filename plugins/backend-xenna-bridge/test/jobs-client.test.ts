@@ -164,6 +164,38 @@ describe("RayJobsClient without a cluster", () => {
 		expect(seen["user-agent"] ?? "").not.toMatch(/^Mozilla/);
 	});
 
+	it("asks again while the head node's job agent is not up (three times), and only then", async () => {
+		const answers = [
+			[500, "No available agent to submit job, please try again later."],
+			[500, "No available agent to submit job, please try again later."],
+			[200, '{"submission_id":"s3"}'],
+			[500, "Traceback (most recent call last):\nValueError: bad runtime_env"],
+		] as const;
+		let posts = 0;
+		const server = createServer((req, res) => {
+			const [status, text] = answers[posts++] ?? [500, "no more answers"];
+			req.resume();
+			req.on("end", () => {
+				res.statusCode = status;
+				res.end(text);
+			});
+		});
+		await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+		try {
+			const { port } = server.address() as AddressInfo;
+			const client = new RayJobsClient({ address: `http://127.0.0.1:${port}`, token: "t" });
+			expect(await client.submitJob({ entrypoint: "true" })).toBe("s3");
+			expect(posts).toBe(3);
+			await expect(client.submitJob({ entrypoint: "true" })).rejects.toMatchObject({
+				status: 500,
+				reason: "HTTP 500: ValueError: bad runtime_env",
+			});
+			expect(posts, "another failure is not asked again").toBe(4);
+		} finally {
+			server.close();
+		}
+	});
+
 	it("an address with nothing listening fails with CURATOR_RAY_JOBS: no Ray dashboard there", async () => {
 		expect.assertions(2);
 		const address = `http://127.0.0.1:${await freePort()}`;
