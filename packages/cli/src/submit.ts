@@ -25,7 +25,7 @@ type SubmitJob = (options: {
 	onLog(text: string): void;
 	onPackage?(
 		name: string,
-		result: { uri: string; uploaded: boolean; bytes: number },
+		result: { uri: string; uploaded: boolean; bytes: number; sentBytes: number },
 		seconds: number,
 	): void;
 	onSubmitted?(id: string): void;
@@ -69,7 +69,7 @@ export async function submitCommand(
 			onLog: (text) => lines.push(text),
 			onPackage: (name, result, seconds) =>
 				view.message(
-					`package ${name}: ${(result.bytes / 1048576).toFixed(1)} MiB, ${result.uploaded ? `uploaded in ${seconds.toFixed(1)} s` : `already on the cluster (checked in ${seconds.toFixed(1)} s)`}`,
+					`package ${name}: ${mib(result.bytes)}, ${result.uploaded ? `uploaded (${mib(result.sentBytes)} zipped) in ${seconds.toFixed(1)} s` : `already on the cluster (checked in ${seconds.toFixed(1)} s)`}`,
 				),
 			onSubmitted: (id) => view.message(`job ${id} submitted to ${address} (Ctrl-C stops it)`),
 			signal: controller.signal,
@@ -99,6 +99,10 @@ export function jobArgs(
 	if (flags.workers !== undefined) args.push("--workers", String(flags.workers));
 	if (flags.batchSize !== undefined) args.push("--batch-size", String(flags.batchSize));
 	return args;
+}
+
+function mib(bytes: number): string {
+	return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 async function loadSubmit(): Promise<SubmitJob> {

@@ -7,8 +7,13 @@ export type { RayJobsFailure } from "./jobs/errors.ts";
 export { RayJobsError } from "./jobs/errors.ts";
 export type { RayFetch, RayHttpRequest } from "./jobs/http.ts";
 export { nodeHttpFetch } from "./jobs/http.ts";
-export type { RayPackage, RayPackageKind } from "./jobs/package-zip.ts";
-export { packageUri, zipDirectory } from "./jobs/package-zip.ts";
+export type {
+	PackageEntry,
+	RayPackage,
+	RayPackageContent,
+	RayPackageKind,
+} from "./jobs/package-zip.ts";
+export { readPackage, zipDirectory, zipPackage } from "./jobs/package-zip.ts";
 export type { RayTokenSource } from "./jobs/token.ts";
 export { resolveRayToken } from "./jobs/token.ts";
 export type { RayJobInfo, RayJobStatus, RayRuntimeEnv, RaySubmitOptions } from "./jobs/types.ts";

@@ -52,10 +52,10 @@ describe.skipIf(skipReason !== "")(`RayJobsClient on a Ray cluster${skipped}`, (
 		const jobs = client(counting);
 		const first = await jobs.ensurePackage(dir, "working_dir");
 		expect(first.uploaded).toBe(true);
-		expect(requests).toEqual(["GET 0", `PUT ${first.bytes}`]);
+		expect(requests).toEqual(["GET 0", `PUT ${first.sentBytes}`]);
 		requests.length = 0;
 		const second = await jobs.ensurePackage(dir, "working_dir");
-		expect(second).toEqual({ uri: first.uri, uploaded: false, bytes: first.bytes });
+		expect(second).toEqual({ uri: first.uri, uploaded: false, bytes: first.bytes, sentBytes: 0 });
 		expect(requests).toEqual(["GET 0"]);
 	});
 

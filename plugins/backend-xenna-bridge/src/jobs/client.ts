@@ -3,7 +3,7 @@ import { backendName } from "../errors.ts";
 import { httpFailureReason, networkFailureReason, RayJobsError } from "./errors.ts";
 import { nodeHttpFetch, type RayFetch } from "./http.ts";
 import { followJobLogs, type LogSource, pause } from "./logs.ts";
-import { type RayPackageKind, zipDirectory } from "./package-zip.ts";
+import { type RayPackageKind, readPackage, zipPackage } from "./package-zip.ts";
 import { resolveRayToken } from "./token.ts";
 import {
 	jobInfoFromWire,
@@ -32,8 +32,10 @@ export interface RayEnsuredPackage {
 	uri: string;
 	/** Whether it was sent now; `false` when the cluster already had it. */
 	uploaded: boolean;
-	/** Size of the zipped package. */
+	/** Bytes of its files, unzipped. */
 	bytes: number;
+	/** Bytes sent: the zip's size when uploaded now, else 0. */
+	sentBytes: number;
 }
 
 /** How often a submission is tried while the head node's job agent is not up yet. */
@@ -63,13 +65,14 @@ export class RayJobsClient {
 	}
 
 	/**
-	 * Makes sure the cluster has `dir` as a package of `kind` and returns its URI. The zip is
-	 * deterministic and named after its hash, so it is sent only when the cluster lacks it.
+	 * Makes sure the cluster has `dir` as a package of `kind` and returns its URI. The package
+	 * is named after the hash of its content, so it is zipped and sent only when the cluster
+	 * lacks it.
 	 * Asking for it also pins it in Ray's GCS for 10 minutes (Ray's default), so a job
 	 * submitted in that time finds it.
 	 */
 	async ensurePackage(dir: string, kind: RayPackageKind): Promise<RayEnsuredPackage> {
-		const pkg = await zipDirectory(dir, kind).catch((error: unknown) => {
+		const pkg = await readPackage(dir, kind).catch((error: unknown) => {
 			const why = error instanceof Error ? error.message : String(error);
 			throw new CuratorError(
 				ErrorCodes.invalidConfig,
@@ -77,19 +80,20 @@ export class RayJobsClient {
 			);
 		});
 		const path = `/api/packages/gcs/${pkg.uri.slice("gcs://".length)}`;
-		const bytes = pkg.zip.byteLength;
+		const { bytes } = pkg;
 		const found = await this.#call("GET", path, undefined, [200, 404]);
-		if (found.status === 200) return { uri: pkg.uri, uploaded: false, bytes };
-		if (bytes > rayMaxUploadBytes) {
-			const mib = (bytes / 1024 / 1024).toFixed(1);
+		if (found.status === 200) return { uri: pkg.uri, uploaded: false, bytes, sentBytes: 0 };
+		const zip = zipPackage(pkg);
+		if (zip.byteLength > rayMaxUploadBytes) {
+			const mib = (zip.byteLength / 1024 / 1024).toFixed(1);
 			throw new RayJobsError({
 				address: this.address,
 				endpoint: `PUT ${path}`,
 				reason: `the package of ${dir} is ${mib} MiB zipped; Ray's dashboard accepts uploads up to 100 MiB`,
 			});
 		}
-		await this.#call("PUT", path, pkg.zip);
-		return { uri: pkg.uri, uploaded: true, bytes };
+		await this.#call("PUT", path, zip);
+		return { uri: pkg.uri, uploaded: true, bytes, sentBytes: zip.byteLength };
 	}
 
 	/** Submits a job; resolves to its submission id. */

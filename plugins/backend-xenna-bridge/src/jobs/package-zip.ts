@@ -11,9 +11,22 @@ import { type ZipOptions, zipSync } from "fflate";
  */
 export type RayPackageKind = "working_dir" | "py_modules";
 
+/** A directory's content as a package: what it holds and the URI it is stored under in Ray's GCS. */
+export interface RayPackageContent {
+	/**
+	 * `gcs://_ray_pkg_<hash>.zip`, the hash of the entries' names, modes and contents: equal
+	 * content gives an equal URI, known without zipping (a Node binary takes seconds to zip).
+	 */
+	uri: string;
+	/** Its files and empty folders, in zip order. */
+	entries: readonly PackageEntry[];
+	/** Bytes of its files, unzipped. */
+	bytes: number;
+}
+
 /** A directory zipped the same way every time, and the URI it is stored under in Ray's GCS. */
 export interface RayPackage {
-	/** `gcs://_ray_pkg_<hash>.zip`: the hash is of `zip`, so equal content gives an equal URI. */
+	/** As {@link RayPackageContent.uri}. */
 	uri: string;
 	/** The zip file's bytes. */
 	zip: Uint8Array;
@@ -35,7 +48,7 @@ const fixedTime = new Date(1980, 0, 1, 0, 0, 0);
 const deflateLevel = 6;
 
 /** One file or empty folder of a package: its path inside the zip and its bytes and mode. */
-interface Entry {
+export interface PackageEntry {
 	name: string;
 	data: Uint8Array;
 	mode: number;
@@ -44,45 +57,57 @@ interface Entry {
 /**
  * Zips `dir` deterministically: entries in a fixed order (sorted by path), fixed timestamps,
  * modes reduced to 0644/0755 (executable bit kept), symbolic links followed, other special files
- * skipped. The same directory content always gives the same bytes and so the same URI.
+ * skipped. The same directory content always gives the same bytes and the same URI.
  */
 export async function zipDirectory(dir: string, kind: RayPackageKind): Promise<RayPackage> {
+	const content = await readPackage(dir, kind);
+	return { uri: content.uri, zip: zipPackage(content), entries: content.entries.length };
+}
+
+/** Reads `dir` as a package of `kind` (see {@link zipDirectory}) and names it by its content. */
+export async function readPackage(dir: string, kind: RayPackageKind): Promise<RayPackageContent> {
 	const root = resolve(dir);
 	const info = await stat(root);
 	if (!info.isDirectory()) throw new Error(`${dir} is not a directory`);
 	const prefix = kind === "py_modules" ? `${basename(root)}/` : "";
-	const entries: Entry[] = [];
+	const entries: PackageEntry[] = [];
 	await collect(root, prefix, new Set([await realpath(root)]), entries);
 	if (kind === "py_modules" && entries.length === 0) {
 		entries.push({ name: prefix, data: new Uint8Array(0), mode: directory | executableMode });
 	}
+	// fflate keeps entries in a plain object, where this name would set its prototype instead.
+	if (entries.some((entry) => entry.name === "__proto__"))
+		throw new Error(`${dir}: a file named __proto__ cannot be packed`);
 	entries.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+	const hash = createHash("sha256");
+	let bytes = 0;
+	for (const entry of entries) {
+		const data = createHash("sha256").update(entry.data).digest("hex");
+		hash.update(`${entry.name}\0${entry.mode.toString(8)}\0${data}\n`);
+		bytes += entry.data.byteLength;
+	}
+	return { uri: `gcs://_ray_pkg_${hash.digest("hex").slice(0, 32)}.zip`, entries, bytes };
+}
+
+/** The zip of a package read by {@link readPackage}: the same content always gives the same bytes. */
+export function zipPackage(content: RayPackageContent): Uint8Array {
+	const { entries } = content;
 	const files: Record<string, [Uint8Array, ZipOptions & { os: number; attrs: number }]> = {};
 	for (const entry of entries) {
-		// fflate keeps entries in a plain object, where this name would set its prototype instead.
-		if (entry.name === "__proto__")
-			throw new Error(`${dir}: a file named __proto__ cannot be packed`);
 		files[entry.name] = [
 			entry.data,
 			// `* 65536`, not `<< 16`: a mode with the file-type bits overflows a signed shift.
 			{ level: deflateLevel, mtime: fixedTime, os: unixHost, attrs: entry.mode * 65536 },
 		];
 	}
-	const zip = zipSync(files);
-	return { uri: packageUri(zip), zip, entries: entries.length };
-}
-
-/** The content-addressed URI of a package: `gcs://_ray_pkg_<first 32 hex of sha256>.zip`. */
-export function packageUri(zip: Uint8Array): string {
-	const hash = createHash("sha256").update(zip).digest("hex").slice(0, 32);
-	return `gcs://_ray_pkg_${hash}.zip`;
+	return zipSync(files);
 }
 
 async function collect(
 	dir: string,
 	prefix: string,
 	ancestors: Set<string>,
-	into: Entry[],
+	into: PackageEntry[],
 ): Promise<void> {
 	const names = (await readdir(dir)).sort();
 	if (names.length === 0 && prefix !== "") {
