@@ -89,18 +89,14 @@ interface DemoRun {
 	env: Record<string, string>;
 }
 
-// Xenna twice: batch (the CLI's default) and streaming, which needs a CPU per stage at once (nine
-// before the dedup barrier), so its local Ray cluster gets more logical CPUs than this machine has.
+// Xenna twice: streaming (the CLI's default; the driver sizes its local Ray cluster for a CPU per
+// stage at once, more logical CPUs than this machine has) and batch.
 const demoRuns: DemoRun[] = backends.flatMap((backend): DemoRun[] =>
 	backend.name !== "xenna"
 		? [{ label: backend.name, backend, env: {} }]
 		: [
+				{ label: "xenna (streaming)", backend, env: {} },
 				{ label: "xenna (batch)", backend, env: { CURATOR_XENNA_EXECUTION_MODE: "batch" } },
-				{
-					label: "xenna (streaming)",
-					backend,
-					env: { CURATOR_XENNA_EXECUTION_MODE: "streaming", CURATOR_XENNA_LOCAL_CPUS: "12" },
-				},
 			],
 );
 

@@ -55,9 +55,8 @@ export const backendPlugins: Readonly<Record<BackendName, BackendPlugin>> = {
 		packageName: "@curator/backend-xenna-bridge",
 		exportName: "XennaExecutor",
 		acceptsWorkers: true,
-		// Batch mode (stage after stage) unless CURATOR_XENNA_EXECUTION_MODE says otherwise:
-		// streaming needs a CPU for every stage at once, which a small machine does not have for a
-		// ten-stage pipeline such as the demo (CURATOR_XENNA_LOCAL_CPUS gives a local cluster more).
+		// The executor's defaults (streaming; a local cluster sized for the pipeline) unless
+		// CURATOR_XENNA_EXECUTION_MODE or CURATOR_XENNA_LOCAL_CPUS say otherwise.
 		config: ({ logger, workers }) =>
 			withWorkers({ logger, ...xennaEnvironment() }, "maxWorkersPerStage", workers),
 	},
@@ -65,13 +64,15 @@ export const backendPlugins: Readonly<Record<BackendName, BackendPlugin>> = {
 
 /**
  * The xenna backend's settings from the environment: `CURATOR_XENNA_EXECUTION_MODE`
- * (`batch` by default, or `streaming`) and `CURATOR_XENNA_LOCAL_CPUS` (logical CPUs of
- * the local Ray cluster the driver starts; the executor validates both).
+ * (`streaming` or `batch`; default: the executor's, streaming) and `CURATOR_XENNA_LOCAL_CPUS`
+ * (logical CPUs of the local Ray cluster the driver starts; default: sized for the pipeline).
+ * The executor validates both.
  */
 export function xennaEnvironment(env = process.env): Record<string, unknown> {
+	const mode = env.CURATOR_XENNA_EXECUTION_MODE;
 	const cpus = env.CURATOR_XENNA_LOCAL_CPUS;
 	return {
-		executionMode: env.CURATOR_XENNA_EXECUTION_MODE || "batch",
+		...(mode ? { executionMode: mode } : {}),
 		...(cpus ? { localCpus: Number(cpus) } : {}),
 	};
 }

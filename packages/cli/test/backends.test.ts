@@ -26,14 +26,17 @@ describe("backend plugins", () => {
 		});
 	});
 
-	it("runs xenna in batch mode unless the environment asks for streaming (and more local CPUs)", () => {
-		expect(xennaEnvironment({})).toEqual({ executionMode: "batch" });
+	it("runs xenna with the executor's defaults unless the environment sets the mode or local CPUs", () => {
+		expect(xennaEnvironment({})).toEqual({});
+		expect(
+			xennaEnvironment({ CURATOR_XENNA_EXECUTION_MODE: "", CURATOR_XENNA_LOCAL_CPUS: "" }),
+		).toEqual({});
 		expect(
 			xennaEnvironment({
-				CURATOR_XENNA_EXECUTION_MODE: "streaming",
+				CURATOR_XENNA_EXECUTION_MODE: "batch",
 				CURATOR_XENNA_LOCAL_CPUS: "12",
 			}),
-		).toEqual({ executionMode: "streaming", localCpus: 12 });
+		).toEqual({ executionMode: "batch", localCpus: 12 });
 	});
 
 	it("loads the local backend", async () => {

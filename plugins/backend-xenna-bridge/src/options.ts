@@ -64,7 +64,12 @@ export interface XennaConfig extends ExecutorConfig, FaultOptions {
 	 * `CURATOR_XENNA_PYTHON`, else the project venv made by `tools/env/python-venv.sh`.
 	 */
 	python?: string;
-	/** CPUs of a local cluster (default: this machine's). */
+	/**
+	 * Logical CPUs of a local cluster. Default: this machine's, or more when the
+	 * pipeline needs more at once (every worker of a streaming phase, or of the
+	 * largest batch stage, after `cpuAllocationPercentage`'s truncation). A run
+	 * that does not fit an explicit value fails before any stage.
+	 */
 	localCpus?: number;
 	/** Object store of a local cluster, in MiB. */
 	objectStoreMemoryMb?: number;

@@ -100,6 +100,16 @@ def resolve_workers(
     return count, per_node
 
 
+def stage_workers(
+    stage: dict[str, Any], node_count: int, max_per_stage: int | None
+) -> tuple[int | None, float | None]:
+    """:func:`resolve_workers`, except that a barrier gets one worker: it is called once,
+    with every task of the run (see ``phases``)."""
+    if stage.get("barrier"):
+        return 1, None
+    return resolve_workers(stage, node_count, max_per_stage)
+
+
 def prepare_env(run: dict[str, Any], environ: MutableMapping[str, str] = os.environ) -> None:
     """Sets what Ray reads when it is imported: call it before anything imports Ray.
 
@@ -119,8 +129,9 @@ def prepare_env(run: dict[str, Any], environ: MutableMapping[str, str] = os.envi
     environ[TOKEN_ENV] = secrets.token_hex(32)
 
 
-def init_ray(run: dict[str, Any]) -> bool:
-    """Connects to ``rayAddress`` or starts a local cluster; True when we started it."""
+def init_ray(run: dict[str, Any], local_cpus: int | None = None) -> bool:
+    """Connects to ``rayAddress`` or starts a local cluster (of ``local_cpus`` logical
+    CPUs, else ``localCpus``, else Ray's count of this machine's); True when we started it."""
     os.environ.update(RAY_ENV)
     import ray
 
@@ -148,8 +159,9 @@ def init_ray(run: dict[str, Any]) -> bool:
         "ignore_reinit_error": True,
         "log_to_driver": True,
     }
-    if run.get("localCpus"):
-        options["num_cpus"] = int(run["localCpus"])
+    cpus = local_cpus or run.get("localCpus")
+    if cpus:
+        options["num_cpus"] = int(cpus)
     if run.get("objectStoreMemoryMb"):
         options["object_store_memory"] = int(run["objectStoreMemoryMb"]) * 1024 * 1024
     ray.init(**options)

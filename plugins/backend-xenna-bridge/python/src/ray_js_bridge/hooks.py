@@ -11,6 +11,7 @@ stuck on its non-daemon threads) behind. While a pipeline runs, :func:`xenna_hoo
 - records every ``RayResourceMonitor`` and installs a fast exit in its monitors, or,
   with ``resource_monitor=False``, starts none at all (Xenna's stats tables then lack
   per-stage CPU and memory; every other figure stays);
+- replaces a stage actor whose process died and retries its batch (``actor_deaths``);
 - hands Xenna only the nodes the run may use (all but the head with ``ignoreHeadNode``);
 - on the way out (success, failure or cancel) stops every pool not stopped yet and
   kills the monitors.
@@ -28,6 +29,8 @@ from typing import Any
 import ray
 from cosmos_xenna.pipelines.private import monitoring, resources
 from cosmos_xenna.ray_utils import actor_pool, cluster
+
+from . import actor_deaths
 
 log = logging.getLogger("ray_js_bridge.hooks")
 
@@ -108,6 +111,11 @@ class Hooks:
         """The pipeline index of the stage ``pool`` runs (pools are made in stage order)."""
         return self.first + self.pools.index(pool) if pool in self.pools else -1
 
+    def stage_name(self, pool: Any) -> str:
+        """The TypeScript name of the stage ``pool`` runs."""
+        index = self.stage_index(pool)
+        return self.names[index] if 0 <= index < len(self.names) else str(pool.name)
+
     def finish(self) -> None:
         """Stops every pool not stopped yet and kills the monitors."""
         for pool in list(self.pools):
@@ -168,8 +176,7 @@ def xenna_hooks(
             pool_stop(self)
         if id(self) not in hooks.stopped:
             hooks.stopped.add(id(self))
-            index = hooks.stage_index(self)
-            name = hooks.names[index] if 0 <= index < len(hooks.names) else str(self.name)
+            name, index = hooks.stage_name(self), hooks.stage_index(self)
             hooks.emit([{"type": "stage:end", "stage": name, "index": index}])
 
     def cluster_resources(cpu_allocation_percentage: float = 1.0) -> Any:
@@ -192,6 +199,7 @@ def xenna_hooks(
     for state in _ACTOR_STATES:
         owner = getattr(actor_pool, state)
         patch(owner, "kill", _kill_after_teardown(hooks, owner.kill))
+    actor_deaths.install(hooks, patch)
     try:
         yield hooks
     finally:

@@ -25,6 +25,7 @@ from typing import Any
 import zmq
 
 from .host_wire import HOST_PROTOCOL_VERSION, decode_reply, encode_request
+from .orphans import FOLDER_PREFIX, write_owner
 
 __all__ = ["HOST_PROTOCOL_VERSION", "NodeWorker", "WorkerDied", "WorkerRequestFailed"]
 
@@ -67,7 +68,7 @@ class NodeWorker:
         env: dict[str, str],
         on_log: Callable[[str, str], None],
     ) -> None:
-        self._dir = tempfile.mkdtemp(prefix="curator-w-")
+        self._dir = tempfile.mkdtemp(prefix=FOLDER_PREFIX)
         self.endpoint = f"ipc://{self._dir}/w"
         self._session = secrets.token_hex(32)
         self._context = zmq.Context()
@@ -88,6 +89,7 @@ class NodeWorker:
             self._close_socket()
             raise
         self.pid = self.process.pid
+        write_owner(self._dir, self.pid)
 
     @property
     def alive(self) -> bool:

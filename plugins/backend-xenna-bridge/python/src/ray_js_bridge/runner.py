@@ -17,9 +17,10 @@ from .cluster import (
     init_ray,
     is_head,
     is_loopback,
-    resolve_workers,
+    stage_workers,
 )
 from .phases import next_batch_size, phase_input, phases_of
+from .sizing import check_fit, local_cpus, machine_cpus
 
 log = logging.getLogger("ray_js_bridge.runner")
 
@@ -60,8 +61,8 @@ def stage_spec(
 ) -> Any:
     """Xenna's ``StageSpec`` for one stage (``None`` fields fall back to the config).
 
-    A barrier gets one worker: it is called once, with every task of the run."""
-    count, per_node = (1, None) if stage.get("barrier") else resolve_workers(stage, nodes, cap)
+    A barrier gets one worker (``stage_workers``)."""
+    count, per_node = stage_workers(stage, nodes, cap)
     return xenna.StageSpec(
         instance,
         num_workers=count,
@@ -103,18 +104,31 @@ class Runner:
         self._cluster: tuple[Any, ...] | None = None
         self._started = False
         self._events_host: tuple[str, bool] | None = None
+        self._local_size: int | None = None
+        self._forwarding = False
         self.hooks: Any = None
 
-    def connect(self, run: dict[str, Any]) -> None:
-        """Joins or starts Ray on the first run; later runs must ask for the same cluster."""
+    def connect(self, run: dict[str, Any], stages: list[dict[str, Any]]) -> None:
+        """Joins or starts Ray on the first run; later runs must ask for the same cluster.
+
+        A local cluster without ``localCpus`` is sized for the run (``sizing.local_cpus``);
+        when a later run of a kept-alive driver needs more, it is started again, larger
+        (between runs, nothing of it is in use)."""
         wanted = (run.get("rayAddress"), run.get("localCpus"), run.get("objectStoreMemoryMb"))
+        sized = None if wanted[0] or wanted[1] else local_cpus(stages, run, machine_cpus())
         if self._cluster is not None:
             if wanted != self._cluster:
                 raise ValueError(f"this driver is connected to {self._cluster}, not {wanted}")
-            return
-        self._started = init_ray(run)
+            if sized is None or sized <= (self._local_size or 0):
+                return
+            log.info("restarting the local cluster with %d logical CPUs for this run", sized)
+            self.close()
+        self._started = init_ray(run, sized)
         self._cluster = wanted
-        _forward_xenna_warnings(self._emit)
+        self._local_size = sized
+        if not self._forwarding:
+            self._forwarding = True
+            _forward_xenna_warnings(self._emit)
 
     def execute(
         self, submit: dict[str, Any], descriptors: list[bytes], inputs: list[Item]
@@ -124,16 +138,16 @@ class Runner:
         stages that get no task are not set up)."""
         import ray
 
-        run = submit["run"]
-        self.connect(run)
+        run, stages = submit["run"], submit["stages"]
+        self.connect(run, stages)
         every = [node for node in ray.nodes() if node.get("Alive", True)]
         nodes = [n for n in every if not (run.get("ignoreHeadNode") and is_head(n))]
-        stages = submit["stages"]
         if not nodes:
             raise Unsatisfiable(
                 "ignoreHeadNode leaves no node of the cluster to run on", stages[0]["name"]
             )
         check_resources(stages, nodes, float(run["cpuAllocationPercentage"]))
+        check_fit(stages, nodes, run)
         events = self._events_spec(every)
         items = list(inputs)
         for phase in phases_of(stages):
