@@ -74,6 +74,8 @@ export {
 	localModule,
 	portableModule,
 	resetAppRoot,
+	type ShippedPlace,
+	shipModulesFrom,
 } from "./shipped-modules.ts";
 export type {
 	BackendStageOptions,

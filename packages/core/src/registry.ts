@@ -1,5 +1,5 @@
 import { CuratorError, ErrorCodes } from "./errors.ts";
-import { portableModule } from "./shipped-modules.ts";
+import { localModule, portableModule } from "./shipped-modules.ts";
 import { RUN_IN_WORKER_FIX } from "./worker-role.ts";
 
 /** Where a class lives: a module specifier or file URL and its export name. */
@@ -50,7 +50,6 @@ export function registerModule(moduleUrl: string, classes: Record<string, AnyCla
 		throw new CuratorError(ErrorCodes.invalidStage, "registerModule needs the module's URL");
 	}
 	const { byClass, byRef } = registry();
-	const module = portableModule(moduleUrl);
 	for (const [exportName, cls] of Object.entries(classes)) {
 		if (typeof cls !== "function") {
 			throw new CuratorError(
@@ -58,7 +57,7 @@ export function registerModule(moduleUrl: string, classes: Record<string, AnyCla
 				`registerModule: "${exportName}" of ${moduleUrl} is not a class`,
 			);
 		}
-		const ref = { module, export: exportName };
+		const ref = { module: moduleUrl, export: exportName };
 		byClass.set(cls, ref);
 		byRef.set(refKey(ref), cls);
 	}
@@ -72,28 +71,46 @@ export function registerHint(className: string): string {
 	return `call registerModule(import.meta.url, { ${className} }) in its module, and ${RUN_IN_WORKER_FIX}, since every worker imports that module`;
 }
 
-/** The registered location of `cls`, if any. */
+/**
+ * The registered location of `cls`, if any, as other processes find it (a module
+ * of a shipped package by its place in it: see `portableModule`).
+ */
 export function classRefOf(cls: AnyClass): ClassRef | undefined {
-	return registry().byClass.get(cls);
+	const ref = registry().byClass.get(cls);
+	return ref === undefined ? undefined : { module: portableModule(ref.module), export: ref.export };
 }
 
 /** The class registered at `ref` in this process, if its module was loaded. */
 export function registeredClass(ref: ClassRef): AnyClass | undefined {
-	return registry().byRef.get(refKey(ref));
+	const module = hereOrUndefined(ref.module);
+	return module === undefined ? undefined : registry().byRef.get(refKey({ ...ref, module }));
 }
 
-/** The modules that registered classes in this process (or thread). */
+/** The modules that registered classes in this process (or thread), as other processes find them. */
 export function registeredModules(): string[] {
 	const modules = new Set<string>();
-	for (const key of registry().byRef.keys()) modules.add(key.slice(0, key.lastIndexOf("#")));
+	for (const key of registry().byRef.keys()) {
+		modules.add(portableModule(key.slice(0, key.lastIndexOf("#"))));
+	}
 	return [...modules];
 }
 
 /** Whether `module` registered classes in this process (or thread). */
 export function isRegisteredModule(module: string): boolean {
-	const prefix = `${module}#`;
+	const here = hereOrUndefined(module);
+	if (here === undefined) return false;
+	const prefix = `${here}#`;
 	for (const key of registry().byRef.keys()) if (key.startsWith(prefix)) return true;
 	return false;
+}
+
+/** `module` as this process registered it, or `undefined` when it cannot be here. */
+function hereOrUndefined(module: string): string | undefined {
+	try {
+		return localModule(module);
+	} catch {
+		return undefined;
+	}
 }
 
 function refKey(ref: ClassRef): string {

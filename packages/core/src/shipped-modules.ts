@@ -3,9 +3,11 @@ import { CuratorError, ErrorCodes } from "./errors.ts";
 /*
  * Module locations that survive a move to another machine. A pipeline shipped to a
  * cluster is unpacked into a different folder on every node, so the file: URL a module
- * registered under on one node means nothing on another. Each process of a shipped run
- * names its own copy of the package in CURATOR_APP_ROOT; a module inside it is recorded
- * as `curator-app:<path inside the package>` and imported from the local copy.
+ * registered under on one node means nothing on another. A module inside the shipped
+ * package is recorded as `curator-app:<path inside the package>` and each process
+ * imports it from its own copy: a process running from a copy names it in
+ * CURATOR_APP_ROOT; the process that shipped its own files knows where each of its
+ * folders went (shipModulesFrom).
  */
 
 /** Environment variable naming this process's copy of a shipped package (file: URL or path). */
@@ -14,9 +16,20 @@ export const APP_ROOT_ENV = "CURATOR_APP_ROOT";
 /** Scheme of a module location inside a shipped package. */
 export const APP_SCHEME = "curator-app:";
 
-let root: string | null | undefined;
+/** A folder of this process's files and its place inside a shipped package. */
+export interface ShippedPlace {
+	/** The folder, as a file: URL ending in "/". */
+	source: string;
+	/** Its place inside the package: `""` (the package's root) or a path ending in "/". */
+	place: string;
+}
 
-/** The package root as a file: URL ending in "/", or `null` outside a shipped run. */
+let root: string | null | undefined;
+/** Where the folders of this process went, deepest source first and deepest place first. */
+let bySource: readonly ShippedPlace[] = [];
+let byPlace: readonly ShippedPlace[] = [];
+
+/** The package root as a file: URL ending in "/", or `null` outside a copy of a package. */
 function appRoot(): string | null {
 	if (root !== undefined) return root;
 	const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
@@ -32,30 +45,53 @@ function appRoot(): string | null {
 }
 
 /**
- * How a module is recorded: `curator-app:<path>` for one inside this process's shipped
- * package, else unchanged.
+ * How a module is recorded: `curator-app:<path>` for one inside the shipped package
+ * (this process's copy of it, or a folder this process shipped), else unchanged.
  */
 export function portableModule(moduleUrl: string): string {
 	const base = appRoot();
-	if (base === null || !moduleUrl.startsWith(base)) return moduleUrl;
-	return `${APP_SCHEME}${moduleUrl.slice(base.length)}`;
+	if (base !== null && moduleUrl.startsWith(base)) {
+		return `${APP_SCHEME}${moduleUrl.slice(base.length)}`;
+	}
+	for (const { source, place } of bySource) {
+		if (moduleUrl.startsWith(source)) {
+			return `${APP_SCHEME}${place}${moduleUrl.slice(source.length)}`;
+		}
+	}
+	return moduleUrl;
 }
 
 /**
  * Where to import a recorded module from in this process: a `curator-app:` location
- * becomes a file: URL inside the local copy of the package. Fails when the process
- * has no shipped package.
+ * becomes a file: URL in the local copy of the package, or in the folder this process
+ * shipped there. Fails when the process has neither.
  */
 export function localModule(module: string): string {
 	if (!module.startsWith(APP_SCHEME)) return module;
+	const path = module.slice(APP_SCHEME.length);
 	const base = appRoot();
-	if (base === null) {
-		throw new CuratorError(
-			ErrorCodes.protocol,
-			`module ${module} belongs to a shipped package, but ${APP_ROOT_ENV} is not set in this process`,
-		);
+	if (base !== null) return `${base}${path}`;
+	for (const { source, place } of byPlace) {
+		if (path.startsWith(place)) return `${source}${path.slice(place.length)}`;
 	}
-	return `${base}${module.slice(APP_SCHEME.length)}`;
+	throw new CuratorError(
+		ErrorCodes.protocol,
+		`module ${module} belongs to a shipped package, but ${APP_ROOT_ENV} is not set in this process`,
+	);
+}
+
+/**
+ * For the run that ships them (an executor joining a cluster): records this process's
+ * modules in the `shipped` folders at their place in the package, and finds the
+ * package's modules in them. Returns the function that ends it.
+ */
+export function shipModulesFrom(shipped: readonly ShippedPlace[]): () => void {
+	const previous = { bySource, byPlace };
+	bySource = [...shipped].sort((a, b) => b.source.length - a.source.length);
+	byPlace = [...shipped].sort((a, b) => b.place.length - a.place.length);
+	return () => {
+		({ bySource, byPlace } = previous);
+	};
 }
 
 /** Forgets the cached root (tests change the environment). */
