@@ -94,7 +94,15 @@ export class BaseStageAdapter<In extends Task = Task, Out extends Task = Task> {
 	 * a resumed run skips (`ProcessingStage.resumeSkips`) never reach the
 	 * stage: they count as filtered inputs.
 	 */
-	async processBatchWithStats(input: In[], hints: BatchHints = {}): Promise<BatchResult<Out>> {
+	processBatchWithStats(input: In[], hints: BatchHints = {}): Promise<BatchResult<Out>> {
+		// Not async itself: a stage that resumes nothing (most calls, once per batch of maybe one
+		// task) gets the call's own promise, with no promise and no microtask of this method's.
+		return this.stage.resumeSkips === undefined
+			? this.#process(input, hints)
+			: this.#processResumed(input, hints);
+	}
+
+	async #processResumed(input: In[], hints: BatchHints): Promise<BatchResult<Out>> {
 		const { kept, skipped } = withoutSkipped(this.stage, input);
 		if (skipped.length === 0) return this.#process(input, hints);
 		const result =

@@ -21,7 +21,11 @@ export interface BatchCallStats {
 	itemsIn: number;
 	itemsOut: number;
 	perf: StagePerfStats;
-	/** Every input task id of the call once (see `BatchIds`). */
+	/**
+	 * Every input task id of the call once (see `BatchIds`). This and
+	 * `outputIds` may be empty in a run that reads no ids (see
+	 * `ExecutionContext.recordsBatches`); its records always have them.
+	 */
 	inputIds: string[];
 	outputIds: string[];
 	/** Input ids whose slot the stage filtered. */

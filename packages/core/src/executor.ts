@@ -132,6 +132,14 @@ export interface ExecutionContext {
 	 * `RunOptions.observer` gets a `BatchRecord` for each.
 	 */
 	emit(event: RunEvent): void;
+	/**
+	 * Whether the run reads its batches' task ids: it has an observer or a
+	 * checkpoint (`BaseExecutor.run` always says). When false, a backend may
+	 * leave the `inputIds` and `outputIds` of `batch:done` empty rather than
+	 * derive them (`filteredIds` are always there: the summary counts them);
+	 * when absent, ids are read.
+	 */
+	readonly recordsBatches?: boolean;
 	/** Records a task failure (with `ignoreFailures`); the run goes on. */
 	recordFailure(failure: TaskFailure): void;
 	/** Throws {@link AbortError} if the run was cancelled. */
@@ -219,11 +227,12 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		const failures: TaskFailure[] = [];
 		const signal = options.signal ?? new AbortController().signal;
 		const { observer } = options;
+		const recordsBatches = observer !== undefined || resume.run !== undefined;
 		const emit = (event: RunEvent): void => {
 			summary.add(event);
 			if (event.type === "task:failed") failures.push(event.failure);
 			options.onEvent?.(event);
-			if (observer === undefined && resume.run === undefined) return;
+			if (!recordsBatches) return;
 			const record = batchRecordOf(event);
 			if (record === undefined) return;
 			resume.run?.onBatch(record);
@@ -233,6 +242,7 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 			signal,
 			logger: this.logger,
 			emit,
+			recordsBatches,
 			recordFailure: (failure) => emit({ type: "task:failed", failure }),
 			throwIfAborted: () => {
 				if (signal.aborted) throw new AbortError(signal.reason);

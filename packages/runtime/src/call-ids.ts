@@ -70,6 +70,21 @@ export function withDerivedIds(
 	return entries as BatchCallStats[];
 }
 
+/**
+ * The stats of the calls of one batch for a run that reads no task ids (see
+ * core's `ExecutionContext.recordsBatches`): the entries themselves, with
+ * their `filteredIds` as sent (the summary counts them) and `inputIds` and
+ * `outputIds` left empty; nothing is derived.
+ */
+export function withFilteredIdsOnly(entries: StageCallStats[]): BatchCallStats[] {
+	for (const entry of entries) {
+		entry.inputIds = none as string[];
+		entry.outputIds = none as string[];
+		entry.filteredIds ??= none as string[];
+	}
+	return entries as BatchCallStats[];
+}
+
 const none: readonly string[] = Object.freeze([]);
 
 /** `count` ids of `ids` from `start`: `ids` itself when that is all of it. */

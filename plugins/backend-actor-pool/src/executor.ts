@@ -239,10 +239,15 @@ export class ActorPoolExecutor extends BaseExecutor<ActorPoolConfig> {
 	}
 }
 
+/** What {@link dispatch} keeps of a batch until its stage ends: its outputs, not its stats. */
+type BatchOutputs = Pick<BatchOutcome, "tasks" | "encoded">;
+
 /**
  * Sends batches to the pool with at most `inFlight` outstanding (one per
- * worker slot), and returns the outcomes in batch order so outputs are
- * ordered as on backend-local.
+ * worker slot), and returns their outputs in batch order so outputs are
+ * ordered as on backend-local. Each outcome goes to `onDone` as it comes
+ * back; only its outputs are kept (a stage of many small batches would
+ * otherwise hold every call's stats and ids until its end).
  */
 async function dispatch(
 	pool: StagePool,
@@ -251,8 +256,8 @@ async function dispatch(
 	coalescer: Coalescer,
 	options: ProcessOptions,
 	onDone: (outcome: BatchOutcome, batch: PoolBatch) => void,
-): Promise<BatchOutcome[]> {
-	const outcomes: BatchOutcome[] = new Array(batches.length);
+): Promise<BatchOutputs[]> {
+	const outcomes: BatchOutputs[] = new Array(batches.length);
 	let next = 0;
 	let failed = false;
 	const lane = async (): Promise<void> => {
@@ -266,7 +271,7 @@ async function dispatch(
 						? [await pool.process(group[0] as PoolBatch, options)]
 						: await pool.processEach(group as Task[][], options);
 				for (const [i, outcome] of results.entries()) {
-					outcomes[start + i] = outcome;
+					outcomes[start + i] = { tasks: outcome.tasks, encoded: outcome.encoded };
 					coalescer.observe(outcome.stats);
 					onDone(outcome, group[i] as PoolBatch);
 				}

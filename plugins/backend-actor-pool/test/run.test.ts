@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
 import { childProcessesOf } from "@curator/conformance";
-import { Pipeline, type Task } from "@curator/core";
+import { type BatchRecord, Pipeline, type RunEvent, type Task } from "@curator/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ActorPoolExecutor } from "../src/index.ts";
 import {
@@ -43,6 +43,39 @@ describe.each(["process", "thread"] as const)("ActorPoolExecutor (%s isolation)"
 			local.summary.stages.map((s) => [s.stage, s.tasksIn, s.tasksOut]),
 		);
 		expect(pooled.summary.stages[0]?.perf.customMetrics.squared).toBe(9);
+	});
+
+	it("derives batch ids only for a run that reads them, and counts filtered tasks either way", async () => {
+		const pipeline = new Pipeline({ name: "p", stages: [new MathStage({ batchSize: 2 })] });
+		const events: RunEvent[] = [];
+		const plain = await pipeline.run(new ActorPoolExecutor({ isolation, machine }), input(), {
+			onEvent: (event) => events.push(event),
+		});
+		const done = events.flatMap((event) => (event.type === "batch:done" ? [event] : []));
+		expect(done.flatMap((event) => [...event.inputIds, ...event.outputIds])).toEqual([]);
+		expect(done.flatMap((event) => event.filteredIds)).toEqual(["0_1"]);
+		expect(plain.summary.stages[0]).toMatchObject({ tasksIn: 5, tasksOut: 7, filteredTasks: 1 });
+		const records: BatchRecord[] = [];
+		await pipeline.run(new ActorPoolExecutor({ isolation, machine }), input(), {
+			observer: { onBatch: (record) => records.push(record) },
+		});
+		expect(records.flatMap((record) => record.inputIds).sort()).toEqual([
+			"0_0",
+			"0_1",
+			"0_2",
+			"0_3",
+			"0_4",
+		]);
+		expect(records.flatMap((record) => record.outputIds).sort()).toEqual([
+			"0_0_0",
+			"0_2_0",
+			"0_2_1",
+			"0_2_2",
+			"0_2_3",
+			"0_3_0",
+			"0_4_0",
+		]);
+		expect(records.flatMap((record) => record.filteredIds)).toEqual(["0_1"]);
 	});
 
 	it("runs setupOnNode once, setup once per worker and teardown for each", async () => {

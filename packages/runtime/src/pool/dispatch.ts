@@ -1,11 +1,16 @@
-import { StageError, type StageFailureContext, type Task } from "@curator/core";
+import {
+	type BatchCallStats,
+	StageError,
+	type StageFailureContext,
+	type Task,
+} from "@curator/core";
 import {
 	type AttemptFailure,
 	attemptFailure,
 	type Call,
 	workerIsGone,
 } from "../attempt-failure.ts";
-import { withDerivedIds } from "../call-ids.ts";
+import { withDerivedIds, withFilteredIdsOnly } from "../call-ids.ts";
 import { packTasks, readBatch } from "../codec.ts";
 import { EncodedTask, isEncoded, type PoolBatch } from "../encoded-task.ts";
 import {
@@ -16,7 +21,7 @@ import {
 } from "../host-reply.ts";
 import { concatLists } from "../lists.ts";
 import { isRetriedErrorCode } from "../planning/fault-policy.ts";
-import type { TaskRef } from "../protocol.ts";
+import type { StageCallStats, TaskRef } from "../protocol.ts";
 import { releaseParts } from "../spill/index.ts";
 import { WorkerCrashError, WorkerRequestError } from "../worker-handle.ts";
 import type { BatchOutcome, ProcessOptions, StagePoolOptions } from "./options.ts";
@@ -81,7 +86,7 @@ export class Dispatch {
 						...split,
 					}),
 				);
-				return await this.#succeeded(worker, reply, taskIds);
+				return await this.#succeeded(worker, reply, tasks);
 			} catch (error) {
 				const failure = await this.#attemptFailed(worker, error, call);
 				// A batch queued behind the one that killed the worker loses no attempt.
@@ -104,7 +109,7 @@ export class Dispatch {
 				});
 				// The chain's stages that finished before the failure keep their batch records.
 				if (!(error instanceof WorkerRequestError)) return failed;
-				return { ...failed, stats: withDerivedIds(error.wire.stats ?? [], taskIds) };
+				return { ...failed, stats: this.#statsOf(error.wire.stats ?? [], tasks) };
 			}
 		}
 	}
@@ -113,7 +118,7 @@ export class Dispatch {
 	async #succeeded(
 		worker: PoolWorker,
 		reply: ProcessResult,
-		taskIds: readonly string[],
+		tasks: PoolBatch,
 	): Promise<BatchOutcome> {
 		const split = isSplit(reply);
 		const outputs = split ? [] : await readBatch(reply.payload);
@@ -122,7 +127,7 @@ export class Dispatch {
 		return {
 			tasks: outputs,
 			encoded: split ? encodedOutputs(reply) : [],
-			stats: withDerivedIds(reply.stats, taskIds),
+			stats: this.#statsOf(reply.stats, tasks),
 			failed: false,
 			workerId: worker.handle.workerId,
 		};
@@ -209,10 +214,7 @@ export class Dispatch {
 			const tasks = outputs.slice(offset, offset + part.outputs);
 			offset += part.outputs;
 			const batch = batches[i] ?? [];
-			const stats = withDerivedIds(
-				part.stats,
-				batch.map((task) => task.taskId),
-			);
+			const stats = this.#statsOf(part.stats, batch);
 			if (part.error === undefined) {
 				return { tasks, encoded: [], stats, failed: false, workerId };
 			}
@@ -238,6 +240,18 @@ export class Dispatch {
 		});
 		// Awaiting only when a batch runs again: no promise per batch on the common path.
 		return retried ? Promise.all(outcomes) : (outcomes as BatchOutcome[]);
+	}
+
+	/**
+	 * The stats of a batch's calls, with every task id when the run reads them
+	 * (`recordsBatches`), else only the filtered ones.
+	 */
+	#statsOf(entries: StageCallStats[], batch: PoolBatch): BatchCallStats[] {
+		if (this.#options.context.recordsBatches === false) return withFilteredIdsOnly(entries);
+		return withDerivedIds(
+			entries,
+			batch.map((task) => task.taskId),
+		);
 	}
 
 	/** The stages a call runs, the name failures and retries carry, and its fault policy. */

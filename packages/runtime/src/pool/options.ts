@@ -93,12 +93,18 @@ export interface ProcessOptions {
 }
 
 /** The outputs of a batch, whether they stayed encoded or came back decoded. */
-export function outputsOf(outcome: BatchOutcome): PoolTask[] {
+export function outputsOf(outcome: Pick<BatchOutcome, "tasks" | "encoded">): PoolTask[] {
 	return outcome.encoded.length > 0 ? outcome.encoded : outcome.tasks;
 }
 
-/** The outputs of several batches, in their order, in one array (see {@link outputsOf}). */
-export function outputsOfAll(outcomes: readonly BatchOutcome[]): PoolTask[] {
+/**
+ * The outputs of several batches, in their order, in one array (see
+ * {@link outputsOf}). It reads only each outcome's `tasks` and `encoded`: a
+ * caller that keeps outcomes until the stage ends need keep no more.
+ */
+export function outputsOfAll(
+	outcomes: readonly Pick<BatchOutcome, "tasks" | "encoded">[],
+): PoolTask[] {
 	return concatLists(outcomes.map(outputsOf));
 }
 
