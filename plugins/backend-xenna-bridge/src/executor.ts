@@ -4,12 +4,14 @@ import {
 	BaseExecutor,
 	type ExecutionContext,
 	type ProcessingStage,
+	shipModulesFrom,
 	type Task,
 } from "@curator/core";
 import { backendName, XennaEnvironmentError } from "./errors.ts";
 import { type XennaConfig, xennaConfigSchema, xennaDefaults, xennaStageSchema } from "./options.ts";
 import { bridgePaths, resolvePython } from "./python.ts";
 import { runPipeline } from "./run.ts";
+import { shippedProgram, shipsItself } from "./ship/program.ts";
 
 /** Capabilities of the Xenna bridge (`streaming` only in the streaming execution mode). */
 export const xennaSupports = {
@@ -61,14 +63,27 @@ export class XennaExecutor extends BaseExecutor<XennaConfig> {
 				"no Python interpreter is configured and the project venv does not exist",
 			);
 		}
-		return runPipeline(stages, initialTasks, {
-			config: this.config,
-			python,
-			paths,
-			workerEntry: workerHostEntry(),
-			ignoreHeadNode: this.ignoreHeadNode,
-			context,
-		});
+		const workerEntry = workerHostEntry();
+		const rayAddress = this.config.rayAddress ?? process.env.RAY_ADDRESS;
+		const program = shipsItself(rayAddress, this.config.ship)
+			? await shippedProgram(workerEntry, python, this.config.project ?? process.cwd())
+			: undefined;
+		// Descriptors, inputs and worker paths name this process's modules by their place in
+		// the package while the run lasts, and outputs are read back from its own folders.
+		const endShipping = program === undefined ? () => {} : shipModulesFrom(program.places);
+		try {
+			return await runPipeline(stages, initialTasks, {
+				config: this.config,
+				python,
+				paths,
+				workerEntry,
+				ignoreHeadNode: this.ignoreHeadNode,
+				context,
+				...(program === undefined ? {} : { ship: program.dirs }),
+			});
+		} finally {
+			endShipping();
+		}
 	}
 }
 

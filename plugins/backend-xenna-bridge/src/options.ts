@@ -60,6 +60,21 @@ export interface XennaConfig extends ExecutorConfig, FaultOptions {
 	 */
 	rayAddress?: string;
 	/**
+	 * With `rayAddress`: pack what the cluster's nodes need to run this process's
+	 * stages (the modules that registered them and the npm packages they import, a
+	 * Node.js binary, the bridge with pyzmq and tqdm) and hand it to Ray as the run's
+	 * `runtime_env`, so the nodes need only Python with ray and cosmos-xenna. Ray
+	 * uploads each package only when the cluster lacks it. `false` when every node
+	 * has this code, Node.js and the bridge's venv at the same paths. Default:
+	 * `CURATOR_XENNA_SHIP` (`0` for false), else true.
+	 */
+	ship?: boolean;
+	/**
+	 * Where the project of this process's stages is (its package.json): its files
+	 * are packed as they are placed below it. Default: the current directory.
+	 */
+	project?: string;
+	/**
 	 * Python interpreter with `ray_js_bridge` and its dependencies. Default:
 	 * `CURATOR_XENNA_PYTHON`, else the project venv made by `tools/env/python-venv.sh`.
 	 */
@@ -131,6 +146,8 @@ export const xennaConfigSchema = optionSchema<Omit<XennaConfig, keyof ExecutorCo
 	autoscaleIntervalS: positive,
 	maxWorkersPerStage: whole,
 	rayAddress: optionRules.text,
+	ship: optionRules.boolean,
+	project: optionRules.text,
 	python: optionRules.text,
 	localCpus: whole,
 	objectStoreMemoryMb: whole,

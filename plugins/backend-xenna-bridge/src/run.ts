@@ -26,6 +26,8 @@ export interface RunSetup {
 	workerEntry: string;
 	/** Keep workers off the Ray head node. */
 	ignoreHeadNode: boolean;
+	/** The packages of a run that ships itself to the cluster it joins. */
+	ship?: { app: string; node: string; bridge: string };
 	context: ExecutionContext;
 }
 
@@ -74,7 +76,7 @@ export async function runPipeline(
 			await open.send(
 				"submit",
 				{
-					run: runWire(config, setup.ignoreHeadNode),
+					run: runWire(config, setup.ignoreHeadNode, setup.ship),
 					worker: workerSpec(setup.workerEntry),
 					stages: wire.stages,
 				},
@@ -160,9 +162,11 @@ async function release(
 }
 
 /** What makes two runs able to share a driver (exported for tests; not part of the package API). */
-export function poolKey({ python, config }: RunSetup): string {
+export function poolKey({ python, config, ship }: RunSetup): string {
 	return JSON.stringify([
 		python,
+		// A driver's Ray connection carries the runtime_env of its first run.
+		ship?.app ?? null,
 		config.rayAddress ?? process.env.RAY_ADDRESS ?? "",
 		config.bindHost ?? xennaDefaults.bindHost,
 		config.maxMessageBytes ?? xennaDefaults.maxMessageBytes,

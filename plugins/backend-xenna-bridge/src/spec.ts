@@ -42,6 +42,8 @@ export interface RunSpecWire {
 	localCpus?: number;
 	objectStoreMemoryMb: number;
 	resourceMonitor: boolean;
+	/** Folders the driver hands to Ray as the run's `runtime_env` (a run that ships itself). */
+	ship?: { app: string; node: string; bridge: string };
 	ignoreHeadNode: boolean;
 }
 
@@ -96,7 +98,11 @@ export function pipelineWire(
 }
 
 /** The run settings of `submit`, defaults applied. */
-export function runWire(config: XennaConfig, ignoreHeadNode = false): RunSpecWire {
+export function runWire(
+	config: XennaConfig,
+	ignoreHeadNode = false,
+	ship?: RunSpecWire["ship"],
+): RunSpecWire {
 	const rayAddress = config.rayAddress ?? process.env.RAY_ADDRESS;
 	return dropUndefined({
 		executionMode: config.executionMode ?? xennaDefaults.executionMode,
@@ -111,6 +117,7 @@ export function runWire(config: XennaConfig, ignoreHeadNode = false): RunSpecWir
 		objectStoreMemoryMb: config.objectStoreMemoryMb ?? xennaDefaults.objectStoreMemoryMb,
 		resourceMonitor: config.resourceMonitor ?? xennaDefaults.resourceMonitor,
 		ignoreHeadNode,
+		ship,
 	});
 }
 

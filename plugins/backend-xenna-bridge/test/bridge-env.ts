@@ -17,6 +17,10 @@ export const rayToken = inject("rayToken");
 if (rayToken !== "")
 	Object.assign(process.env, { RAY_AUTH_MODE: "token", RAY_AUTH_TOKEN: rayToken });
 
+// The test clusters share this machine's files: runs joining them need not ship themselves
+// (a test that ships says so in its config).
+process.env.CURATOR_XENNA_SHIP = "0";
+
 /** A bridge executor on the shared test cluster. */
 export function testExecutor(config: XennaConfig = {}): XennaExecutor {
 	return new XennaExecutor({

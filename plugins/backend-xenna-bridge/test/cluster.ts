@@ -11,8 +11,6 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "
 
 /** The environment Ray and Cosmos-Xenna need in every process of a cluster. */
 export const rayEnv = {
-	RAY_MAX_LIMIT_FROM_API_SERVER: "40000",
-	RAY_MAX_LIMIT_FROM_DATA_SOURCE: "40000",
 	RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES: "1",
 	RAY_USAGE_STATS_ENABLED: "0",
 	RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO: "0",
@@ -21,10 +19,13 @@ export const rayEnv = {
 } as const;
 
 /**
- * What the driver adds for a cluster it starts (Python's `LOCAL_CLUSTER_ENV`): Ray keeps the
- * node on 127.0.0.1 (every server binds to loopback) and requires its token on every call.
+ * What the driver adds for a cluster it starts (Python's `LOCAL_CLUSTER_ENV`): Xenna's state API
+ * limit; Ray keeps the node on 127.0.0.1 (every server binds to loopback) and requires its token
+ * on every call.
  */
 export const localClusterEnv = {
+	RAY_MAX_LIMIT_FROM_API_SERVER: "40000",
+	RAY_MAX_LIMIT_FROM_DATA_SOURCE: "40000",
 	RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER: "0",
 	RAY_AUTH_MODE: "token",
 } as const;

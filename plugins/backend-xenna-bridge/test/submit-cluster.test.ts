@@ -1,10 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { numbersTasks } from "@curator/conformance/fixtures";
+import { Pipeline, type RunEvent } from "@curator/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RayJobsClient } from "../src/index.ts";
+import { RayJobsClient, XennaExecutor } from "../src/index.ts";
 import { python, skipped, skipReason } from "./bridge-env.ts";
 import {
 	type Cluster,
@@ -15,6 +17,7 @@ import {
 	startCluster,
 } from "./cluster.ts";
 import { makeShipProject, writeColouredInput } from "./fixtures/ship-project.ts";
+import { NodeProbeStage } from "./fixtures/stages.ts";
 import { waitFor } from "./helpers.ts";
 
 /*
@@ -25,6 +28,8 @@ import { waitFor } from "./helpers.ts";
  */
 
 const cliBin = join(repoRoot, "packages", "cli", "dist", "bin.js");
+/** A submission packs and sends about 60 MiB and starts a job on two nodes: slow on a busy two-core machine. */
+const slow = { timeout: 360_000 };
 let cluster: Cluster | undefined;
 let dir = "";
 let project = "";
@@ -106,101 +111,108 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 		writeColouredInput(join(dir, "in"), 8, 400);
 		cluster = await startCluster(clusterPython, {
 			extraNodes: 1,
-			cpusPerNode: 4,
+			// Streaming runs the four stages at once, one worker per node each: 4 of 5 CPUs at 0.95.
+			cpusPerNode: 5,
 			hiddenOnExtraNodes: [join(repoRoot, ".tools", "venv"), join(repoRoot, ".tools"), repoRoot],
 		});
 		const address = cluster.address;
 		await waitFor(() => (aliveNodes(address) === 2 ? true : undefined), 90_000, "two alive nodes");
-	});
+	}, slow.timeout);
 
 	afterAll(async () => {
 		cluster?.stop();
 		await rm(dir, { recursive: true, force: true });
 	});
 
-	it("runs a project's pipeline on both nodes, equal to local, and a second submission uploads nothing", async () => {
-		expect(checkoutSeenByWorkerNode(), "the worker node sees an empty checkout").toEqual([]);
-		const token = { RAY_AUTH_TOKEN: cluster?.token ?? "" };
-		const input = join(dir, "in");
-		const local = await curator([
-			"run",
-			"pipeline.ts",
-			"--input",
-			input,
-			"--output",
-			join(dir, "local"),
-			"--progress",
-			"none",
-		]);
-		expect(local.code, local.stderr).toBe(0);
-
-		const events = join(dir, "events.jsonl");
-		const first = await curator(
-			[
-				"submit",
+	it(
+		"runs a project's pipeline on both nodes, equal to local, and a second submission uploads nothing",
+		slow,
+		async () => {
+			expect(checkoutSeenByWorkerNode(), "the worker node sees an empty checkout").toEqual([]);
+			const token = { RAY_AUTH_TOKEN: cluster?.token ?? "" };
+			const input = join(dir, "in");
+			const local = await curator([
+				"run",
 				"pipeline.ts",
-				"--address",
-				cluster?.dashboard ?? "",
 				"--input",
 				input,
 				"--output",
-				join(dir, "ray"),
-				"--events",
-				events,
-				"--workers",
-				"2",
-				"--json",
-			],
-			token,
-		);
-		expect(first.code, first.stderr).toBe(0);
-		expect(JSON.parse(first.stdout)).toMatchObject({
-			pipeline: "strip-colours",
-			backend: "xenna-bridge",
-			ok: true,
-		});
-		expect(await rows(join(dir, "ray"))).toEqual(await rows(join(dir, "local")));
-		expect((await rows(join(dir, "ray")))[0]).not.toContain("\u001b");
+				join(dir, "local"),
+				"--progress",
+				"none",
+			]);
+			expect(local.code, local.stderr).toBe(0);
 
-		const runEvents = (await readFile(events, "utf8"))
-			.trim()
-			.split("\n")
-			.map((line) => JSON.parse(line));
-		const nodeOf = new Map<string, string>();
-		for (const event of runEvents)
-			if (event.type === "worker:start") nodeOf.set(event.workerId, event.nodeId);
-		const busyNodes = new Set(
-			runEvents
-				.filter((event) => event.type === "batch:done" && event.stage === "StripColoursStage")
-				.map((event) => nodeOf.get(event.workerId)),
-		);
-		expect(busyNodes.size, "nodes whose workers processed batches").toBe(2);
-		expect([...busyNodes].every((node) => typeof node === "string" && node.length > 0)).toBe(true);
+			const events = join(dir, "events.jsonl");
+			const first = await curator(
+				[
+					"submit",
+					"pipeline.ts",
+					"--address",
+					cluster?.dashboard ?? "",
+					"--input",
+					input,
+					"--output",
+					join(dir, "ray"),
+					"--events",
+					events,
+					"--workers",
+					"2",
+					"--json",
+				],
+				token,
+			);
+			expect(first.code, first.stderr).toBe(0);
+			expect(JSON.parse(first.stdout)).toMatchObject({
+				pipeline: "strip-colours",
+				backend: "xenna-bridge",
+				ok: true,
+			});
+			expect(await rows(join(dir, "ray"))).toEqual(await rows(join(dir, "local")));
+			expect((await rows(join(dir, "ray")))[0]).not.toContain("\u001b");
 
-		const second = await curator(
-			[
-				"submit",
-				"pipeline.ts",
-				"--address",
-				cluster?.dashboard ?? "",
-				"--input",
-				input,
-				"--output",
-				join(dir, "again"),
-			],
-			token,
-		);
-		expect(second.code, second.stderr).toBe(0);
-		const packages = second.stderr.split("\n").filter((line) => line.startsWith("package "));
-		expect(packages).toHaveLength(3);
-		expect(
-			packages.every((line) => /already on the cluster/.test(line)),
-			packages.join("\n"),
-		).toBe(true);
-		expect(await rows(join(dir, "again"))).toEqual(await rows(join(dir, "local")));
-	});
+			const runEvents = (await readFile(events, "utf8"))
+				.trim()
+				.split("\n")
+				.map((line) => JSON.parse(line));
+			const nodeOf = new Map<string, string>();
+			for (const event of runEvents)
+				if (event.type === "worker:start") nodeOf.set(event.workerId, event.nodeId);
+			const busyNodes = new Set(
+				runEvents
+					.filter((event) => event.type === "batch:done" && event.stage === "StripColoursStage")
+					.map((event) => nodeOf.get(event.workerId)),
+			);
+			expect(busyNodes.size, "nodes whose workers processed batches").toBe(2);
+			expect([...busyNodes].every((node) => typeof node === "string" && node.length > 0)).toBe(
+				true,
+			);
 
-	it("refuses a submission without the cluster's token, saying how to give it", async () => {
+			const second = await curator(
+				[
+					"submit",
+					"pipeline.ts",
+					"--address",
+					cluster?.dashboard ?? "",
+					"--input",
+					input,
+					"--output",
+					join(dir, "again"),
+				],
+				token,
+			);
+			expect(second.code, second.stderr).toBe(0);
+			const packages = second.stderr.split("\n").filter((line) => line.startsWith("package "));
+			expect(packages).toHaveLength(3);
+			expect(
+				packages.every((line) => /already on the cluster/.test(line)),
+				packages.join("\n"),
+			).toBe(true);
+			expect(await rows(join(dir, "again"))).toEqual(await rows(join(dir, "local")));
+		},
+	);
+
+	it("refuses a submission without the cluster's token, saying how to give it", slow, async () => {
 		const refused = await curator(
 			[
 				"submit",
@@ -218,7 +230,7 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 		expect(refused.stderr).toMatch(/RAY_AUTH_TOKEN/);
 	});
 
-	it("Ctrl-C stops the Ray job and exits as an interrupted run", async () => {
+	it("Ctrl-C stops the Ray job and exits as an interrupted run", slow, async () => {
 		const token = cluster?.token ?? "";
 		const address = cluster?.dashboard ?? "";
 		// Three workers must meet, and there are two: the job runs until it is stopped.
@@ -251,4 +263,44 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 		const info = await new RayJobsClient({ address, token }).waitForEnd(id);
 		expect(info.status).toBe("STOPPED");
 	});
+
+	it(
+		"an executor of this process that joins the cluster ships its stages there itself",
+		slow,
+		async () => {
+			const saved = process.env.RAY_AUTH_TOKEN;
+			process.env.RAY_AUTH_TOKEN = cluster?.token ?? "";
+			const probes = join(dir, "probes");
+			await mkdir(probes);
+			try {
+				const executor = new XennaExecutor({
+					python,
+					rayAddress: cluster?.address,
+					ship: true,
+					cpuAllocationPercentage: 1,
+					loggingIntervalS: 600,
+				});
+				const events: RunEvent[] = [];
+				const stages = [new NodeProbeStage({ dir: probes, parties: 2, name: "Probe" })];
+				const inputs = numbersTasks(...Array.from({ length: 6 }, (_, i) => [i]));
+				const result = await new Pipeline({ name: "shipped", stages }).run(executor, inputs, {
+					onEvent: (event) => events.push(event),
+				});
+				expect(result.tasks.map((task) => task.data)).toEqual(inputs.map((task) => task.data));
+				const nodeOf = new Map<string, string | undefined>();
+				for (const event of events) {
+					if (event.type === "worker:start") nodeOf.set(event.workerId, event.nodeId);
+				}
+				const busy = new Set(
+					events.flatMap((event) =>
+						event.type === "batch:done" ? [nodeOf.get(event.workerId)] : [],
+					),
+				);
+				expect(busy.size, "nodes whose workers processed batches").toBe(2);
+			} finally {
+				if (saved === undefined) delete process.env.RAY_AUTH_TOKEN;
+				else process.env.RAY_AUTH_TOKEN = saved;
+			}
+		},
+	);
 });

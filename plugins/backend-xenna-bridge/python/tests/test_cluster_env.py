@@ -73,3 +73,16 @@ def test_xenna_does_not_raise_the_state_api_limit_of_a_joined_cluster(
     with xenna_hooks(lambda _events: None, ["A"]):
         assert xenna_cluster.init_or_connect_to_cluster() == "connected"
     assert "RAY_MAX_LIMIT_FROM_API_SERVER" not in os.environ
+
+
+def test_a_run_that_ships_itself_hands_its_folders_to_ray() -> None:
+    ship = {"app": "/s/app/curator_app", "node": "/s/node/curator_node", "bridge": "/s/bridge"}
+    env = cluster.joined_runtime_env({"rayAddress": "10.0.0.5:6379", "ship": ship})
+    assert env == {
+        "env_vars": {"RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1"},
+        "py_modules": ["/s/app/curator_app", "/s/node/curator_node"],
+        "working_dir": "/s/bridge",
+    }
+    assert cluster.joined_runtime_env({"rayAddress": "10.0.0.5:6379"}) == {
+        "env_vars": {"RAY_EXPERIMENTAL_NOSET_CUDA_VISIBLE_DEVICES": "1"}
+    }

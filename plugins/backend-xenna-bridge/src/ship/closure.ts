@@ -11,7 +11,7 @@ export interface ReachedPackage {
 	dest: string;
 	/** Its name (`""` when the project has none). */
 	name: string;
-	/** The project's files that are reached (only for the project: packages travel whole). */
+	/** Its files that are reached (relative paths): what the project ships, and what a linked package ships beyond its published files. */
 	files: string[];
 }
 
@@ -28,7 +28,8 @@ export async function reachedPackages(
 	entries: readonly string[],
 	project: string,
 ): Promise<ReachedPackage[]> {
-	const root = packageDirOf(realpathSync(project)) ?? realpathSync(project);
+	// The folder itself when it holds a named package.json, else the nearest one above it.
+	const root = packageDirOf(join(realpathSync(project), "package.json")) ?? realpathSync(project);
 	const inputs = await reachedFiles(entries, root);
 	const packages = new Map<string, ReachedPackage>();
 	for (const file of inputs) {
@@ -38,7 +39,7 @@ export async function reachedPackages(
 			found = { dir, dest: destinationOf(dir, root), name: packageName(dir), files: [] };
 			packages.set(dir, found);
 		}
-		if (dir === root) found.files.push(relative(root, file));
+		found.files.push(relative(dir, file));
 	}
 	const project_ = packages.get(root);
 	if (project_ === undefined) {

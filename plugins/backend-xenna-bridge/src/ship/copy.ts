@@ -24,6 +24,12 @@ export function copyPackage(pkg: ReachedPackage, target: string): number {
 	const roots = publishedRoots(pkg.dir);
 	let bytes = 0;
 	for (const root of roots) bytes += copyTree(join(pkg.dir, root), join(to, root));
+	// A linked package's modules that are imported but not published (its tests' fixtures).
+	const published = (file: string) =>
+		roots.some((root) => file === root || file.startsWith(`${root}/`));
+	for (const file of pkg.files) {
+		if (!published(file)) bytes += copyFile(join(pkg.dir, file), join(to, file));
+	}
 	return bytes;
 }
 

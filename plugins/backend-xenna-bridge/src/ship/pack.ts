@@ -1,5 +1,6 @@
 import {
 	copyFileSync,
+	existsSync,
 	linkSync,
 	mkdirSync,
 	mkdtempSync,
@@ -9,7 +10,9 @@ import {
 } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ShippedPlace } from "@curator/core";
 import { bridgePaths } from "../python.ts";
 import { reachedPackages } from "./closure.ts";
 import { copyPackage, portablePath } from "./copy.ts";
@@ -27,7 +30,7 @@ export const shippedModules = {
 
 /** What a job on the cluster runs, and what it needs. */
 export interface ShipmentSpec {
-	/** The Node script the job runs (absolute path), e.g. the `curator` command's bin. */
+	/** The Node script the job runs (absolute path), e.g. the `curator` command's bin, or the worker host when the program is a run joining a cluster. */
 	main: string;
 	/** Modules the program imports by a name the scan cannot see (dynamic imports), as absolute paths. */
 	modules: readonly string[];
@@ -54,6 +57,8 @@ export interface Shipment {
 	main: string;
 	/** Where a file of the project or a package is inside the program package, or `undefined`. */
 	locate(file: string): string | undefined;
+	/** Each folder shipped in the program package and its place there (for `shipModulesFrom`). */
+	places: ShippedPlace[];
 	/** Bytes copied into each folder. */
 	bytes: { app: number; node: number };
 	/** Removes the folders. */
@@ -90,7 +95,12 @@ export async function packShipment(spec: ShipmentSpec): Promise<Shipment> {
 		const nodeBytes = stageNode(join(node, "bin", "node"));
 		const site = join(root, "bridge");
 		stagePythonSite(spec.python, bridgePaths().pythonSource, site);
+		const places = packages.map((pkg) => ({
+			source: `${pathToFileURL(pkg.dir).href}/`,
+			place: pkg.dest === "" ? "" : `${pkg.dest}/`,
+		}));
 		return {
+			places,
 			app: appDir,
 			node,
 			bridge: site,
@@ -103,6 +113,15 @@ export async function packShipment(spec: ShipmentSpec): Promise<Shipment> {
 		rmSync(root, { recursive: true, force: true });
 		throw error;
 	}
+}
+
+/**
+ * The worker host and the module it loads by URL (its ZeroMQ transport, beside it),
+ * which a scan of its static imports does not see.
+ */
+export function workerHostModules(workerEntry: string): string[] {
+	const transport = join(dirname(workerEntry), `zmq-transport${extname(workerEntry)}`);
+	return existsSync(transport) ? [workerEntry, transport] : [workerEntry];
 }
 
 /** Puts a linux-x64 Node.js binary at `target`; returns its size. */

@@ -129,6 +129,19 @@ def prepare_env(run: dict[str, Any], environ: MutableMapping[str, str] = os.envi
     environ[TOKEN_ENV] = secrets.token_hex(32)
 
 
+def joined_runtime_env(run: dict[str, Any]) -> dict[str, Any]:
+    """The ``runtime_env`` of a run joining a cluster: Xenna's worker settings and, for a
+    run that ships itself, its packages (Ray uploads each folder unless the cluster has
+    it: the program and Node.js as ``py_modules``, the bridge beside pyzmq and tqdm as the
+    ``working_dir``, whose top level Ray puts on every worker's path)."""
+    env: dict[str, Any] = {"env_vars": dict(WORKER_ENV)}
+    ship = run.get("ship")
+    if ship:
+        env["py_modules"] = [str(ship["app"]), str(ship["node"])]
+        env["working_dir"] = str(ship["bridge"])
+    return env
+
+
 def init_ray(run: dict[str, Any], local_cpus: int | None = None) -> bool:
     """Connects to ``rayAddress`` or starts a local cluster (of ``local_cpus`` logical
     CPUs, else ``localCpus``, else Ray's count of this machine's); True when we started it."""
@@ -141,7 +154,7 @@ def init_ray(run: dict[str, Any], local_cpus: int | None = None) -> bool:
             address=address,
             ignore_reinit_error=True,
             log_to_driver=True,
-            runtime_env={"env_vars": dict(WORKER_ENV)},
+            runtime_env=joined_runtime_env(run),
         )
         _pin_address()
         return False

@@ -114,7 +114,13 @@ class Runner:
         A local cluster without ``localCpus`` is sized for the run (``sizing.local_cpus``);
         when a later run of a kept-alive driver needs more, it is started again, larger
         (between runs, nothing of it is in use)."""
-        wanted = (run.get("rayAddress"), run.get("localCpus"), run.get("objectStoreMemoryMb"))
+        ship = run.get("ship") or {}
+        wanted = (
+            run.get("rayAddress"),
+            run.get("localCpus"),
+            run.get("objectStoreMemoryMb"),
+            ship.get("app"),
+        )
         sized = None if wanted[0] or wanted[1] else local_cpus(stages, run, machine_cpus())
         if self._cluster is not None:
             if wanted != self._cluster:
