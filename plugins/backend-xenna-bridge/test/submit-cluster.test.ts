@@ -66,6 +66,28 @@ function curator(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> 
 	return startCurator(args, env).done;
 }
 
+/** `curator submit` of the project's pipeline to the test cluster, writing to `dir/<output>`. */
+function submitArgs(output: string, ...more: string[]): string[] {
+	const address = cluster?.dashboard ?? "";
+	const io = ["--input", join(dir, "in"), "--output", join(dir, output)];
+	return ["submit", "pipeline.ts", "--address", address, ...io, ...more];
+}
+
+/** The nodes (by Ray node id) whose workers reported batches of `stage` (default: any). */
+function busyNodes(events: readonly RunEvent[], stage?: string): Set<string | undefined> {
+	const nodeOf = new Map<string, string | undefined>();
+	for (const event of events) {
+		if (event.type === "worker:start") nodeOf.set(event.workerId, event.nodeId);
+	}
+	return new Set(
+		events.flatMap((event) =>
+			event.type === "batch:done" && (stage === undefined || event.stage === stage)
+				? [nodeOf.get(event.workerId)]
+				: [],
+		),
+	);
+}
+
 /** Every row the writer left in `out`, sorted. */
 async function rows(out: string): Promise<string[]> {
 	const files = (await readdir(out)).filter((name) => name.endsWith(".jsonl"));
@@ -145,21 +167,7 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 
 			const events = join(dir, "events.jsonl");
 			const first = await curator(
-				[
-					"submit",
-					"pipeline.ts",
-					"--address",
-					cluster?.dashboard ?? "",
-					"--input",
-					input,
-					"--output",
-					join(dir, "ray"),
-					"--events",
-					events,
-					"--workers",
-					"2",
-					"--json",
-				],
+				submitArgs("ray", "--events", events, "--workers", "2", "--json"),
 				token,
 			);
 			expect(first.code, first.stderr).toBe(0);
@@ -174,33 +182,12 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 			const runEvents = (await readFile(events, "utf8"))
 				.trim()
 				.split("\n")
-				.map((line) => JSON.parse(line));
-			const nodeOf = new Map<string, string>();
-			for (const event of runEvents)
-				if (event.type === "worker:start") nodeOf.set(event.workerId, event.nodeId);
-			const busyNodes = new Set(
-				runEvents
-					.filter((event) => event.type === "batch:done" && event.stage === "StripColoursStage")
-					.map((event) => nodeOf.get(event.workerId)),
-			);
-			expect(busyNodes.size, "nodes whose workers processed batches").toBe(2);
-			expect([...busyNodes].every((node) => typeof node === "string" && node.length > 0)).toBe(
-				true,
-			);
+				.map((line) => JSON.parse(line) as RunEvent);
+			const nodes = busyNodes(runEvents, "StripColoursStage");
+			expect(nodes.size, "nodes whose workers processed batches").toBe(2);
+			expect([...nodes].every((node) => typeof node === "string" && node.length > 0)).toBe(true);
 
-			const second = await curator(
-				[
-					"submit",
-					"pipeline.ts",
-					"--address",
-					cluster?.dashboard ?? "",
-					"--input",
-					input,
-					"--output",
-					join(dir, "again"),
-				],
-				token,
-			);
+			const second = await curator(submitArgs("again"), token);
 			expect(second.code, second.stderr).toBe(0);
 			const packages = second.stderr.split("\n").filter((line) => line.startsWith("package "));
 			expect(packages).toHaveLength(3);
@@ -213,19 +200,7 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 	);
 
 	it("refuses a submission without the cluster's token, saying how to give it", slow, async () => {
-		const refused = await curator(
-			[
-				"submit",
-				"pipeline.ts",
-				"--address",
-				cluster?.dashboard ?? "",
-				"--input",
-				join(dir, "in"),
-				"--output",
-				join(dir, "never"),
-			],
-			{ RAY_AUTH_TOKEN: "0".repeat(64) },
-		);
+		const refused = await curator(submitArgs("never"), { RAY_AUTH_TOKEN: "0".repeat(64) });
 		expect(refused.code).toBe(1);
 		expect(refused.stderr).toMatch(/RAY_AUTH_TOKEN/);
 	});
@@ -234,21 +209,7 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 		const token = cluster?.token ?? "";
 		const address = cluster?.dashboard ?? "";
 		// Three workers must meet, and there are two: the job runs until it is stopped.
-		const run = startCurator(
-			[
-				"submit",
-				"pipeline.ts",
-				"--address",
-				address,
-				"--input",
-				join(dir, "in"),
-				"--output",
-				join(dir, "stopped"),
-				"--workers",
-				"3",
-			],
-			{ RAY_AUTH_TOKEN: token },
-		);
+		const run = startCurator(submitArgs("stopped", "--workers", "3"), { RAY_AUTH_TOKEN: token });
 		const waiting = join(dir, "meet", "3");
 		await waitFor(
 			() => (existsSync(waiting) && readdirSync(waiting).length > 0 ? true : undefined),
@@ -287,16 +248,7 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 					onEvent: (event) => events.push(event),
 				});
 				expect(result.tasks.map((task) => task.data)).toEqual(inputs.map((task) => task.data));
-				const nodeOf = new Map<string, string | undefined>();
-				for (const event of events) {
-					if (event.type === "worker:start") nodeOf.set(event.workerId, event.nodeId);
-				}
-				const busy = new Set(
-					events.flatMap((event) =>
-						event.type === "batch:done" ? [nodeOf.get(event.workerId)] : [],
-					),
-				);
-				expect(busy.size, "nodes whose workers processed batches").toBe(2);
+				expect(busyNodes(events).size, "nodes whose workers processed batches").toBe(2);
 			} finally {
 				if (saved === undefined) delete process.env.RAY_AUTH_TOKEN;
 				else process.env.RAY_AUTH_TOKEN = saved;
