@@ -28,6 +28,7 @@ export { helloProblem } from "./session.ts";
 export { ShipError } from "./ship/errors.ts";
 export type { Shipment, ShipmentSpec } from "./ship/pack.ts";
 export { packShipment, shippedModules } from "./ship/pack.ts";
+export { removeShippedPrograms } from "./ship/program.ts";
 export type { ShippedFile, SubmitJobOptions, SubmittedJob } from "./ship/submit.ts";
 export { submitPipelineJob } from "./ship/submit.ts";
 export type { WireMessage, WireType } from "./wire.ts";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { numbersTasks } from "@curator/conformance/fixtures";
 import { Pipeline, type RunEvent } from "@curator/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RayJobsClient, XennaExecutor } from "../src/index.ts";
+import { RayJobsClient, removeShippedPrograms, XennaExecutor } from "../src/index.ts";
 import { python, skipped, skipReason } from "./bridge-env.ts";
 import {
 	type Cluster,
@@ -142,6 +142,7 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 	}, slow.timeout);
 
 	afterAll(async () => {
+		await removeShippedPrograms();
 		cluster?.stop();
 		await rm(dir, { recursive: true, force: true });
 	});
@@ -249,6 +250,16 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 				});
 				expect(result.tasks.map((task) => task.data)).toEqual(inputs.map((task) => task.data));
 				expect(busyNodes(events).size, "nodes whose workers processed batches").toBe(2);
+				const packedHere = async () =>
+					(await readdir(tmpdir())).filter((name) => name.startsWith("curator-ship-"));
+				const before = await packedHere();
+				expect(before.length, "the run's packages are kept for its next runs").toBeGreaterThan(0);
+				await removeShippedPrograms();
+				const after = await packedHere();
+				expect(
+					before.filter((name) => after.includes(name)),
+					"packages left",
+				).toEqual([]);
 			} finally {
 				if (saved === undefined) delete process.env.RAY_AUTH_TOKEN;
 				else process.env.RAY_AUTH_TOKEN = saved;

@@ -64,3 +64,16 @@ export async function shippedProgram(
 		places: shipment.places,
 	};
 }
+
+/**
+ * Removes the packages this process packed for the runs that shipped themselves (they
+ * are kept for its next runs, and removed when it exits); a later run packs again.
+ */
+export async function removeShippedPrograms(): Promise<void> {
+	const all = [...packed.values()];
+	packed.clear();
+	for (const pending of all) {
+		const shipment = await pending.catch(() => undefined);
+		shipment?.dispose();
+	}
+}
