@@ -32,8 +32,14 @@ export async function reachedPackages(
 	const root = packageDirOf(join(realpathSync(project), "package.json")) ?? realpathSync(project);
 	const inputs = await reachedFiles(entries, root);
 	const packages = new Map<string, ReachedPackage>();
+	const dirOf = new Map<string, string>();
 	for (const file of inputs) {
-		const dir = packageDirOf(file) ?? root;
+		// Files of one folder share their package: look it up once per folder.
+		let dir = dirOf.get(dirname(file));
+		if (dir === undefined) {
+			dir = packageDirOf(file) ?? root;
+			dirOf.set(dirname(file), dir);
+		}
 		let found = packages.get(dir);
 		if (found === undefined) {
 			found = { dir, dest: destinationOf(dir, root), name: packageName(dir), files: [] };
@@ -41,8 +47,7 @@ export async function reachedPackages(
 		}
 		found.files.push(relative(dir, file));
 	}
-	const project_ = packages.get(root);
-	if (project_ === undefined) {
+	if (!packages.has(root)) {
 		packages.set(root, { dir: root, dest: "", name: packageName(root), files: [] });
 	}
 	checkNoClash([...packages.values()]);
@@ -79,6 +84,23 @@ async function reachedFiles(entries: readonly string[], root: string): Promise<s
 	return Object.keys(result.metafile?.inputs ?? {})
 		.filter((input) => !input.includes(":"))
 		.map((input) => realpathSync(resolve(root, input)));
+}
+
+/**
+ * Where `file` (of the project or of a reached package) is inside the shipped
+ * package, or `undefined` when it is in neither. The deepest folder holding it
+ * wins: a workspace package inside the project's folder goes to `node_modules/`.
+ */
+export function placeOf(packages: readonly ReachedPackage[], file: string): string | undefined {
+	const real = resolve(file);
+	let owner: ReachedPackage | undefined;
+	for (const pkg of packages) {
+		const holds = real === pkg.dir || real.startsWith(`${pkg.dir}${sep}`);
+		if (holds && (owner === undefined || pkg.dir.length > owner.dir.length)) owner = pkg;
+	}
+	if (owner === undefined) return undefined;
+	const inside = relative(owner.dir, real).split(sep).join("/");
+	return owner.dest === "" ? inside : `${owner.dest}/${inside}`;
 }
 
 /** The folder of the nearest package.json with a name above `file` (type-only markers skipped). */

@@ -1,5 +1,5 @@
 import { copyFileSync, globSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, sep } from "node:path";
 import type { ReachedPackage } from "./closure.ts";
 
 /*
@@ -13,24 +13,22 @@ const otherPlatform =
 /** Folders a package never needs at run time. */
 const neverShipped = new Set(["node_modules", ".git", ".nx", ".turbo", "coverage"]);
 
-/** Copies one reached package into `target` at its destination; returns the bytes copied. */
-export function copyPackage(pkg: ReachedPackage, target: string): number {
+/** Copies one reached package into `target` at its destination. */
+export function copyPackage(pkg: ReachedPackage, target: string): void {
 	const to = join(target, pkg.dest);
 	if (pkg.dest === "") {
-		let bytes = copyFile(join(pkg.dir, "package.json"), join(to, "package.json"));
-		for (const file of pkg.files) bytes += copyFile(join(pkg.dir, file), join(to, file));
-		return bytes;
+		copyFile(join(pkg.dir, "package.json"), join(to, "package.json"));
+		for (const file of pkg.files) copyFile(join(pkg.dir, file), join(to, file));
+		return;
 	}
 	const roots = publishedRoots(pkg.dir);
-	let bytes = 0;
-	for (const root of roots) bytes += copyTree(join(pkg.dir, root), join(to, root));
+	for (const root of roots) copyTree(join(pkg.dir, root), join(to, root));
 	// A linked package's modules that are imported but not published (its tests' fixtures).
 	const published = (file: string) =>
-		roots.some((root) => file === root || file.startsWith(`${root}/`));
+		roots.some((root) => file === root || file.startsWith(`${root}${sep}`));
 	for (const file of pkg.files) {
-		if (!published(file)) bytes += copyFile(join(pkg.dir, file), join(to, file));
+		if (!published(file)) copyFile(join(pkg.dir, file), join(to, file));
 	}
-	return bytes;
 }
 
 /**
@@ -52,26 +50,21 @@ function publishedRoots(dir: string): string[] {
 	return [...roots];
 }
 
-function copyTree(from: string, to: string): number {
+function copyTree(from: string, to: string): void {
 	const stat = statSync(from, { throwIfNoEntry: false });
-	if (stat === undefined) return 0;
-	if (stat.isFile()) return copyFile(from, to);
-	if (!stat.isDirectory()) return 0;
-	let bytes = 0;
+	if (stat === undefined) return;
+	if (stat.isFile()) {
+		copyFile(from, to);
+		return;
+	}
+	if (!stat.isDirectory()) return;
 	for (const entry of readdirSync(from)) {
 		if (neverShipped.has(entry) || otherPlatform.test(entry)) continue;
-		bytes += copyTree(join(from, entry), join(to, entry));
+		copyTree(join(from, entry), join(to, entry));
 	}
-	return bytes;
 }
 
-function copyFile(from: string, to: string): number {
+function copyFile(from: string, to: string): void {
 	mkdirSync(dirname(to), { recursive: true });
 	copyFileSync(from, to);
-	return statSync(to).size;
-}
-
-/** `path` relative to `root`, with forward slashes (the form of a `curator-app:` location). */
-export function portablePath(root: string, path: string): string {
-	return relative(root, path).split(sep).join("/");
 }

