@@ -59,7 +59,7 @@ export function registerModule(moduleUrl: string, classes: Record<string, AnyCla
 		}
 		const ref = { module: moduleUrl, export: exportName };
 		byClass.set(cls, ref);
-		byRef.set(refKey(ref), cls);
+		byRef.set(refKey(ref.module, ref.export), cls);
 	}
 }
 
@@ -77,13 +77,16 @@ export function registerHint(className: string): string {
  */
 export function classRefOf(cls: AnyClass): ClassRef | undefined {
 	const ref = registry().byClass.get(cls);
-	return ref === undefined ? undefined : { module: portableModule(ref.module), export: ref.export };
+	if (ref === undefined) return undefined;
+	// Encoding asks once per batch: only a module of a shipped package gets a new ref.
+	const module = portableModule(ref.module);
+	return module === ref.module ? ref : { module, export: ref.export };
 }
 
 /** The class registered at `ref` in this process, if its module was loaded. */
 export function registeredClass(ref: ClassRef): AnyClass | undefined {
 	const module = hereOrUndefined(ref.module);
-	return module === undefined ? undefined : registry().byRef.get(refKey({ ...ref, module }));
+	return module === undefined ? undefined : registry().byRef.get(refKey(module, ref.export));
 }
 
 /** The modules that registered classes in this process (or thread), as other processes find them. */
@@ -113,6 +116,6 @@ function hereOrUndefined(module: string): string | undefined {
 	}
 }
 
-function refKey(ref: ClassRef): string {
-	return `${ref.module}#${ref.export}`;
+function refKey(module: string, exportName: string): string {
+	return `${module}#${exportName}`;
 }
