@@ -1,7 +1,12 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { AbortError, type RunEvent, RunSummaryBuilder, type TaskFailure } from "@curator/core";
-import { formatSummaryTable, RunRenderer, runReport } from "@curator/runtime/render";
+import {
+	formatSummaryTable,
+	RunRenderer,
+	type RunReport,
+	runReport,
+} from "@curator/runtime/render";
 import { flagDefaults, type RunFlags } from "./args.ts";
 import { ExitCodes, type StopSignal, stopSignals } from "./errors.ts";
 import type { CliIO } from "./io.ts";
@@ -56,6 +61,12 @@ export class RunView {
 		this.#eventsFile = undefined;
 	}
 
+	/** Prints a run's summary on stdout: a table, or JSON with `--json`. */
+	printReport(report: RunReport): void {
+		const text = this.#flags.json ? JSON.stringify(report) : formatSummaryTable(report);
+		this.#io.stdout.write(`${text}\n`);
+	}
+
 	/** A line for the user, kept clear of the progress display. */
 	message(text: string): void {
 		this.#renderer.message(text);
@@ -75,8 +86,7 @@ export class RunView {
 		}
 		const { stdout, stderr } = this.#io;
 		if (this.#flags.eventStream) stdout.write(`${REPORT_LINE}${JSON.stringify(report)}\n`);
-		else
-			stdout.write(`${this.#flags.json ? JSON.stringify(report) : formatSummaryTable(report)}\n`);
+		else this.printReport(report);
 		if (error === undefined) {
 			if (!this.#flags.json && !this.#flags.eventStream) {
 				stdout.write(

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunEvent } from "@curator/core";
-import { formatSummaryTable, type RunReport } from "@curator/runtime/render";
+import type { RunReport } from "@curator/runtime/render";
 import { flagDefaults, type RunFlags } from "./args.ts";
 import { backendPlugins, probePlugin } from "./backends.ts";
 import {
@@ -14,7 +14,7 @@ import {
 } from "./errors.ts";
 import type { CliIO } from "./io.ts";
 import { examples } from "./load-pipeline.ts";
-import { EVENT_LINE, REPORT_LINE, RunView } from "./run-view.ts";
+import { EVENT_LINE, firstLine, REPORT_LINE, RunView } from "./run-view.ts";
 
 /** The bridge's `submitPipelineJob`, as far as this command uses it. */
 type SubmitJob = (options: {
@@ -49,7 +49,8 @@ export async function submitCommand(
 		throw new UsageError(`pipeline file not found: ${target}`);
 	}
 	const submit = await loadSubmit();
-	const view = new RunView({ ...flags, backend: "xenna", eventStream: false }, io);
+	// This side shows the job's events; it does not print them again as lines.
+	const view = new RunView({ ...flags, eventStream: false }, io);
 	const controller = new AbortController();
 	let stoppedBy: StopSignal | undefined;
 	const removeInterrupt = io.onInterrupt((signal) => {
@@ -80,7 +81,7 @@ export async function submitCommand(
 		removeInterrupt();
 		lines.end();
 	}
-	return finishSubmit(view, lines.report, outcome?.info, error, stoppedBy, flags, io);
+	return finishSubmit(view, lines.report, outcome?.info, error, stoppedBy, io);
 }
 
 /** The job's command line: `curator run` of the same pipeline and flags on the xenna backend. */
@@ -155,25 +156,19 @@ function finishSubmit(
 	info: { status: string; message?: string; driverExitCode?: number } | undefined,
 	error: unknown,
 	stoppedBy: StopSignal | undefined,
-	flags: RunFlags,
 	io: CliIO,
 ): number {
 	view.close();
-	if (report !== undefined) {
-		io.stdout.write(`${flags.json ? JSON.stringify(report) : formatSummaryTable(report)}\n`);
-	}
+	if (report !== undefined) view.printReport(report);
 	if (error === undefined && report?.ok === true) return ExitCodes.ok;
-	const reason =
-		error !== undefined
-			? error instanceof Error
-				? error.message.split("\n")[0]
-				: String(error)
-			: (report?.error ?? `the Ray job ended ${info?.status ?? "?"}: ${info?.message ?? ""}`);
 	if (stoppedBy !== undefined) {
 		io.stderr.write(`curator: ${stopSignals[stoppedBy].word}: the Ray job was stopped\n`);
 		return stopSignals[stoppedBy].code;
 	}
+	const reason =
+		error !== undefined
+			? firstLine(error)
+			: (report?.error ?? `the Ray job ended ${info?.status ?? "?"}: ${info?.message ?? ""}`);
 	io.stderr.write(`curator: run failed: ${reason}\n`);
-	const code = info?.driverExitCode;
-	return code === ExitCodes.usage ? ExitCodes.usage : ExitCodes.runFailed;
+	return info?.driverExitCode === ExitCodes.usage ? ExitCodes.usage : ExitCodes.runFailed;
 }
