@@ -1,8 +1,8 @@
 """``python -m ray_js_bridge.job <script> [args...]``: the entrypoint of a submitted job.
 
 Runs ``node <script> [args...]`` with this node's copies of the shipped Node.js binary
-and program, where ``script`` and every argument written ``curator-app:<path>`` name a
-file inside the program package (it is unpacked at a different place on every node),
+and program, where every argument written ``curator-app:<path>`` (the script's too)
+names a file inside the program package (unpacked at a different place on every node),
 with the environment a shipped run needs: its package root (``CURATOR_APP_ROOT``), this
 interpreter as the bridge's driver (``CURATOR_XENNA_PYTHON``) and the job's cluster.
 The exit code is Node's; SIGINT and SIGTERM (Ray stopping the job) are passed on.
@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 
-from .shipped import APP_SCHEME, NotShipped, app_dir, check_site, node_binary, shipped_env
+from .shipped import NotShipped, check_site, local_path, node_binary, shipped_env
 
 
 def main(argv: list[str]) -> int:
@@ -24,14 +24,12 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         check_site()
-        node, root = node_binary(), app_dir()
+        node = node_binary()
+        env = {**os.environ, **shipped_env(), "CURATOR_XENNA_PYTHON": sys.executable}
+        args = [local_path(arg) for arg in argv]
     except NotShipped as error:
         print(f"curator job: {error}", file=sys.stderr)
         return 2
-    env = {**os.environ, **shipped_env(), "CURATOR_XENNA_PYTHON": sys.executable}
-    args = [str(root / a[len(APP_SCHEME) :]) if a.startswith(APP_SCHEME) else a for a in argv]
-    if not args[0].startswith("/"):
-        args[0] = str(root / args[0])
     child = subprocess.Popen([node, *args], env=env)
 
     def forward(signum: int, _frame: object) -> None:

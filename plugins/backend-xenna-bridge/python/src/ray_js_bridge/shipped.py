@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import stat
 import sys
 from pathlib import Path
@@ -74,6 +73,14 @@ def check_site() -> None:
         )
 
 
+def local_path(value: str) -> str:
+    """``curator-app:<path>`` as the path of that file in this node's copy of the program;
+    any other value unchanged."""
+    if not value.startswith(APP_SCHEME):
+        return value
+    return str(app_dir() / value[len(APP_SCHEME) :])
+
+
 def resolve_worker(node: str, entry: str, env: dict[str, str]) -> tuple[str, str, dict[str, str]]:
     """The Node binary, worker-host path and environment of a Node worker on this node.
 
@@ -82,17 +89,10 @@ def resolve_worker(node: str, entry: str, env: dict[str, str]) -> tuple[str, str
     """
     if node != NODE_SHIPPED and not entry.startswith(APP_SCHEME):
         return node, entry, env
-    root = app_dir()
-    local_entry = str(root / entry[len(APP_SCHEME) :]) if entry.startswith(APP_SCHEME) else entry
     local_node = node_binary() if node == NODE_SHIPPED else node
-    return local_node, local_entry, {**env, APP_ROOT_ENV: root.as_uri() + "/"}
+    return local_node, local_path(entry), {**env, **shipped_env()}
 
 
 def shipped_env() -> dict[str, str]:
     """What a process of a shipped run needs in its environment on this node."""
     return {APP_ROOT_ENV: app_dir().as_uri() + "/"}
-
-
-def is_shipped() -> bool:
-    """Whether this process runs in a job that carries a shipped program."""
-    return importlib.util.find_spec(APP_MODULE) is not None or APP_ROOT_ENV in os.environ
