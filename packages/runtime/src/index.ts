@@ -16,6 +16,8 @@ export {
 	resolveFaultPolicy,
 	samePolicy,
 } from "./planning/fault-policy.ts";
+export type { FusableOptions, FusionRules } from "./planning/fusion.ts";
+export { fuseStages } from "./planning/fusion.ts";
 export type { GpuHold } from "./planning/gpu-ledger.ts";
 export { GpuLedger } from "./planning/gpu-ledger.ts";
 export type { GpuPoolRequest } from "./planning/gpu-shares.ts";
