@@ -33,6 +33,11 @@ export interface XennaStageOptions extends FaultOptions {
 	workerRestartIntervalM?: number;
 	/** Tolerated percentage of failed `setup`s (default: the first failure fails the run). */
 	maxSetupFailurePercentage?: number;
+	/**
+	 * Whether the stage may share its Xenna stage (its actors and Node
+	 * workers) with its neighbours (default `true`; see {@link XennaConfig.fuseStages}).
+	 */
+	fuse?: boolean;
 }
 
 declare module "@curator/core" {
@@ -53,6 +58,16 @@ export interface XennaConfig extends ExecutorConfig, FaultOptions {
 	autoscaleIntervalS?: number;
 	/** Upper bound of fixed worker counts per stage. */
 	maxWorkersPerStage?: number;
+	/**
+	 * Run consecutive stages that allow it as one Xenna stage (default `true`):
+	 * each of its Node workers passes a batch through all of them, so the
+	 * documents cross the Ray object store and a Python actor once per group
+	 * instead of once per stage. Stages fuse under the runtime's `fuseStages`
+	 * rule (not a source, no `setup` of their own, no GPU, no fixed worker
+	 * count, the same CPUs and fault policy, the second not a barrier) and
+	 * when their other `xenna` options are the same.
+	 */
+	fuseStages?: boolean;
 	/**
 	 * Address of a running Ray cluster to join (`host:port` of its GCS); the
 	 * driver must run on one of its nodes. Default: `RAY_ADDRESS`, else a local
@@ -120,6 +135,7 @@ export const xennaDefaults = {
 	loggingIntervalS: 60,
 	cpuAllocationPercentage: 0.95,
 	autoscaleIntervalS: 180,
+	fuseStages: true,
 	objectStoreMemoryMb: 512,
 	bindHost: "127.0.0.1",
 	maxMessageBytes: 256 * 1024 * 1024,
@@ -145,6 +161,7 @@ export const xennaConfigSchema = optionSchema<Omit<XennaConfig, keyof ExecutorCo
 	cpuAllocationPercentage: optionRules.number({ above: 0, max: 1 }),
 	autoscaleIntervalS: positive,
 	maxWorkersPerStage: whole,
+	fuseStages: optionRules.boolean,
 	rayAddress: optionRules.text,
 	ship: optionRules.boolean,
 	project: optionRules.text,
@@ -170,6 +187,7 @@ export const xennaStageSchema = optionSchema<XennaStageOptions>(
 		workerMaxLifetimeM: minutes,
 		workerRestartIntervalM: minutes,
 		maxSetupFailurePercentage: optionRules.number({ min: 0 }),
+		fuse: optionRules.boolean,
 	},
 	(options, prefix) =>
 		options.numWorkers !== undefined && options.numWorkersPerNode !== undefined

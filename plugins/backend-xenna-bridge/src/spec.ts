@@ -1,14 +1,28 @@
 import { isBarrier, type ProcessingStage } from "@curator/core";
-import { resolveFaultPolicy } from "@curator/runtime";
+import { fuseStages, resolveFaultPolicy } from "@curator/runtime";
 import { encodeStage } from "@curator/runtime/codec";
 import { type XennaConfig, type XennaStageOptions, xennaDefaults } from "./options.ts";
 
-/** One stage as the driver gets it in `submit` (its descriptor travels as a frame). */
-export interface StageSpecWire {
+/** A pipeline stage inside a Xenna stage. */
+export interface StageMemberWire {
 	name: string;
-	/** The TypeScript class name: the Python stage class is named after it. */
+	/** Its index in the pipeline: its key in the Node worker and its descriptor's frame. */
+	index: number;
+}
+
+/**
+ * One Xenna stage as the driver gets it in `submit`: one pipeline stage, or
+ * several fused ones (`members`) that its Node workers run one after another
+ * on each batch. Their descriptors travel as frames, one per pipeline stage.
+ */
+export interface StageSpecWire {
+	/** The stage's name, or the fused stages' names joined by `+`. */
+	name: string;
+	/** The TypeScript class name(s): the Python stage class is named after it. */
 	className: string;
+	/** The first member's key. */
 	key: string;
+	members: StageMemberWire[];
 	isSource: boolean;
 	batchSize: number;
 	/** Core's `isBarrier`: the driver runs the stage on its own, once, over every task of the run. */
@@ -54,7 +68,9 @@ export interface PipelineWire {
 }
 
 /**
- * Builds the stages of `submit`: descriptors from `@curator/runtime/codec`
+ * Builds the stages of `submit`: consecutive stages fused under the runtime's
+ * `fuseStages` rule (and the same other `xenna` options) into one Xenna
+ * stage each, descriptors from `@curator/runtime/codec`
  * (failing, by field, for a stage that cannot travel), resources mapped to
  * Xenna's (`cpus`, `gpus`; `gpuMemoryGb` counts as one GPU, since the GPU's
  * memory is unknown here), and the per-stage Xenna options with their
@@ -66,16 +82,27 @@ export function pipelineWire(
 	config: XennaConfig,
 ): PipelineWire {
 	const descriptors = stages.map((stage) => encodeStage(stage));
-	const specs = stages.map((stage, index): StageSpecWire => {
+	const groups = fuseStages(stages, {
+		enabled: config.fuseStages ?? xennaDefaults.fuseStages,
+		optionsOf: (stage) => stage.backend.xenna,
+		config,
+		alike: (a, b) => placementOf(a) === placementOf(b),
+	});
+	let next = 0;
+	const specs = groups.map((group): StageSpecWire => {
+		const stage = group[0] as ProcessingStage;
+		// Groups are runs of consecutive stages.
+		const members = group.map((member) => ({ name: member.name, index: next++ }));
 		const own: XennaStageOptions = stage.backend.xenna ?? {};
 		const { resources } = stage;
 		const policy = resolveFaultPolicy(own, config);
 		const numWorkers =
 			own.numWorkers ?? (own.numWorkersPerNode === undefined ? stage.numWorkers() : undefined);
 		return dropUndefined({
-			name: stage.name,
-			className: stage.constructor.name,
-			key: String(index),
+			name: members.map((member) => member.name).join("+"),
+			className: group.map((member) => member.constructor.name).join("_"),
+			key: String(members[0]?.index),
+			members,
 			isSource: stage.role === "source",
 			batchSize: stage.batchSize,
 			barrier: isBarrier(stage),
@@ -119,6 +146,20 @@ export function runWire(
 		ignoreHeadNode,
 		ship,
 	});
+}
+
+/** The `xenna` options other than the fault policy's and `fuse`: fused stages share them. */
+function placementOf(stage: ProcessingStage): string {
+	const {
+		fuse: _fuse,
+		numRunAttempts: _runs,
+		numSetupAttempts: _setups,
+		ignoreFailures: _ignore,
+		processTimeoutS: _process,
+		teardownTimeoutS: _teardown,
+		...placement
+	} = stage.backend.xenna ?? {};
+	return JSON.stringify(Object.entries(placement).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function dropUndefined<T extends object>(value: T): T {

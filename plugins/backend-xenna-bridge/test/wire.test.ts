@@ -240,6 +240,7 @@ describe("config and submit", () => {
 				name: "MultiplyStage",
 				className: "MultiplyStage",
 				key: "0",
+				members: [{ name: "MultiplyStage", index: 0 }],
 				isSource: true,
 				batchSize: 3,
 				barrier: false,
@@ -253,6 +254,7 @@ describe("config and submit", () => {
 				name: "Tripler",
 				className: "MultiplyStage",
 				key: "1",
+				members: [{ name: "Tripler", index: 1 }],
 				isSource: false,
 				batchSize: 1,
 				barrier: false,
@@ -265,6 +267,34 @@ describe("config and submit", () => {
 				slotsPerActor: 4,
 			},
 		]);
+	});
+
+	it("fuses neighbours under the runtime's rule when their other xenna options match", () => {
+		const plain = (name: string) => new MultiplyStage({ factor: 1, name });
+		const stages = [
+			plain("a"),
+			plain("b"),
+			plain("c").with({ backend: { xenna: { slotsPerActor: 4 } } }),
+			plain("d").with({ backend: { xenna: { slotsPerActor: 4, numRunAttempts: 2 } } }),
+			plain("e").with({ backend: { xenna: { slotsPerActor: 4, numRunAttempts: 2 } } }),
+			plain("f").with({ backend: { xenna: { fuse: false } } }),
+			plain("g"),
+		];
+		const wire = pipelineWire(stages, { numRunAttempts: 2 });
+		expect(wire.descriptors).toHaveLength(7);
+		expect(wire.stages.map(({ name, key, className }) => ({ name, key, className }))).toEqual([
+			{ name: "a+b", key: "0", className: "MultiplyStage_MultiplyStage" },
+			{ name: "c+d+e", key: "2", className: "MultiplyStage_MultiplyStage_MultiplyStage" },
+			{ name: "f", key: "5", className: "MultiplyStage" },
+			{ name: "g", key: "6", className: "MultiplyStage" },
+		]);
+		expect(wire.stages[1]?.members).toEqual([
+			{ name: "c", index: 2 },
+			{ name: "d", index: 3 },
+			{ name: "e", index: 4 },
+		]);
+		const apart = pipelineWire(stages.slice(0, 2), { fuseStages: false });
+		expect(apart.stages.map((stage) => stage.name)).toEqual(["a", "b"]);
 	});
 
 	it("marks a barrier stage (core's isBarrier), which the driver runs on its own", () => {

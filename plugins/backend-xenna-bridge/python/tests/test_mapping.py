@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -168,8 +170,20 @@ def test_stage_failures_survive_pickling_and_are_found_behind_wrappers() -> None
 
 
 def actor(attempts: int, ignore: bool) -> tuple[ActorState, list[dict[str, Any]]]:
+    return fused_actor([("0", "S")], attempts, ignore)
+
+
+def fused_actor(
+    members: list[tuple[str, str]], attempts: int, ignore: bool
+) -> tuple[ActorState, list[dict[str, Any]]]:
     state = ActorState(
-        {"name": "S", "events": None, "runAttempts": attempts, "ignoreFailures": ignore}
+        {
+            "name": "+".join(name for _, name in members),
+            "members": [{"key": k, "name": n, "descriptor": b""} for k, n in members],
+            "events": None,
+            "runAttempts": attempts,
+            "ignoreFailures": ignore,
+        }
     )
     events: list[dict[str, Any]] = []
     state.events.emit = events.append  # type: ignore[method-assign]
@@ -223,8 +237,78 @@ def test_the_driver_gives_a_busy_machine_longer_than_rays_dashboard_defaults() -
 def test_actors_get_the_stage_time_limits_of_the_shared_fault_policy() -> None:
     submit = {"worker": {"node": "node", "entry": "host.js"}, "run": {}}
     limited = stage_config(
-        stage(processTimeoutS=0.3, teardownTimeoutS=0.5), b"", submit, {"address": "x"}, 0
+        stage(processTimeoutS=0.3, teardownTimeoutS=0.5), [b""], submit, {"address": "x"}, 0
     )
     assert (limited["processTimeoutS"], limited["teardownTimeoutS"]) == (0.3, 0.5)
-    unlimited = stage_config(stage(), b"", submit, {"address": "x"}, 0)
+    unlimited = stage_config(stage(), [b""], submit, {"address": "x"}, 0)
     assert (unlimited["processTimeoutS"], unlimited["teardownTimeoutS"]) == (None, 30.0)
+
+
+def test_the_actors_exit_hook_leaves_a_process_outside_ray_its_exit_status() -> None:
+    # Inside a Ray actor the hook ends the process (Xenna's threads would hold it); a test
+    # process must keep the status pytest gives it.
+    script = (
+        "from ray_js_bridge.actor import ActorState\n"
+        "ActorState({'name': 'S', 'members': [{'key': '0', 'name': 'S', 'descriptor': b''}],"
+        " 'events': None, 'runAttempts': 1, 'ignoreFailures': False})\n"
+        "raise SystemExit(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True)
+    assert done.returncode == 3, done.stderr
+
+
+def test_a_fused_stage_carries_each_member_with_its_own_descriptor() -> None:
+    submit = {"worker": {"node": "node", "entry": "host.js"}, "run": {}}
+    members = [{"name": "Read", "index": 1}, {"name": "Filter", "index": 2}]
+    config = stage_config(
+        stage(name="Read+Filter", key="1", members=members),
+        [b"source", b"read", b"filter"],
+        submit,
+        {"address": "x"},
+        0,
+    )
+    assert config["members"] == [
+        {"key": "1", "name": "Read", "descriptor": b"read"},
+        {"key": "2", "name": "Filter", "descriptor": b"filter"},
+    ]
+
+
+class FailingWorker:
+    """A Node worker whose process request fails in the second of two fused stages."""
+
+    alive = True
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        self.error = error
+        self.requests: list[dict[str, Any]] = []
+
+    def request(self, fields: dict[str, Any], **_: Any) -> Any:
+        from ray_js_bridge.node_worker import WorkerRequestFailed
+
+        self.requests.append(fields)
+        raise WorkerRequestFailed(self.error)
+
+    def kill(self) -> None:
+        self.alive = False
+
+
+def test_a_fused_batch_runs_every_member_and_a_failure_names_the_stage_that_failed() -> None:
+    state, events = fused_actor([("1", "Read"), ("2", "Filter")], attempts=2, ignore=True)
+    read = {"stage": "Read", "tasksIn": 1, "tasksOut": 1}
+    worker = FailingWorker(
+        {"message": "boom", "stage": "Filter", "taskIds": ["1_0"], "stats": [read]}
+    )
+    state.worker = worker  # type: ignore[assignment]
+    for attempt in (1, 2):
+        try:
+            state.process([[("0_0", 1, b"x")]])
+        except StageFailure as failure:
+            assert (failure.stage, failure.attempts) == ("Filter", attempt)
+    assert worker.requests[0]["keys"] == ["1", "2"]
+    assert worker.requests[0]["rebatch"] is True
+    retry, *last = events
+    assert retry["type"] == "retry" and retry["stage"] == "Filter"
+    # The last attempt: the dropped tasks, and the batch record of the stage that finished.
+    assert [event["type"] for event in last] == ["task:failed", "batch:done"]
+    assert last[0]["failure"]["stage"] == "Filter"
+    assert last[1]["stage"] == "Read"

@@ -25,6 +25,10 @@ class ActorState:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.name: str = config["name"]
+        # The pipeline stages this actor's Node worker runs on each batch (several when fused).
+        self.members: list[dict[str, Any]] = config["members"]
+        self.keys = [str(member["key"]) for member in self.members]
+        self.first = str(self.members[0]["name"])
         self.lock = threading.RLock()
         self.events = ActorEvents(config["events"])
         self.worker: NodeWorker | None = None
@@ -44,14 +48,9 @@ class ActorState:
         with self.lock:
             self._ensure_worker(metadata)
             worker = worker_metadata_to_ts(metadata, self.worker_id)
-            self._call(
-                {
-                    "type": "setupOnNode",
-                    "key": self.config["key"],
-                    "node": node_info_to_ts(node_info),
-                    "worker": worker,
-                }
-            )
+            for key in self.keys:
+                node = node_info_to_ts(node_info)
+                self._call({"type": "setupOnNode", "key": key, "node": node, "worker": worker})
 
     def setup(self, metadata: Any) -> None:
         with self.lock:
@@ -68,7 +67,7 @@ class ActorState:
                     self._respawn()
                 assert self.worker is not None
                 reply, frames = self.worker.request(
-                    {"type": "process", "keys": [self.config["key"]], "split": True},
+                    {"type": "process", "keys": self.keys, "rebatch": True, "split": True},
                     parts=[item[2] for item in items],
                     timeout_s=self.config.get("processTimeoutS"),
                 )
@@ -78,10 +77,15 @@ class ActorState:
             except WorkerRequestFailed as error:
                 wire = error.error
                 named = [str(i) for i in wire.get("taskIds") or ids]
-                raise self._failure(ids, str(wire.get("message", error)), None, named) from None
+                stage = str(wire.get("stage") or self.first)
+                failure = self._failure(ids, str(wire.get("message", error)), None, named, stage)
+                if (failure.attempts or 1) >= int(self.config["runAttempts"]):
+                    # Not run again: the fused stages that finished before the failure keep
+                    # their batch records.
+                    self._emit_stats(wire.get("stats") or [])
+                raise failure from None
             self.attempts.pop(tuple(ids), None)
-        for stats in reply.get("stats") or []:
-            self.events.emit({"type": "batch:done", "workerId": self.worker_id, **stats})
+        self._emit_stats(reply.get("stats") or [])
         refs = reply.get("tasks") or []
         outputs = [
             (str(ref["taskId"]), int(ref["numItems"]), frames[i]) for i, ref in enumerate(refs)
@@ -97,13 +101,7 @@ class ActorState:
             worker = self.worker
             if worker is not None and worker.alive:
                 if self.setup_done:
-                    try:
-                        worker.request(
-                            {"type": "teardown", "key": self.config["key"]},
-                            timeout_s=float(self.config.get("teardownTimeoutS", 30)),
-                        )
-                    except (WorkerDied, WorkerRequestFailed) as error:
-                        self._log("warn", f"teardown failed: {error}")
+                    self._teardown_members(worker)
                 worker.shutdown()
                 self.events.emit(
                     {
@@ -146,15 +144,30 @@ class ActorState:
         if node_id is not None:
             started["nodeId"] = node_id
         self.events.emit(started)
-        self._call(
-            {"type": "init", "key": self.config["key"], "isSource": bool(self.config["isSource"])},
-            single=self.config["descriptor"],
-        )
+        for index, member in enumerate(self.members):
+            source = index == 0 and bool(self.config["isSource"])
+            init = {"type": "init", "key": str(member["key"]), "isSource": source}
+            self._call(init, single=member["descriptor"])
 
     def _setup_worker(self) -> None:
         worker = worker_metadata_to_ts(self.metadata, self.worker_id)
-        self._call({"type": "setup", "key": self.config["key"], "worker": worker})
+        for key in self.keys:
+            self._call({"type": "setup", "key": key, "worker": worker})
         self.setup_done = True
+
+    def _teardown_members(self, worker: NodeWorker) -> None:
+        for key in self.keys:
+            try:
+                worker.request(
+                    {"type": "teardown", "key": key},
+                    timeout_s=float(self.config.get("teardownTimeoutS", 30)),
+                )
+            except (WorkerDied, WorkerRequestFailed) as error:
+                self._log("warn", f"teardown failed: {error}")
+
+    def _emit_stats(self, entries: list[dict[str, Any]]) -> None:
+        for stats in entries:
+            self.events.emit({"type": "batch:done", "workerId": self.worker_id, **stats})
 
     def _respawn(self) -> None:
         """Starts a fresh Node worker after one died: ``init`` and ``setup`` again."""
@@ -189,18 +202,21 @@ class ActorState:
         message: str,
         exit_cause: str | None,
         named: list[str] | None = None,
+        stage: str | None = None,
     ) -> StageFailure:
-        """Counts an attempt of the batch ``ids``; ``named``: the task ids the error names."""
+        """Counts an attempt of the batch ``ids``; ``named``: the task ids the error names,
+        ``stage``: the stage that failed (default: the first this actor runs)."""
         key = tuple(ids)
         attempt = self.attempts.get(key, 0) + 1
         self.attempts[key] = attempt
         reported = named if named is not None else ids
-        failure = StageFailure(message, self.name, reported, attempt, self.worker_id, exit_cause)
+        failed = stage or self.first
+        failure = StageFailure(message, failed, reported, attempt, self.worker_id, exit_cause)
         if attempt < int(self.config["runAttempts"]):
             self.events.emit(
                 {
                     "type": "retry",
-                    "stage": self.name,
+                    "stage": failed,
                     "taskIds": reported,
                     "attempt": attempt + 1,
                     "reason": message,
@@ -242,7 +258,9 @@ class ActorState:
     def _on_exit(self) -> None:
         if self.worker is not None:
             self.worker.kill()
-        os._exit(0)
+        # Only in a Ray worker: elsewhere (tests) it would replace the process's exit status.
+        if _in_ray_worker():
+            os._exit(0)
 
 
 def _failure_record(failure: StageFailure) -> dict[str, Any]:
@@ -257,6 +275,15 @@ def _failure_record(failure: StageFailure) -> dict[str, Any]:
     if failure.exit_cause:
         record["exitCause"] = failure.exit_cause
     return record
+
+
+def _in_ray_worker() -> bool:
+    try:
+        import ray
+
+        return bool(ray.is_initialized())
+    except Exception:
+        return False
 
 
 def _node_id() -> str | None:

@@ -92,7 +92,8 @@ def _on_death(
     _sweep_node(str(actor.metadata.allocation.node))
     hooks.emit([{"type": "worker:exit", "stage": name, "workerId": worker_id, "expected": False}])
     if running is not None:
-        _count_attempt(hooks, pool, actor.slots[running], name, worker_id, deaths)
+        first = hooks.first_stage(pool)
+        _count_attempt(hooks, pool, actor.slots[running], first, worker_id, deaths)
     group = pool._delete_worker_group(actor.metadata.worker_group_id)
     pool._add_worker_group(group)
 

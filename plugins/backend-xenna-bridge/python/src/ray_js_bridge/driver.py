@@ -192,8 +192,10 @@ class Driver:
         from . import runner
 
         stages = submit.fields.get("stages") or []
-        if len(stages) != len(submit.parts):
-            raise ValueError(f"submit lists {len(stages)} stages but carries {len(submit.parts)}")
+        # One descriptor per pipeline stage; fused ones share a Xenna stage.
+        count = sum(len(runner.members_of(stage)) for stage in stages)
+        if count != len(submit.parts):
+            raise ValueError(f"submit lists {count} stages but carries {len(submit.parts)}")
         if self._runner is None:
             self._runner = runner.Runner(self.link.send_events, self.link.open_events)
         if self.link.cancelled.is_set():

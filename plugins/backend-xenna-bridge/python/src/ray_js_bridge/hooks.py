@@ -78,11 +78,18 @@ class Hooks:
     """What the hooks recorded during one pipeline run."""
 
     def __init__(
-        self, emit: Callable[[list[dict[str, Any]]], None], names: list[str], first: int = 0
+        self,
+        emit: Callable[[list[dict[str, Any]]], None],
+        names: list[str],
+        first: int = 0,
+        members: list[list[tuple[str, int]]] | None = None,
     ) -> None:
         self.emit = emit
         self.names = names
         self.first = first
+        # Per Xenna stage: the pipeline stages it runs (name, pipeline index); fused stages
+        # share one Xenna stage.
+        self.members = members
         self.pools: list[Any] = []
         self.stopped: set[int] = set()
         self.monitors: list[Any] = []
@@ -112,9 +119,25 @@ class Hooks:
         return self.first + self.pools.index(pool) if pool in self.pools else -1
 
     def stage_name(self, pool: Any) -> str:
-        """The TypeScript name of the stage ``pool`` runs."""
+        """The TypeScript name of the stage ``pool`` runs (fused stages' names joined by +)."""
         index = self.stage_index(pool)
         return self.names[index] if 0 <= index < len(self.names) else str(pool.name)
+
+    def first_stage(self, pool: Any) -> str:
+        """The first pipeline stage ``pool`` runs: what a failure of a whole batch names."""
+        stages = self.stages_of(pool)
+        return stages[0][0] if stages else str(pool.name)
+
+    def stages_of(self, pool: Any) -> list[tuple[str, int]]:
+        """The pipeline stages (name, index) ``pool`` runs."""
+        index = self.stage_index(pool)
+        if self.members is not None and 0 <= index < len(self.members):
+            return self.members[index]
+        return [(self.stage_name(pool), index)]
+
+    def emit_stage(self, kind: str, pool: Any) -> None:
+        """``stage:start`` or ``stage:end`` of every pipeline stage ``pool`` runs."""
+        self.emit([{"type": kind, "stage": name, "index": i} for name, i in self.stages_of(pool)])
 
     def finish(self) -> None:
         """Stops every pool not stopped yet and kills the monitors."""
@@ -135,10 +158,12 @@ def xenna_hooks(
     resource_monitor: bool = False,
     node_ids: list[str] | None = None,
     first: int = 0,
+    members: list[list[tuple[str, int]]] | None = None,
 ) -> Iterator[Hooks]:
     """Installs the hooks for one Xenna pipeline, whose stages are ``names[first:]`` (a
-    phase of the run, see ``phases``); see the module comment."""
-    hooks = Hooks(emit, names, first)
+    phase of the run, see ``phases``; ``members``: the pipeline stages of each); see the
+    module comment."""
+    hooks = Hooks(emit, names, first, members)
     originals: list[tuple[Any, str, Any]] = []
 
     def patch(owner: Any, name: str, replacement: Any) -> None:
@@ -163,9 +188,7 @@ def xenna_hooks(
     def init_pool(self: Any, *args: Any, **kwargs: Any) -> None:
         pool_init(self, *args, **kwargs)
         hooks.pools.append(self)
-        index = hooks.first + len(hooks.pools) - 1
-        name = hooks.names[index] if index < len(hooks.names) else str(self.name)
-        hooks.emit([{"type": "stage:start", "stage": name, "index": index}])
+        hooks.emit_stage("stage:start", self)
 
     pool_stop = actor_pool.ActorPool.stop
 
@@ -176,8 +199,7 @@ def xenna_hooks(
             pool_stop(self)
         if id(self) not in hooks.stopped:
             hooks.stopped.add(id(self))
-            name, index = hooks.stage_name(self), hooks.stage_index(self)
-            hooks.emit([{"type": "stage:end", "stage": name, "index": index}])
+            hooks.emit_stage("stage:end", self)
 
     def cluster_resources(cpu_allocation_percentage: float = 1.0) -> Any:
         # Only these nodes (e.g. all but the head, with ignoreHeadNode) take workers.

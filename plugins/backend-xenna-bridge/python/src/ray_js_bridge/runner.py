@@ -19,6 +19,7 @@ from .cluster import (
     is_loopback,
     stage_workers,
 )
+from .default_workers import with_default_workers
 from .phases import next_batch_size, phase_input, phases_of
 from .sizing import check_fit, local_cpus, machine_cpus
 
@@ -27,20 +28,30 @@ log = logging.getLogger("ray_js_bridge.runner")
 Emit = Callable[[list[dict[str, Any]]], None]
 
 
+def members_of(stage: dict[str, Any]) -> list[tuple[str, int]]:
+    """The pipeline stages (name, index) one Xenna stage runs: several when fused."""
+    members = stage.get("members") or [{"name": stage["name"], "index": int(stage["key"])}]
+    return [(str(member["name"]), int(member["index"])) for member in members]
+
+
 def stage_config(
     stage: dict[str, Any],
-    descriptor: bytes,
+    descriptors: list[bytes],
     submit: dict[str, Any],
     events: dict[str, Any],
     next_batch_size: int,
 ) -> dict[str, Any]:
-    """What a generated stage instance carries to its actors."""
+    """What a generated stage instance carries to its actors: ``descriptors`` has one
+    frame per pipeline stage; the Xenna stage's members take theirs."""
     worker = submit["worker"]
+    members = [
+        {"key": str(index), "name": name, "descriptor": descriptors[index]}
+        for name, index in members_of(stage)
+    ]
     return {
         "nextBatchSize": next_batch_size,
         "name": stage["name"],
-        "key": str(stage["key"]),
-        "descriptor": descriptor,
+        "members": members,
         "isSource": bool(stage["isSource"]),
         "batchSize": int(stage["batchSize"]),
         "cpus": float(stage["resources"]["cpus"]),
@@ -152,6 +163,8 @@ class Runner:
             raise Unsatisfiable(
                 "ignoreHeadNode leaves no node of the cluster to run on", stages[0]["name"]
             )
+        stages = with_default_workers(stages, [_cpus_of(node) for node in nodes], run)
+        submit = {**submit, "stages": stages}
         check_resources(stages, nodes, float(run["cpuAllocationPercentage"]))
         check_fit(stages, nodes, run)
         events = self._events_spec(every)
@@ -182,7 +195,7 @@ class Runner:
         for index in phase:
             stage = stages[index]
             following = next_batch_size(stages, phase, index)
-            carried = stage_config(stage, descriptors[index], submit, events, following)
+            carried = stage_config(stage, descriptors, submit, events, following)
             instance = make_stage_class(str(stage["className"]))(carried)
             specs.append(
                 stage_spec(xenna, instance, stage, len(nodes), run.get("maxWorkersPerStage"))
@@ -194,8 +207,9 @@ class Runner:
         names = [str(stage["name"]) for stage in stages]
         monitor = bool(run.get("resourceMonitor"))
         node_ids = [str(node["NodeID"]) for node in nodes]
+        members = [members_of(stage) for stage in stages]
         with xenna_hooks.xenna_hooks(
-            self._emit, names, monitor, node_ids, first=phase.start
+            self._emit, names, monitor, node_ids, first=phase.start, members=members
         ) as hooks:
             self.hooks = hooks
             try:
@@ -256,6 +270,10 @@ def find_stage_failure(error: BaseException) -> StageFailure | None:
             ]
         )
     return None
+
+
+def _cpus_of(node: dict[str, Any]) -> float:
+    return float((node.get("Resources") or {}).get("CPU", 0))
 
 
 def _forward_xenna_warnings(emit: Emit) -> None:

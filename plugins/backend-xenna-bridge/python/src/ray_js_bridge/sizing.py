@@ -9,7 +9,8 @@ phases before it ran) and fails a batch stage that does not fit with a Rust pani
 the driver checks every step of the run before the first one (:func:`check_fit`).
 
 A local cluster started without ``localCpus`` gets enough logical CPUs for the largest
-step (:func:`local_cpus`). Logical CPUs are Ray's and Xenna's bookkeeping, not cores:
+step (:func:`local_cpus`), and at least the machine's cores plus what a streaming run's
+sources hold (see ``default_workers``). Logical CPUs are Ray's and Xenna's bookkeeping, not cores:
 ten one-CPU workers on a two-core machine share its cores, as ten processes would.
 No Ray needed here.
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cluster import Unsatisfiable, stage_workers
+from .default_workers import idle_source_cpus
 from .phases import phases_of
 
 EPSILON = 1e-9
@@ -87,7 +89,7 @@ def local_cpus(stages: list[dict[str, Any]], run: dict[str, Any], machine: int) 
     cpus = max(1, math.ceil(need / pct))
     while allocatable(cpus, pct) < need:
         cpus += 1
-    return max(cpus, machine)
+    return max(cpus, machine + math.ceil(idle_source_cpus(stages, run)))
 
 
 def check_fit(
