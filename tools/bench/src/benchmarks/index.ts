@@ -3,3 +3,4 @@ import "./demo-1m.ts";
 import "./actor-pool.ts";
 import "./data.ts";
 import "./xenna-bridge.ts";
+import "./bridge-throughput.ts";

@@ -1,8 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { ActorPoolExecutor } from "@curator/backend-actor-pool";
 import { closeIdleDrivers, type XennaConfig, XennaExecutor } from "@curator/backend-xenna-bridge";
 import { registerBenchmark } from "../harness.ts";
+import { venvPython } from "../python.ts";
 import { timeRun } from "../runs.ts";
 import { CpuStage, calibrate, EmptyStage } from "../stages/cpu.ts";
 
@@ -11,16 +10,6 @@ const flags = {
 	"ray-address": { default: "", description: "join this Ray cluster (default: a local one)" },
 	slots: { default: "2", description: "Xenna slotsPerActor (batches queued per actor)" },
 };
-
-/** The project venv's python (made or refreshed by tools/env/python-venv.sh). */
-function venvPython(): string {
-	const script = fileURLToPath(new URL("../../../env/python-venv.sh", import.meta.url));
-	const out = execFileSync("bash", [script], {
-		encoding: "utf8",
-		stdio: ["ignore", "pipe", "inherit"],
-	});
-	return out.trim().split("\n").at(-1) ?? "";
-}
 
 /**
  * A bridge executor that keeps its driver (and a local 2-CPU Ray cluster it
