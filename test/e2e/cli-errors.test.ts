@@ -26,7 +26,7 @@ describe("curator with bad input: one clear line, no stack trace", () => {
 			["run", "demo", "--batch-size", "0"],
 			"curator: --batch-size must be a whole number >= 1",
 		],
-		["an unknown flag", 2, ["run", "demo", "--fast"], 'curator: unknown option "--fast"'],
+		["an unknown flag", 2, ["run", "demo", "--fast"], "curator: unknown option '--fast'"],
 		[
 			"an unknown backend",
 			2,
