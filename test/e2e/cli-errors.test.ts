@@ -39,7 +39,7 @@ describe("curator with bad input: one clear line, no stack trace", () => {
 			["run", "demo", "--input", "/nonexistent/input"],
 			"curator: input path does not exist: /nonexistent/input",
 		],
-		["an unknown command", 2, ["start"], 'curator: unknown command "start"'],
+		["an unknown command", 2, ["start"], "curator: unknown command 'start'"],
 	])("%s exits %i", async (_case, code, args, message) => {
 		const result = await runCurator(args as string[]);
 		expect(result.code).toBe(code);
