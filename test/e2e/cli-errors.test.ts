@@ -26,7 +26,7 @@ describe("curator with bad input: one clear line, no stack trace", () => {
 			["run", "demo", "--batch-size", "0"],
 			"curator: --batch-size must be a whole number >= 1",
 		],
-		["an unknown flag", 2, ["run", "demo", "--fast"], 'curator: unknown option "--fast"'],
+		["an unknown flag", 2, ["run", "demo", "--fast"], "curator: unknown option '--fast'"],
 		[
 			"an unknown backend",
 			2,
@@ -39,7 +39,7 @@ describe("curator with bad input: one clear line, no stack trace", () => {
 			["run", "demo", "--input", "/nonexistent/input"],
 			"curator: input path does not exist: /nonexistent/input",
 		],
-		["an unknown command", 2, ["start"], 'curator: unknown command "start"'],
+		["an unknown command", 2, ["start"], "curator: unknown command 'start'"],
 	])("%s exits %i", async (_case, code, args, message) => {
 		const result = await runCurator(args as string[]);
 		expect(result.code).toBe(code);

@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
-import { type OutputMode, outputModes } from "@curator/text";
-import { type BackendName, backendNames } from "./backends.ts";
+import type { OutputMode } from "@curator/text";
+import { CommanderError } from "commander";
 import { UsageError } from "./errors.ts";
+import { buildProgram, type ParsedOptions } from "./program.ts";
 
 /** Log levels accepted by `--log-level`. */
 export const cliLogLevels = ["debug", "info", "warn", "error", "silent"] as const;
@@ -17,16 +17,16 @@ export type ProgressMode = (typeof progressModes)[number];
 
 /** A parsed command line. */
 export type Command =
-	| { command: "help"; topic?: string }
-	| { command: "version" }
+	| { command: "print"; text: string }
 	| { command: "backends"; json: boolean }
 	| { command: "describe"; pipeline: string; flags: RunFlags }
 	| { command: "run"; pipeline: string; flags: RunFlags }
 	| { command: "submit"; pipeline: string; flags: RunFlags; address: string };
 
-/** Flags of `run` and `describe`. */
+/** Flags of `run`, `describe` and `submit`. */
 export interface RunFlags {
-	backend: BackendName;
+	/** `--backend`: a backend's short name or its package (see `curator backends`). */
+	backend: string;
 	input: string | undefined;
 	output: string | undefined;
 	/** `--mode`: what the pipeline's writers do with a used output folder. */
@@ -36,6 +36,8 @@ export interface RunFlags {
 	/** `--restart`: with `--checkpoint`, forget what it holds and start over. */
 	restart: boolean;
 	workers: number | undefined;
+	/** `--ray-address`: a running Ray cluster, for the backends that take it. */
+	rayAddress: string | undefined;
 	batchSize: number | undefined;
 	logLevel: CliLogLevel;
 	json: boolean;
@@ -55,90 +57,72 @@ export const flagDefaults = {
 	progress: "auto",
 } as const;
 
-const options = {
-	backend: { type: "string" },
-	input: { type: "string" },
-	output: { type: "string" },
-	mode: { type: "string" },
-	checkpoint: { type: "string" },
-	restart: { type: "boolean" },
-	workers: { type: "string" },
-	"batch-size": { type: "string" },
-	"log-level": { type: "string" },
-	json: { type: "boolean" },
-	progress: { type: "string" },
-	events: { type: "string" },
-	"event-stream": { type: "boolean" },
-	address: { type: "string" },
-	help: { type: "boolean", short: "h" },
-	version: { type: "boolean", short: "v" },
-} as const;
-
-/** Parses `argv` (without node and script); throws {@link UsageError} on anything wrong. */
+/**
+ * Parses `argv` (without node and script); throws {@link UsageError} on
+ * anything wrong. `--help` (of the program or of a command) and `--version`
+ * give a `print` command with the text to show.
+ */
 export function parseCommand(argv: readonly string[]): Command {
-	let parsed: ReturnType<typeof parse>;
+	let parsed: Command | undefined;
+	let printed = "";
+	const program = buildProgram({
+		write: (text) => {
+			printed += text;
+		},
+		onCommand: (name, pipeline, options) => {
+			parsed = commandOf(name, pipeline, options);
+		},
+	});
+	if (argv.length === 0) return { command: "print", text: program.helpInformation() };
 	try {
-		parsed = parse(argv);
+		program.parse([...argv], { from: "user" });
 	} catch (error) {
-		throw new UsageError(describeParseError(error));
+		if (!(error instanceof CommanderError)) throw error;
+		if (error.exitCode === 0) return { command: "print", text: printed };
+		// A command line of options only: the program's help, as for no arguments.
+		if (error.code === "commander.help") {
+			return { command: "print", text: program.helpInformation() };
+		}
+		throw new UsageError(error.message.replace(/^error: /, ""));
 	}
-	const { values, positionals } = parsed;
-	const [name, target, ...extra] = positionals;
-	if (values.version) return { command: "version" };
-	if (values.help || name === undefined || name === "help") {
-		return name === undefined || name === "help"
-			? withTopic(name === "help" ? target : undefined)
-			: { command: "help", topic: name };
-	}
-	if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-	switch (name) {
-		case "backends":
-			if (target !== undefined) throw new UsageError(`unexpected argument "${target}"`);
-			return { command: "backends", json: values.json ?? false };
-		case "run":
-		case "describe":
-			if (target === undefined) {
-				throw new UsageError(`"curator ${name}" needs a pipeline file or example name`);
-			}
-			return { command: name, pipeline: target, flags: runFlags(values) };
-		case "submit":
-			if (target === undefined) {
-				throw new UsageError(`"curator submit" needs a pipeline file or example name`);
-			}
-			return { command: name, pipeline: target, flags: runFlags(values), address: address(values) };
-		default:
-			throw new UsageError(`unknown command "${name}" (commands: run, submit, describe, backends)`);
-	}
+	if (parsed === undefined) return { command: "print", text: program.helpInformation() };
+	return parsed;
 }
 
-function parse(argv: readonly string[]) {
-	return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-}
-
-function withTopic(topic: string | undefined): Command {
-	return topic === undefined ? { command: "help" } : { command: "help", topic };
-}
-
-function runFlags(values: ReturnType<typeof parse>["values"]): RunFlags {
+function commandOf(name: string, pipeline: string | undefined, options: ParsedOptions): Command {
+	if (name === "backends") return { command: "backends", json: options.json === true };
+	const target = pipeline ?? "";
+	if (name === "submit") {
+		return { command: name, pipeline: target, flags: runFlags(options), address: address(options) };
+	}
 	return {
-		backend: oneOf("--backend", values.backend ?? flagDefaults.backend, backendNames, "backend"),
+		command: name === "describe" ? "describe" : "run",
+		pipeline: target,
+		flags: runFlags(options),
+	};
+}
+
+function runFlags(values: ParsedOptions): RunFlags {
+	return {
+		backend: nonEmpty("--backend", values.backend, "a backend name") ?? flagDefaults.backend,
 		input: nonEmpty("--input", values.input),
 		output: nonEmpty("--output", values.output),
-		mode: oneOf("--mode", values.mode ?? flagDefaults.mode, outputModes, "output mode"),
+		mode: (values.mode as OutputMode | undefined) ?? flagDefaults.mode,
 		checkpoint: nonEmpty("--checkpoint", values.checkpoint),
 		restart: restartFlag(values),
 		workers: wholeNumber("--workers", values.workers),
-		batchSize: wholeNumber("--batch-size", values["batch-size"]),
-		logLevel: oneOf("--log-level", values["log-level"] ?? flagDefaults.logLevel, cliLogLevels),
-		json: values.json ?? false,
-		progress: oneOf("--progress", values.progress ?? flagDefaults.progress, progressModes),
+		rayAddress: nonEmpty("--ray-address", values.rayAddress, "an address (host:port)"),
+		batchSize: wholeNumber("--batch-size", values.batchSize),
+		logLevel: (values.logLevel as CliLogLevel | undefined) ?? flagDefaults.logLevel,
+		json: values.json === true,
+		progress: (values.progress as ProgressMode | undefined) ?? flagDefaults.progress,
 		events: nonEmpty("--events", values.events),
-		eventStream: values["event-stream"] ?? false,
+		eventStream: values.eventStream === true,
 	};
 }
 
 /** `--address` of `submit`, else `RAY_ADDRESS` when it is a dashboard URL. */
-function address(values: ReturnType<typeof parse>["values"]): string {
+function address(values: ParsedOptions): string {
 	const given = values.address ?? process.env.RAY_ADDRESS;
 	if (given === undefined || !/^https?:\/\/[^/\s]+/.test(given)) {
 		throw new UsageError(
@@ -148,27 +132,17 @@ function address(values: ReturnType<typeof parse>["values"]): string {
 	return given.replace(/\/+$/, "");
 }
 
-function restartFlag(values: ReturnType<typeof parse>["values"]): boolean {
-	const restart = values.restart ?? false;
+function restartFlag(values: ParsedOptions): boolean {
+	const restart = values.restart === true;
 	if (restart && values.checkpoint === undefined) {
 		throw new UsageError("--restart goes with --checkpoint (it starts the checkpoint's run over)");
 	}
 	return restart;
 }
 
-function oneOf<T extends string>(
-	flag: string,
-	value: string,
-	allowed: readonly T[],
-	what = `value for ${flag}`,
-): T {
-	if ((allowed as readonly string[]).includes(value)) return value as T;
-	throw new UsageError(`unknown ${what} "${value}" (one of: ${allowed.join(", ")})`);
-}
-
-function nonEmpty(flag: string, value: string | undefined): string | undefined {
+function nonEmpty(flag: string, value: string | undefined, what = "a path"): string | undefined {
 	if (value !== undefined && value.trim().length === 0) {
-		throw new UsageError(`${flag} needs a path`);
+		throw new UsageError(`${flag} needs ${what}`);
 	}
 	return value;
 }
@@ -180,17 +154,4 @@ function wholeNumber(flag: string, value: string | undefined): number | undefine
 		throw new UsageError(`${flag} must be a whole number >= 1, got "${value}"`);
 	}
 	return number;
-}
-
-function describeParseError(error: unknown): string {
-	const message = error instanceof Error ? error.message : String(error);
-	const code = (error as { code?: string }).code;
-	const option = /'([^']+)'/.exec(message)?.[1];
-	if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) {
-		return `unknown option "${option}"`;
-	}
-	if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option !== undefined) {
-		return `option "${option.split(" ")[0]}" ${/argument missing/.test(message) ? "needs a value" : "takes no value"}`;
-	}
-	return message.split("\n")[0] ?? message;
 }

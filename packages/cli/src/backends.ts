@@ -1,145 +1,154 @@
-import type { BaseExecutor, Logger } from "@curator/core";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type BackendDescriptor, descriptorProblem } from "@curator/core";
+import {
+	findInstalledBackends,
+	findPackage,
+	type InstalledBackend,
+	type PackageJson,
+	readPackageJson,
+} from "./discovery.ts";
 import { BackendUnavailableError } from "./errors.ts";
 
-/** Backend names accepted by `--backend`. */
-export const backendNames = ["local", "actor-pool", "data", "xenna"] as const;
-
-/** One of {@link backendNames}. */
-export type BackendName = (typeof backendNames)[number];
-
-/** What the CLI knows of the run when it builds an executor's config. */
-export interface BackendRunOptions {
-	/** `--workers`, when given. */
-	workers: number | undefined;
-	logger: Logger;
-}
-
-/** Where a backend plugin lives and how CLI flags map onto its executor's config. */
-export interface BackendPlugin {
-	/** npm package of the plugin. */
+/** A backend ready to run: its descriptor and the package it came from. */
+export interface LoadedBackend {
+	descriptor: BackendDescriptor;
 	packageName: string;
-	/** Exported executor class (its constructor takes one config object). */
-	exportName: string;
-	/** Whether `--workers` means anything to this backend. */
-	acceptsWorkers: boolean;
-	/** The executor's config for these CLI options. */
-	config(options: BackendRunOptions): Record<string, unknown>;
+	version: string;
 }
+
+/** An installed backend and whether it loads (`problem` says why not). */
+export type BackendListing = InstalledBackend & { problem: string | undefined };
+
+/** The export of a backend package that holds its descriptor. */
+export const DESCRIPTOR_EXPORT = "backend";
+
+const packageNamePattern = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/;
 
 /**
- * The one place that maps CLI names and flags onto backend plugins. Plugins
- * are loaded by dynamic import, so the CLI works (and says so clearly) when
- * one is not installed.
+ * Loads the backend `spec` names: the short name a package installed in the
+ * project (or beside the CLI) registers, else a package name, resolved from
+ * `cwd` first, then from the CLI's location. Throws
+ * {@link BackendUnavailableError} with one line saying what is installed and
+ * how to install a backend.
  */
-export const backendPlugins: Readonly<Record<BackendName, BackendPlugin>> = {
-	local: {
-		packageName: "@curator/backend-local",
-		exportName: "LocalExecutor",
-		acceptsWorkers: false,
-		config: ({ logger }) => ({ logger }),
-	},
-	"actor-pool": {
-		packageName: "@curator/backend-actor-pool",
-		exportName: "ActorPoolExecutor",
-		acceptsWorkers: true,
-		config: ({ logger, workers }) => withWorkers({ logger }, "maxWorkersPerStage", workers),
-	},
-	data: {
-		packageName: "@curator/backend-data",
-		exportName: "DataExecutor",
-		acceptsWorkers: true,
-		// All stages run at once on shared workers: the bound is on live workers overall.
-		config: ({ logger, workers }) => withWorkers({ logger }, "maxWorkers", workers),
-	},
-	xenna: {
-		packageName: "@curator/backend-xenna-bridge",
-		exportName: "XennaExecutor",
-		acceptsWorkers: true,
-		// The executor's defaults (streaming; a local cluster sized for the pipeline) unless
-		// CURATOR_XENNA_EXECUTION_MODE or CURATOR_XENNA_LOCAL_CPUS say otherwise.
-		config: ({ logger, workers }) =>
-			withWorkers({ logger, ...xennaEnvironment() }, "maxWorkersPerStage", workers),
-	},
-};
-
-/**
- * The xenna backend's settings from the environment: `CURATOR_XENNA_EXECUTION_MODE`
- * (`streaming` or `batch`; default: the executor's, streaming) and `CURATOR_XENNA_LOCAL_CPUS`
- * (logical CPUs of the local Ray cluster the driver starts; default: sized for the pipeline).
- * The executor validates both.
- */
-export function xennaEnvironment(env = process.env): Record<string, unknown> {
-	const mode = env.CURATOR_XENNA_EXECUTION_MODE;
-	const cpus = env.CURATOR_XENNA_LOCAL_CPUS;
-	return {
-		...(mode ? { executionMode: mode } : {}),
-		...(cpus ? { localCpus: Number(cpus) } : {}),
-	};
+export async function loadBackend(spec: string, cwd: string): Promise<LoadedBackend> {
+	const installed = await findInstalledBackends(cwd);
+	const registered = installed.find((backend) => backend.name === spec);
+	const dir =
+		registered?.dir ?? (packageNamePattern.test(spec) ? findPackage(spec, cwd) : undefined);
+	if (dir === undefined) {
+		throw new BackendUnavailableError(spec, await unknownBackend(spec, installed, cwd));
+	}
+	const json = (await readPackageJson(dir)) ?? {};
+	const packageName = json.name ?? spec;
+	const descriptor = descriptorOf(await importFrom(dir, json, spec), packageName);
+	const claimed = json.curator?.backend;
+	if (typeof claimed === "string" && claimed !== descriptor.name) {
+		throw new BackendUnavailableError(
+			spec,
+			`${packageName} registers backend "${claimed}" in its package.json, but its descriptor is named "${descriptor.name}"`,
+		);
+	}
+	return { descriptor, packageName, version: json.version ?? "" };
 }
 
-function withWorkers(
-	config: Record<string, unknown>,
-	key: string,
-	workers: number | undefined,
-): Record<string, unknown> {
-	return workers === undefined ? config : { ...config, [key]: workers };
+/** Imports an installed package by name, as {@link loadBackend} finds it. */
+export async function importPackage(
+	packageName: string,
+	cwd: string,
+): Promise<Record<string, unknown>> {
+	const dir = findPackage(packageName, cwd);
+	if (dir === undefined) {
+		throw new BackendUnavailableError(
+			packageName,
+			`${packageName} is not installed (npm install ${packageName})`,
+		);
+	}
+	return importFrom(dir, (await readPackageJson(dir)) ?? {}, packageName);
 }
 
-/** An executor class as the CLI sees it. */
-export type ExecutorClass = new (config: Record<string, unknown>) => BaseExecutor;
-
-/** Whether a backend's plugin could be loaded. */
-export type BackendStatus =
-	| { name: BackendName; packageName: string; installed: true; executor: ExecutorClass }
-	| { name: BackendName; packageName: string; installed: false; reason: string };
-
-/** Tries to load a backend's plugin; never throws. */
-export async function probeBackend(name: BackendName): Promise<BackendStatus> {
-	return probePlugin(name, backendPlugins[name]);
+/** Every installed backend (see `findInstalledBackends`), each loaded once to check it. */
+export async function listBackends(cwd: string): Promise<BackendListing[]> {
+	const installed = await findInstalledBackends(cwd);
+	return Promise.all(
+		installed.map(async (backend) => {
+			try {
+				await loadBackend(backend.packageName, cwd);
+				return { ...backend, problem: undefined };
+			} catch (error) {
+				return { ...backend, problem: error instanceof Error ? error.message : String(error) };
+			}
+		}),
+	);
 }
 
-/** Tries to load `plugin` (under the CLI name `name`); never throws. */
-export async function probePlugin(
-	name: BackendName,
-	plugin: Pick<BackendPlugin, "packageName" | "exportName">,
-): Promise<BackendStatus> {
-	const base = { name, packageName: plugin.packageName };
-	let module: Record<string, unknown>;
+/** The packages of the backends shipped with the CLI (its optional peers) that are not installed. */
+export async function missingBuiltIns(cwd: string): Promise<string[]> {
+	const own = (await readPackageJson(join(import.meta.dirname, ".."))) ?? {};
+	return Object.keys(own.peerDependencies ?? {})
+		.filter((name) => /\/backend-/.test(name))
+		.filter((name) => findPackage(name, cwd) === undefined);
+}
+
+async function unknownBackend(
+	spec: string,
+	installed: InstalledBackend[],
+	cwd: string,
+): Promise<string> {
+	const names = installed.map((backend) => backend.name).join(", ") || "none";
+	const what = spec.includes("/")
+		? `backend package ${spec} is not installed`
+		: `unknown backend "${spec}"`;
+	const missing = await missingBuiltIns(cwd);
+	const example = missing.length > 0 ? `, e.g. npm install ${missing.join(" ")}` : "";
+	return `${what} (installed: ${names}; install one with npm install <package>${example}, then use --backend <its name or package>)`;
+}
+
+async function importFrom(
+	dir: string,
+	json: PackageJson,
+	spec: string,
+): Promise<Record<string, unknown>> {
+	const entry = packageEntry(json);
 	try {
-		module = (await import(plugin.packageName)) as Record<string, unknown>;
+		return (await import(pathToFileURL(join(dir, entry)).href)) as Record<string, unknown>;
 	} catch (error) {
-		return { ...base, installed: false, reason: importProblem(plugin.packageName, error) };
+		const message = error instanceof Error ? error.message : String(error);
+		throw new BackendUnavailableError(
+			spec,
+			`${json.name ?? spec} failed to load: ${message.split("\n")[0]}`,
+		);
 	}
-	const executor = module[plugin.exportName];
-	if (typeof executor !== "function") {
-		return {
-			...base,
-			installed: false,
-			reason: `${plugin.packageName} does not export ${plugin.exportName}`,
-		};
-	}
-	return { ...base, installed: true, executor: executor as ExecutorClass };
 }
 
-/** Loads a backend's executor class; throws {@link BackendUnavailableError} when absent. */
-export async function loadBackend(name: BackendName): Promise<ExecutorClass> {
-	const status = await probeBackend(name);
-	if (status.installed) return status.executor;
-	throw new BackendUnavailableError(name, `backend "${name}" is ${status.reason}`);
+function descriptorOf(module: Record<string, unknown>, packageName: string): BackendDescriptor {
+	const descriptor = module[DESCRIPTOR_EXPORT];
+	const problem = descriptorProblem(descriptor);
+	if (problem === undefined) return descriptor as BackendDescriptor;
+	const why = descriptor === undefined ? "it has no such export" : problem;
+	throw new BackendUnavailableError(
+		packageName,
+		`${packageName} does not export a backend descriptor as "${DESCRIPTOR_EXPORT}" (${why}; see defineBackend in @curator/core)`,
+	);
 }
 
-/** Every backend with its status, in table order. */
-export async function listBackends(): Promise<BackendStatus[]> {
-	return Promise.all(backendNames.map((name) => probeBackend(name)));
+/** The file a package's main entry point names (`exports["."]` for Node's `import`, else `main`). */
+export function packageEntry(json: PackageJson): string {
+	const root =
+		typeof json.exports === "object" && json.exports !== null && "." in json.exports
+			? (json.exports as Record<string, unknown>)["."]
+			: json.exports;
+	return conditionTarget(root) ?? json.main ?? "index.js";
 }
 
-function importProblem(packageName: string, error: unknown): string {
-	const message = error instanceof Error ? error.message : String(error);
-	// A missing package (Node: "Cannot find package '<name>'", bundlers: "Could not resolve
-	// \"<name>\""), not a package whose own files are missing, e.g. one not built yet.
-	const quoted = message.includes(`'${packageName}'`) || message.includes(`"${packageName}"`);
-	if (quoted && /cannot find package|could not resolve/i.test(message)) {
-		return `not installed (npm install ${packageName})`;
+function conditionTarget(value: unknown): string | undefined {
+	if (typeof value === "string") return value;
+	if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+	const conditions = value as Record<string, unknown>;
+	for (const key of ["node", "import", "default"]) {
+		const target = conditionTarget(conditions[key]);
+		if (target !== undefined) return target;
 	}
-	return `not loadable: ${packageName} failed to load: ${message.split("\n")[0]}`;
+	return undefined;
 }

@@ -1,20 +1,16 @@
 export type { CliLogLevel, Command, ProgressMode, RunFlags } from "./args.ts";
 export { cliLogLevels, flagDefaults, parseCommand, progressModes } from "./args.ts";
-export type {
-	BackendName,
-	BackendPlugin,
-	BackendRunOptions,
-	BackendStatus,
-	ExecutorClass,
-} from "./backends.ts";
+export type { BackendListing, LoadedBackend } from "./backends.ts";
 export {
-	backendNames,
-	backendPlugins,
+	DESCRIPTOR_EXPORT,
+	importPackage,
 	listBackends,
 	loadBackend,
-	probeBackend,
-	probePlugin,
+	missingBuiltIns,
+	packageEntry,
 } from "./backends.ts";
+export type { InstalledBackend, PackageJson } from "./discovery.ts";
+export { findInstalledBackends, findPackage, searchFolders } from "./discovery.ts";
 export type { ExitCode, StopSignal } from "./errors.ts";
 export { BackendUnavailableError, ExitCodes, stopSignals, UsageError } from "./errors.ts";
 export type { PipelineOptions } from "./examples/demo.ts";
@@ -29,7 +25,9 @@ export { processIO } from "./io.ts";
 export type { LoadedPipeline, PipelineFactory } from "./load-pipeline.ts";
 export { examples, instantiate, loadPipeline } from "./load-pipeline.ts";
 export { runCli } from "./main.ts";
-export { preparePipeline, runCommand } from "./run.ts";
+export type { ParsedOptions, ProgramHooks } from "./program.ts";
+export { buildProgram, version } from "./program.ts";
+export { inputWarnings, preparePipeline, runCommand } from "./run.ts";
 export { EVENT_LINE, RunView } from "./run-view.ts";
 export { SAMPLE_COUNT, SAMPLE_FILES } from "./sample/embedded.ts";
 export type { SampleCategory, SampleDocument, WriteDocumentsOptions } from "./sample/generate.ts";

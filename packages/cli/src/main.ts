@@ -1,9 +1,7 @@
-import { createRequire } from "node:module";
 import { formatTable } from "@curator/runtime/render";
 import { type Command, parseCommand, type RunFlags } from "./args.ts";
-import { listBackends } from "./backends.ts";
+import { listBackends, missingBuiltIns } from "./backends.ts";
 import { ExitCodes, UsageError } from "./errors.ts";
-import { helpText } from "./help.ts";
 import { type CliIO, processIO } from "./io.ts";
 import { preparePipeline, runCommand } from "./run.ts";
 import { firstLine, stackOf } from "./run-view.ts";
@@ -23,7 +21,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
 	} catch (error) {
 		const usage = error instanceof UsageError;
 		io.stderr.write(`curator: ${usage ? "" : "error: "}${firstLine(error)}\n`);
-		if (usage && command === undefined) io.stderr.write(`run "curator --help" for usage\n`);
+		if (usage && command === undefined) io.stderr.write(`run "${helpCommand(argv)}" for usage\n`);
 		if (debugging(command)) io.stderr.write(`${stackOf(error)}\n`);
 		return usage ? ExitCodes.usage : ExitCodes.runFailed;
 	}
@@ -31,16 +29,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
 
 async function dispatch(command: Command, io: CliIO): Promise<number> {
 	switch (command.command) {
-		case "help":
-			if (command.topic !== undefined && !["run", "describe", "backends"].includes(command.topic)) {
-				throw new UsageError(
-					`unknown command "${command.topic}" (commands: run, describe, backends)`,
-				);
-			}
-			io.stdout.write(helpText());
-			return ExitCodes.ok;
-		case "version":
-			io.stdout.write(`${version()}\n`);
+		case "print":
+			io.stdout.write(command.text);
 			return ExitCodes.ok;
 		case "backends":
 			return backendsCommand(command.json, io);
@@ -53,20 +43,31 @@ async function dispatch(command: Command, io: CliIO): Promise<number> {
 	}
 }
 
+/** `curator backends`: the installed backends (name, package, version, description), checked by loading each. */
 async function backendsCommand(json: boolean, io: CliIO): Promise<number> {
-	const statuses = await listBackends();
+	const backends = await listBackends(io.cwd);
 	if (json) {
-		const list = statuses.map((s) => ({
-			name: s.name,
-			package: s.packageName,
-			installed: s.installed,
-			...(s.installed ? {} : { reason: s.reason }),
+		const list = backends.map((b) => ({
+			name: b.name,
+			package: b.packageName,
+			version: b.version,
+			description: b.description,
+			ok: b.problem === undefined,
+			...(b.problem === undefined ? {} : { problem: b.problem }),
 		}));
 		io.stdout.write(`${JSON.stringify(list)}\n`);
 		return ExitCodes.ok;
 	}
-	const rows = statuses.map((s) => [s.name, s.packageName, s.installed ? "installed" : s.reason]);
-	io.stdout.write(`${formatTable(["backend", "package", "status"], rows)}\n`);
+	const rows = backends.map((b) => [
+		b.name,
+		b.packageName,
+		b.version,
+		b.problem === undefined ? b.description : `cannot load: ${b.problem}`,
+	]);
+	io.stdout.write(`${formatTable(["backend", "package", "version", "description"], rows)}\n`);
+	const missing = await missingBuiltIns(io.cwd);
+	if (missing.length > 0)
+		io.stdout.write(`not installed: ${missing.join(", ")} (npm install <package>)\n`);
 	return ExitCodes.ok;
 }
 
@@ -93,12 +94,15 @@ async function describeCommand(target: string, flags: RunFlags, io: CliIO): Prom
 function debugging(command: Command | undefined): boolean {
 	return (
 		command !== undefined &&
-		(command.command === "run" || command.command === "describe") &&
+		(command.command === "run" || command.command === "describe" || command.command === "submit") &&
 		command.flags.logLevel === "debug"
 	);
 }
 
-function version(): string {
-	const require = createRequire(import.meta.url);
-	return (require("../package.json") as { version: string }).version;
+/** The help that fits a command line that failed to parse: its command's, else the program's. */
+function helpCommand(argv: readonly string[]): string {
+	const name = argv[0];
+	return name !== undefined && ["run", "describe", "submit", "backends"].includes(name)
+		? `curator ${name} --help`
+		: "curator --help";
 }

@@ -1,8 +1,16 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { BaseExecutor, Pipeline } from "@curator/core";
+import {
+	type BackendDescriptor,
+	type BackendFlag,
+	type BackendFlagValues,
+	type BaseExecutor,
+	backendConfig,
+	ignoredFlags,
+	type Pipeline,
+} from "@curator/core";
 import { flagDefaults, type RunFlags } from "./args.ts";
-import { backendPlugins, loadBackend } from "./backends.ts";
+import { loadBackend } from "./backends.ts";
 import { type StopSignal, stopSignals, UsageError } from "./errors.ts";
 import type { CliIO } from "./io.ts";
 import { instantiate, loadPipeline } from "./load-pipeline.ts";
@@ -46,22 +54,11 @@ export async function preparePipeline(
 
 /** `curator run`: runs the pipeline, renders progress, prints the summary; returns the exit code. */
 export async function runCommand(target: string, flags: RunFlags, io: CliIO): Promise<number> {
-	const Executor = await loadBackend(flags.backend);
+	const { descriptor } = await loadBackend(flags.backend, io.cwd);
 	const pipeline = await preparePipeline(target, flags, io);
-	const logger = createCliLogger(flags.logLevel);
-	const plugin = backendPlugins[flags.backend];
-	let executor: BaseExecutor;
-	try {
-		executor = new Executor(plugin.config({ workers: flags.workers, logger }));
-	} catch (error) {
-		throw new UsageError(`backend "${flags.backend}": ${firstLine(error)}`);
-	}
+	const executor = createExecutor(descriptor, flags);
+	warn(io, flags, [...flagWarnings(descriptor, flags), ...inputWarnings(flags, io.cwd)]);
 	const view = new RunView(flags, io);
-	if (flags.workers !== undefined && !plugin.acceptsWorkers) {
-		view.message(
-			`note: the ${flags.backend} backend runs one worker per stage; --workers is ignored`,
-		);
-	}
 	const controller = new AbortController();
 	let stoppedBy: StopSignal | undefined;
 	const removeInterrupt = io.onInterrupt((signal) => {
@@ -84,4 +81,54 @@ export async function runCommand(target: string, flags: RunFlags, io: CliIO): Pr
 		removeInterrupt();
 	}
 	return view.finish(pipeline.name, error, stoppedBy);
+}
+
+/** The run's executor, configured by the backend's descriptor from the flags and the environment. */
+function createExecutor(descriptor: BackendDescriptor, flags: RunFlags): BaseExecutor {
+	const logger = createCliLogger(flags.logLevel);
+	const config = backendConfig(descriptor, {
+		flags: backendFlagsOf(flags),
+		logger,
+		env: process.env,
+	});
+	try {
+		return new descriptor.executor(config);
+	} catch (error) {
+		throw new UsageError(`backend "${descriptor.name}": ${firstLine(error)}`);
+	}
+}
+
+function backendFlagsOf(flags: RunFlags): BackendFlagValues {
+	return {
+		...(flags.workers === undefined ? {} : { workers: flags.workers }),
+		...(flags.rayAddress === undefined ? {} : { rayAddress: flags.rayAddress }),
+	};
+}
+
+/** Warnings before a run starts, on stderr unless the log level is error or silent. */
+function warn(io: CliIO, flags: RunFlags, warnings: string[]): void {
+	if (flags.logLevel === "error" || flags.logLevel === "silent") return;
+	for (const warning of warnings) io.stderr.write(`curator: warning: ${warning}\n`);
+}
+
+/** The given run flags the backend does not take. */
+function flagWarnings(descriptor: BackendDescriptor, flags: RunFlags): string[] {
+	return ignoredFlags(descriptor, backendFlagsOf(flags)).map(
+		(flag) => `the ${descriptor.name} backend does not take ${flagNames[flag]}; it is ignored`,
+	);
+}
+
+/** The command-line spelling of each backend flag. */
+const flagNames: Readonly<Record<BackendFlag, string>> = {
+	workers: "--workers",
+	rayAddress: "--ray-address",
+};
+
+/** What looks wrong with `--input` without being an error: an empty file. */
+export function inputWarnings(flags: Pick<RunFlags, "input">, cwd: string): string[] {
+	if (flags.input === undefined) return [];
+	const stats = statSync(resolve(cwd, flags.input), { throwIfNoEntry: false });
+	return stats?.isFile() === true && stats.size === 0
+		? [`the input file ${flags.input} is empty: the run reads no document`]
+		: [];
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { RunEvent } from "@curator/core";
 import type { RunReport } from "@curator/runtime/render";
 import { flagDefaults, type RunFlags } from "./args.ts";
-import { backendPlugins, probePlugin } from "./backends.ts";
+import { importPackage } from "./backends.ts";
 import {
 	BackendUnavailableError,
 	ExitCodes,
@@ -48,7 +48,7 @@ export async function submitCommand(
 	if (examples[target] === undefined && !existsSync(resolve(io.cwd, target))) {
 		throw new UsageError(`pipeline file not found: ${target}`);
 	}
-	const submit = await loadSubmit();
+	const submit = await loadSubmit(io.cwd);
 	// This side shows the job's events; it does not print them again as lines.
 	const view = new RunView({ ...flags, eventStream: false }, io);
 	const controller = new AbortController();
@@ -106,16 +106,23 @@ function mib(bytes: number): string {
 	return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
-async function loadSubmit(): Promise<SubmitJob> {
-	const { packageName } = backendPlugins.xenna;
-	const status = await probePlugin("xenna", { packageName, exportName: "submitPipelineJob" });
-	if (!status.installed) {
+/** The package `curator submit` runs jobs with. */
+const bridgePackage = "@curator/backend-xenna-bridge";
+
+async function loadSubmit(cwd: string): Promise<SubmitJob> {
+	let module: Record<string, unknown>;
+	try {
+		module = await importPackage(bridgePackage, cwd);
+	} catch (error) {
+		throw new BackendUnavailableError("xenna", `curator submit needs ${firstLine(error)}`);
+	}
+	if (typeof module.submitPipelineJob !== "function") {
 		throw new BackendUnavailableError(
 			"xenna",
-			`curator submit needs ${packageName}: it is ${status.reason}`,
+			`${bridgePackage} does not export submitPipelineJob`,
 		);
 	}
-	return status.executor as unknown as SubmitJob;
+	return module.submitPipelineJob as SubmitJob;
 }
 
 /** Splits the job's log into lines: run events and the report go to the view, the rest is shown. */

@@ -19,6 +19,8 @@ describe("parseCommand", () => {
 				"--restart",
 				"--workers",
 				"2",
+				"--ray-address",
+				"head:6379",
 				"--batch-size",
 				"8",
 				"--log-level",
@@ -40,6 +42,7 @@ describe("parseCommand", () => {
 				checkpoint: "ckpt",
 				restart: true,
 				workers: 2,
+				rayAddress: "head:6379",
 				batchSize: 8,
 				logLevel: "debug",
 				json: true,
@@ -64,32 +67,59 @@ describe("parseCommand", () => {
 			},
 		});
 		expect(parseCommand(["backends", "--json"])).toEqual({ command: "backends", json: true });
-		expect(parseCommand([])).toEqual({ command: "help" });
-		expect(parseCommand(["--version"])).toEqual({ command: "version" });
-		expect(parseCommand(["run", "--help"])).toEqual({ command: "help", topic: "run" });
+		expect(parseCommand(["run", "demo", "--backend", "@acme/curator-backend-x"])).toMatchObject({
+			flags: { backend: "@acme/curator-backend-x" },
+		});
+		expect(parseCommand(["--version"])).toEqual({ command: "print", text: "0.1.0\n" });
+	});
+
+	it("gives the program's help, and each command's own", () => {
+		const program = parseCommand([]);
+		expect(program).toMatchObject({ command: "print" });
+		const text = (program as { text: string }).text;
+		expect(text).toMatch(/^Usage: curator \[options\] \[command\]/);
+		expect(text).toMatch(/\n {2}run \[options\] <pipeline> +run a pipeline/);
+		expect(text).toContain("backends [options]");
+		for (const argv of [
+			["run", "--help"],
+			["help", "run"],
+			["run", "demo", "-h"],
+		]) {
+			const help = parseCommand(argv) as { command: string; text: string };
+			expect(help.command).toBe("print");
+			expect(help.text).toMatch(/^Usage: curator run \[options\] <pipeline>/);
+			expect(help.text).toMatch(/--workers <n> +workers per stage/);
+			expect(help.text).toMatch(/--backend <name> +backend short name or package/);
+			expect(help.text).not.toContain("--event-stream");
+		}
+		expect((parseCommand(["backends", "--help"]) as { text: string }).text).toMatch(
+			/^Usage: curator backends \[options\]\n\nlist the installed backends/,
+		);
 	});
 
 	it.each([
-		[["run", "demo", "--nope"], 'unknown option "--nope"'],
-		[["run", "demo", "--workers"], 'option "--workers" needs a value'],
-		[["run", "demo", "--json=yes"], 'option "--json" takes no value'],
+		[["run", "demo", "--nope"], "unknown option '--nope'"],
+		[["run", "demo", "--jsn"], "unknown option '--jsn'\n(Did you mean --json?)"],
+		[["run", "demo", "--workers"], "option '--workers <n>' argument missing"],
 		[
 			["run", "demo", "--mode", "replace"],
-			'unknown output mode "replace" (one of: error, overwrite, append, ignore)',
+			`option '--mode <mode>' argument 'replace' is invalid. Allowed choices are error, overwrite, append, ignore.`,
 		],
 		[["run", "demo", "--workers", "0"], '--workers must be a whole number >= 1, got "0"'],
+		[["run", "demo", "--workers", "-1"], '--workers must be a whole number >= 1, got "-1"'],
 		[["run", "demo", "--workers", "two"], '--workers must be a whole number >= 1, got "two"'],
 		[["run", "demo", "--batch-size", "1.5"], '--batch-size must be a whole number >= 1, got "1.5"'],
 		[
-			["run", "demo", "--backend", "ray"],
-			'unknown backend "ray" (one of: local, actor-pool, data, xenna)',
+			["run", "demo", "--log-level", "loud"],
+			"option '--log-level <level>' argument 'loud' is invalid",
 		],
-		[["run", "demo", "--log-level", "loud"], 'unknown value for --log-level "loud"'],
 		[["run", "demo", "--input", " "], "--input needs a path"],
+		[["run", "demo", "--backend", ""], "--backend needs a backend name"],
+		[["run", "demo", "--ray-address", ""], "--ray-address needs an address (host:port)"],
 		[["run", "demo", "--restart"], "--restart goes with --checkpoint"],
-		[["run"], '"curator run" needs a pipeline file or example name'],
-		[["run", "a", "b"], 'unexpected argument "b"'],
-		[["frobnicate"], 'unknown command "frobnicate"'],
+		[["run"], "missing required argument 'pipeline'"],
+		[["run", "a", "b"], "too many arguments for 'run'"],
+		[["frobnicate"], "unknown command 'frobnicate'"],
 	])("rejects %j with a usage error", (argv, message) => {
 		expect.assertions(2);
 		try {

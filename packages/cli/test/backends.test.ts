@@ -1,77 +1,94 @@
 import { describe, expect, it } from "vitest";
-import { xennaEnvironment } from "../src/backends.ts";
 import {
 	BackendUnavailableError,
-	backendNames,
-	backendPlugins,
+	findInstalledBackends,
+	listBackends,
 	loadBackend,
-	probeBackend,
-	probePlugin,
+	packageEntry,
 } from "../src/index.ts";
+import { descriptor, project } from "./helpers.ts";
 
-const absent = (await Promise.all(backendNames.map(probeBackend))).find((s) => !s.installed);
+describe("backends as packages", () => {
+	it("finds the built-in backends by the names their packages register", async () => {
+		const installed = await findInstalledBackends(process.cwd());
+		expect(installed.map((b) => [b.name, b.packageName])).toEqual([
+			["actor-pool", "@curator/backend-actor-pool"],
+			["data", "@curator/backend-data"],
+			["local", "@curator/backend-local"],
+			["xenna", "@curator/backend-xenna-bridge"],
+		]);
+		const local = await loadBackend("local", process.cwd());
+		expect(local.descriptor.executor.name).toBe("LocalExecutor");
+		expect(local.descriptor.flags).toEqual({});
+		const pool = await loadBackend("@curator/backend-actor-pool", process.cwd());
+		expect(pool.descriptor.flags).toEqual({ workers: "maxWorkersPerStage" });
+	});
 
-describe("backend plugins", () => {
-	it("maps every CLI name to a package and an executor", () => {
-		expect(Object.keys(backendPlugins)).toEqual([...backendNames]);
-		expect(backendPlugins["actor-pool"].config({ workers: 2, logger: console as never })).toEqual({
-			logger: console,
-			maxWorkersPerStage: 2,
-		});
-		expect(backendPlugins.data.config({ workers: 2, logger: console as never })).toMatchObject({
-			maxWorkers: 2,
-		});
-		expect(backendPlugins.local.config({ workers: 2, logger: console as never })).toEqual({
-			logger: console,
+	it("loads a third-party backend from the user's project by short name and by package", async () => {
+		const cwd = await project(
+			{ name: "acme-backend", version: "1.2.3", description: "Acme", curator: { backend: "acme" } },
+			descriptor("acme"),
+		);
+		const byName = await loadBackend("acme", cwd);
+		expect(byName).toMatchObject({ packageName: "acme-backend", version: "1.2.3" });
+		expect(byName.descriptor.name).toBe("acme");
+		expect((await loadBackend("acme-backend", cwd)).descriptor.name).toBe("acme");
+		const listed = await listBackends(cwd);
+		expect(listed.find((b) => b.name === "acme")).toMatchObject({
+			packageName: "acme-backend",
+			version: "1.2.3",
+			description: "Acme",
+			problem: undefined,
 		});
 	});
 
-	it("runs xenna with the executor's defaults unless the environment sets the mode or local CPUs", () => {
-		expect(xennaEnvironment({})).toEqual({});
-		expect(
-			xennaEnvironment({ CURATOR_XENNA_EXECUTION_MODE: "", CURATOR_XENNA_LOCAL_CPUS: "" }),
-		).toEqual({});
-		expect(
-			xennaEnvironment({
-				CURATOR_XENNA_EXECUTION_MODE: "batch",
-				CURATOR_XENNA_LOCAL_CPUS: "12",
-			}),
-		).toEqual({ executionMode: "batch", localCpus: 12 });
+	it("says in one line what is installed when a name is unknown", async () => {
+		expect.assertions(2);
+		try {
+			await loadBackend("ray", process.cwd());
+		} catch (error) {
+			expect(error).toBeInstanceOf(BackendUnavailableError);
+			expect((error as Error).message).toBe(
+				'unknown backend "ray" (installed: actor-pool, data, local, xenna; install one with npm install <package>, then use --backend <its name or package>)',
+			);
+		}
 	});
 
-	it("loads the local backend", async () => {
-		const status = await probeBackend("local");
-		expect(status.installed).toBe(true);
-		expect((await loadBackend("local")).name).toBe("LocalExecutor");
+	it.each([
+		[
+			{ name: "no-descriptor" },
+			"export const other = 1;",
+			/does not export a backend descriptor as "backend" \(it has no such export/,
+		],
+		[
+			{ name: "bad-descriptor" },
+			"export const backend = { name: 'Bad' };",
+			/name must be kebab-case/,
+		],
+		[{ name: "throws" }, "throw new Error('boom');", /throws failed to load: boom/],
+		[
+			{ name: "renamed", curator: { backend: "one" } },
+			descriptor("other"),
+			/renamed registers backend "one" in its package.json, but its descriptor is named "other"/,
+		],
+	])("refuses package %j with a clear reason", async (pkg, index, message) => {
+		const cwd = await project(pkg, index);
+		await expect(loadBackend(pkg.name, cwd)).rejects.toThrow(message);
 	});
 
-	it("reports a missing package as not installed, with the install command", async () => {
-		const status = await probePlugin("data", {
-			packageName: "@curator/backend-does-not-exist",
-			exportName: "X",
-		});
-		expect(status).toEqual({
-			name: "data",
-			packageName: "@curator/backend-does-not-exist",
-			installed: false,
-			reason: "not installed (npm install @curator/backend-does-not-exist)",
-		});
+	it("reports a package name that is not installed with the install command", async () => {
+		await expect(loadBackend("@acme/nothing-here", process.cwd())).rejects.toThrow(
+			/^backend package @acme\/nothing-here is not installed \(installed: /,
+		);
 	});
 
-	it("reports a package without the executor export", async () => {
-		const status = await probePlugin("data", { packageName: "@curator/core", exportName: "Nope" });
-		expect(status).toMatchObject({
-			installed: false,
-			reason: "@curator/core does not export Nope",
-		});
+	it("finds a package's entry point as Node's import does", () => {
+		expect(packageEntry({ exports: { ".": { types: "./a.d.ts", default: "./a.js" } } })).toBe(
+			"./a.js",
+		);
+		expect(packageEntry({ exports: { import: "./m.js", require: "./c.cjs" } })).toBe("./m.js");
+		expect(packageEntry({ exports: "./e.js", main: "x.js" })).toBe("./e.js");
+		expect(packageEntry({ main: "lib/main.js" })).toBe("lib/main.js");
+		expect(packageEntry({})).toBe("index.js");
 	});
-
-	it.skipIf(absent === undefined)(
-		"throws a BackendUnavailableError naming a backend that is not installed (skipped: all are installed)",
-		async () => {
-			const name = absent?.name ?? "data";
-			await expect(loadBackend(name)).rejects.toThrow(BackendUnavailableError);
-			await expect(loadBackend(name)).rejects.toThrow(`backend "${name}" is not installed`);
-		},
-	);
 });

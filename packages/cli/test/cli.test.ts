@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, fixtures, tempDir } from "./helpers.ts";
+import { cli, descriptor, fixtures, project, tempDir } from "./helpers.ts";
 import { expected } from "./sample.test.ts";
 
 const line = (id: string, text: string): string => `${JSON.stringify({ id, text })}\n`;
@@ -84,23 +84,91 @@ describe("curator describe and backends", () => {
 		expect(json.stages.at(-2)).toMatchObject({ class: "ExactDuplicateFilter", numWorkers: 1 });
 	});
 
-	it("lists the backends, local installed", async () => {
+	it("lists the backends: name, package, version, description", async () => {
 		const { code, stdout } = await cli(["backends", "--json"]);
 		expect(code).toBe(0);
 		const list = JSON.parse(stdout);
 		expect(list.map((b: { name: string }) => b.name)).toEqual([
-			"local",
 			"actor-pool",
 			"data",
+			"local",
 			"xenna",
 		]);
-		expect(list[0]).toEqual({ name: "local", package: "@curator/backend-local", installed: true });
-		expect((await cli(["backends"])).stdout).toMatch(/^backend\s+package\s+status\n/);
+		expect(list[2]).toEqual({
+			name: "local",
+			package: "@curator/backend-local",
+			version: "0.1.0",
+			description: "Curator TS in-process backend: the reference semantics",
+			ok: true,
+		});
+		expect((await cli(["backends"])).stdout).toMatch(
+			/^backend\s+package\s+version\s+description\n/,
+		);
 	});
 
 	it("prints help and version", async () => {
-		expect((await cli(["--help"])).stdout).toContain("curator run <pipeline file | example>");
+		expect((await cli(["--help"])).stdout).toMatch(/\n {2}run \[options\] <pipeline> /);
+		expect((await cli(["run", "--help"])).stdout).toMatch(
+			/^Usage: curator run \[options\] <pipeline>/,
+		);
 		expect((await cli(["--version"])).stdout).toBe("0.1.0\n");
+	});
+});
+
+describe("a third-party backend", () => {
+	it("runs by its short name from the user's project, and is listed", async () => {
+		const cwd = await project(
+			{ name: "acme-backend", version: "2.0.0", description: "Acme", curator: { backend: "acme" } },
+			descriptor("acme"),
+		);
+		const out = join(cwd, "out");
+		const argv = [
+			"run",
+			"demo",
+			"--backend",
+			"acme",
+			"--output",
+			out,
+			"--json",
+			"--progress",
+			"none",
+		];
+		const run = await cli(argv, cwd);
+		expect(run.stderr).toBe("");
+		expect(run.code).toBe(0);
+		expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, outputItems: 4 });
+		const listed = JSON.parse((await cli(["backends", "--json"], cwd)).stdout);
+		expect(listed[0]).toEqual({
+			name: "acme",
+			package: "acme-backend",
+			version: "2.0.0",
+			description: "Acme",
+			ok: true,
+		});
+	});
+});
+
+describe("warnings before a run", () => {
+	it("--workers on the local backend warns that it is ignored", async () => {
+		const out = await tempDir();
+		const argv = ["run", "demo", "--workers", "2", "--output", out, "--progress", "none"];
+		const { code, stderr } = await cli(argv);
+		expect(code).toBe(0);
+		expect(stderr).toBe(
+			"curator: warning: the local backend does not take --workers; it is ignored\n",
+		);
+		const quiet = await cli([...argv, "--mode", "overwrite", "--log-level", "error"]);
+		expect(quiet.stderr).toBe("");
+	});
+
+	it("an empty input file warns", async () => {
+		const input = await tempDir();
+		await writeFile(join(input, "empty.jsonl"), "");
+		const args = ["run", join(fixtures, "copy-pipeline.ts"), "--input", join(input, "empty.jsonl")];
+		const { stderr } = await cli([...args, "--output", join(input, "out"), "--progress", "none"]);
+		expect(stderr.split("\n")[0]).toBe(
+			`curator: warning: the input file ${join(input, "empty.jsonl")} is empty: the run reads no document`,
+		);
 	});
 });
 
@@ -109,6 +177,10 @@ describe("bad input: one line on stderr, exit 2 for usage and 1 for a failed run
 
 	it.each([
 		[["run", "demo", "--workers", "x"], 'curator: --workers must be a whole number >= 1, got "x"'],
+		[
+			["run", "demo", "--workers", "-1"],
+			'curator: --workers must be a whole number >= 1, got "-1"',
+		],
 		[["run", "demo", "--backend", "nope"], 'curator: unknown backend "nope"'],
 		[
 			["run", "demo", "--input", "/no/such/path"],

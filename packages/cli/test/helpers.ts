@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
@@ -61,3 +61,25 @@ export async function cli(
 
 /** The fixture folder. */
 export const fixtures = new URL("./fixtures/", import.meta.url).pathname;
+
+// The packages live in temporary folders outside the workspace: they import by file URL.
+const core = import.meta.resolve("@curator/core");
+const local = import.meta.resolve("@curator/backend-local");
+
+/** A backend package's index.js exporting a descriptor named `name` (the local executor). */
+export const descriptor = (name: string) => `
+import { defineBackend } from ${JSON.stringify(core)};
+import { LocalExecutor } from ${JSON.stringify(local)};
+export const backend = defineBackend({ name: ${JSON.stringify(name)}, executor: LocalExecutor, flags: {} });
+`;
+
+/** A project folder (a temporary one) with a package under node_modules: its package.json and index.js. */
+export async function project(pkg: Record<string, unknown>, index: string): Promise<string> {
+	const dir = await tempDir();
+	const home = join(dir, "node_modules", String(pkg.name));
+	await mkdir(home, { recursive: true });
+	await writeFile(join(home, "package.json"), JSON.stringify({ type: "module", ...pkg }));
+	await writeFile(join(home, "index.js"), index);
+	await writeFile(join(dir, "package.json"), JSON.stringify({ name: "user-project" }));
+	return dir;
+}

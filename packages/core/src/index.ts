@@ -1,5 +1,21 @@
 export type { BatchHints, BatchIds, BatchResult } from "./adapter.ts";
 export { BaseStageAdapter, batchCallStats } from "./adapter.ts";
+export type {
+	BackendDescriptor,
+	BackendEnvironment,
+	BackendFlag,
+	BackendFlagMap,
+	BackendFlagValues,
+	BackendRunSettings,
+	ConfigKeyOf,
+} from "./backend-descriptor.ts";
+export {
+	backendConfig,
+	backendFlags,
+	defineBackend,
+	descriptorProblem,
+	ignoredFlags,
+} from "./backend-descriptor.ts";
 export type { ResourceKind } from "./capabilities.ts";
 export { assertSchedulable, requestedKinds, resourceKinds } from "./capabilities.ts";
 export { fileCheckpoint } from "./checkpoint/file-store.ts";

@@ -1,3 +1,4 @@
+export { backend } from "./descriptor.ts";
 export { ActorPoolExecutor, actorPoolSupports } from "./executor.ts";
 export type { ActorPoolConfig, ActorPoolStageOptions } from "./options.ts";
 export { actorPoolDefaults } from "./options.ts";

@@ -1,5 +1,6 @@
 export type { Admission, Occupancy, QueueBound } from "./backpressure.ts";
 export { admit, taskBytes } from "./backpressure.ts";
+export { backend } from "./descriptor.ts";
 export { DataExecutor, dataSupports } from "./executor.ts";
 export type { DataRunMetrics, OperatorMetrics } from "./metrics.ts";
 export type { DataConfig, DataStageOptions } from "./options.ts";

@@ -1,3 +1,4 @@
+export { backend, xennaEnvironment } from "./descriptor.ts";
 export type { DriverErrorFields } from "./errors.ts";
 export { XennaDriverError, XennaEnvironmentError } from "./errors.ts";
 export { workerHostEntry, XennaExecutor, xennaSupports } from "./executor.ts";

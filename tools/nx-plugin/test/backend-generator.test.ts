@@ -34,6 +34,7 @@ describe("backend generator", () => {
 				"README.md",
 				"package.json",
 				"src/adapter.ts",
+				"src/descriptor.ts",
 				"src/executor.ts",
 				"src/index.ts",
 				"test/conformance.test.ts",
@@ -62,6 +63,15 @@ describe("backend generator", () => {
 		expect(tree.read(`${root}/src/adapter.ts`, "utf8")).toContain(
 			"export class MyClusterStageAdapter extends BaseStageAdapter {}",
 		);
+		expect(pkg.curator).toEqual({ backend: "my-cluster" });
+		const descriptor = tree.read(`${root}/src/descriptor.ts`, "utf8") ?? "";
+		expect(descriptor).toContain('name: "my-cluster",\n\texecutor: MyClusterExecutor,');
+		expect(tree.read(`${root}/src/index.ts`, "utf8")).toContain(
+			'export { backend } from "./descriptor.ts";',
+		);
+		expect(tree.read(`${root}/README.md`, "utf8")).toContain(
+			"(`npx nx run @curator/backend-my-cluster:test`)",
+		);
 		expect(readJson(tree, `${root}/tsconfig.json`).extends).toBe("../../tsconfig.base.json");
 		expect(tree.read(`${root}/tsup.config.ts`, "utf8")).toContain(
 			'from "../../tools/build/tsup.base.ts"',
@@ -86,6 +96,8 @@ describe("backend generator", () => {
 		expect(tree.read("test/e2e/conformance-my-cluster.test.ts", "utf8")).toContain(
 			'import { MyClusterExecutor } from "@curator/backend-my-cluster";',
 		);
+		// Written as Biome formats it (generated-plugin.test.ts runs biome ci on it).
+		expect(tree.read("test/package.json", "utf8")).toMatch(/^\{\n\t"name": "@curator\/e2e",/);
 	});
 
 	it("leaves test/ alone with e2e: false", async () => {

@@ -26,8 +26,10 @@ async function writeTree(tree: Tree, into: string): Promise<void> {
 beforeAll(async () => {
 	const tree = createTreeWithEmptyWorkspace();
 	tree.delete(".oxfmtrc.json");
-	tree.write("package.json", await readFile(join(repoRoot, "package.json"), "utf8"));
-	await backendGenerator(tree, { name: "smoke", e2e: false });
+	for (const file of ["package.json", "test/package.json"]) {
+		tree.write(file, await readFile(join(repoRoot, file), "utf8"));
+	}
+	await backendGenerator(tree, { name: "smoke" });
 	for (const file of ["tsconfig.base.json", "tools/build/tsup.base.ts"]) {
 		tree.write(file, await readFile(join(repoRoot, file), "utf8"));
 	}
@@ -56,11 +58,33 @@ describe("a freshly generated backend plugin", () => {
 		});
 	});
 
-	it("follows the repo's Biome settings", { timeout: minutes(1) }, async () => {
-		await runNode([toolEntry("biome"), "ci", "--vcs-enabled=false", plugin], {
+	it("follows the repo's Biome settings, with its additions to test/", {
+		timeout: minutes(1),
+	}, async () => {
+		const e2e = join(workspace, "test");
+		await runNode([toolEntry("biome"), "ci", "--vcs-enabled=false", plugin, e2e], {
 			cwd: repoRoot,
 			timeoutMs: minutes(1),
 		});
+	});
+
+	it("runs under the curator command by its short name", { timeout: minutes(2) }, async () => {
+		// After the build above: the CLI finds the backend as the package of its working folder.
+		const cli = join(repoRoot, "packages/cli/dist/bin.js");
+		const out = join(workspace, "demo-out");
+		const { stdout, stderr } = await runNode(
+			[cli, "run", "demo", "--backend", "smoke", "--output", out, "--json", "--progress", "none"],
+			{ cwd: plugin, timeoutMs: minutes(2) },
+		);
+		expect(stderr).toBe("");
+		expect(JSON.parse(stdout)).toMatchObject({ pipeline: "demo", backend: "smoke", ok: true });
+		const listed = await runNode([cli, "backends", "--json"], {
+			cwd: plugin,
+			timeoutMs: minutes(1),
+		});
+		expect(JSON.parse(listed.stdout)).toContainEqual(
+			expect.objectContaining({ name: "smoke", package: "@curator/backend-smoke", ok: true }),
+		);
 	});
 
 	it("passes the conformance kit", { timeout: minutes(4) }, async () => {

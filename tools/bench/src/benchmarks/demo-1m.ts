@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { backendNames, probeBackend, writeDocuments } from "@curator/cli";
+import { listBackends, writeDocuments } from "@curator/cli";
 import { type Cell, type CommandMeasure, measureCommand, registerBenchmark } from "../harness.ts";
 
 /** Time targets relative to the floor, per backend (from the issue). */
@@ -146,8 +146,8 @@ function backendRunner(backend: string, input: string, output: string, workers: 
 
 async function selectBackends(spec: string | undefined): Promise<string[]> {
 	if (spec !== undefined && spec !== "installed") return spec.split(",").filter(Boolean);
-	const statuses = await Promise.all(backendNames.map((name) => probeBackend(name)));
-	return statuses.filter((s) => s.installed).map((s) => s.name);
+	const backends = await listBackends(process.cwd());
+	return backends.filter((b) => b.problem === undefined).map((b) => b.name);
 }
 
 /** `plain` with a checkpoint; `--restart` makes every repetition a fresh run (a finished checkpoint is refused). */

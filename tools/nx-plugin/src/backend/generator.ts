@@ -1,14 +1,12 @@
-import { join } from "node:path";
+import { baseValues, type TemplateValues, templateFolders } from "@curator/create-backend";
 import {
 	formatFiles,
 	type GeneratorCallback,
 	generateFiles,
 	logger,
-	names,
 	offsetFromRoot,
 	readJson,
 	type Tree,
-	updateJson,
 } from "@nx/devkit";
 
 /** Options of the `backend` generator (see `schema.json`). */
@@ -21,27 +19,22 @@ export interface BackendGeneratorSchema {
 	e2e?: boolean;
 }
 
-/** Everything the templates use. */
-export interface BackendTemplateValues {
-	name: string;
+/** Everything the templates use: the values of every backend package, plus the workspace's. */
+export interface BackendTemplateValues extends TemplateValues {
 	projectRoot: string;
-	packageName: string;
-	description: string;
-	executorClass: string;
-	adapterClass: string;
-	supportsConst: string;
 	offsetFromRoot: string;
 	coreRange: string;
 	vitestVersion: string;
 }
 
-const namePattern = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-
 /**
  * Scaffolds `plugins/backend-<name>`: package.json, tsconfig.json,
  * tsup.config.ts, README.md, an in-process executor on `BaseExecutor` (that
- * passes the conformance kit as generated), its adapter, and a test file
- * that runs the kit. With `e2e`, the root `test/` runs the kit on it too.
+ * passes the conformance kit as generated), its adapter, its descriptor for
+ * the `curator` command, and a test file that runs the kit. With `e2e`, the
+ * root `test/` runs the kit on it too. The templates are those of
+ * `@curator/create-backend` (its `common/` and `workspace/` folders), which
+ * writes standalone backend packages from the same files.
  */
 export default async function backendGenerator(
 	tree: Tree,
@@ -51,10 +44,9 @@ export default async function backendGenerator(
 	if (tree.exists(values.projectRoot)) {
 		throw new Error(`backend generator: ${values.projectRoot} already exists`);
 	}
-	generateFiles(tree, join(import.meta.dirname, "files"), values.projectRoot, {
-		...values,
-		tmpl: "",
-	});
+	for (const folder of templateFolders("workspace")) {
+		generateFiles(tree, folder, values.projectRoot, { ...values, tmpl: "" });
+	}
 	if (schema.e2e !== false && tree.exists("test/package.json")) addToE2e(tree, values);
 	await formatFiles(tree);
 	return () => {
@@ -66,42 +58,45 @@ export default async function backendGenerator(
 
 /** Derives the template values from the options and the workspace. */
 export function templateValues(tree: Tree, schema: BackendGeneratorSchema): BackendTemplateValues {
-	if (typeof schema.name !== "string" || !namePattern.test(schema.name)) {
-		throw new Error(
-			`backend generator: name must be kebab-case (e.g. "my-cluster"), got "${String(schema.name)}"`,
-		);
+	const projectRoot = `plugins/backend-${String(schema.name)}`;
+	const packageName = `@curator/backend-${String(schema.name)}`;
+	let base: TemplateValues;
+	try {
+		base = baseValues({
+			name: schema.name,
+			packageName,
+			description: schema.description,
+			testCommand: `npx nx run ${packageName}:test`,
+		});
+	} catch (error) {
+		throw new Error(`backend generator: ${(error as Error).message}`);
 	}
-	const { className, propertyName } = names(schema.name);
-	const projectRoot = `plugins/backend-${schema.name}`;
 	return {
-		name: schema.name,
+		...base,
 		projectRoot,
-		packageName: `@curator/backend-${schema.name}`,
-		description: schema.description ?? `Curator TS ${schema.name} backend`,
-		executorClass: `${className}Executor`,
-		adapterClass: `${className}StageAdapter`,
-		supportsConst: `${propertyName}Supports`,
 		offsetFromRoot: offsetFromRoot(projectRoot),
 		coreRange: `^${versionOf(tree, "packages/core/package.json") ?? "0.1.0"}`,
 		vitestVersion: rootDevDependency(tree, "vitest") ?? "*",
 	};
 }
 
+/** Adds the backend to the root `test/` package, written as Biome formats it (tabs, sorted imports). */
 function addToE2e(tree: Tree, values: BackendTemplateValues): void {
-	updateJson(tree, "test/package.json", (json: { devDependencies?: Record<string, string> }) => {
-		const deps = { ...json.devDependencies, [values.packageName]: "*" };
-		json.devDependencies = Object.fromEntries(
-			Object.entries(deps).sort(([a], [b]) => (a < b ? -1 : 1)),
-		);
-		return json;
-	});
+	const json = readJson<{ devDependencies?: Record<string, string> }>(tree, "test/package.json");
+	const deps = { ...json.devDependencies, [values.packageName]: "*" };
+	json.devDependencies = Object.fromEntries(
+		Object.entries(deps).sort(([a], [b]) => (a < b ? -1 : 1)),
+	);
+	tree.write("test/package.json", `${JSON.stringify(json, null, "\t")}\n`);
 	tree.write(
 		`test/e2e/conformance-${values.name}.test.ts`,
 		[
-			`import { describeBackendConformance } from "@curator/conformance";`,
+			// "@curator/backend-..." sorts before "@curator/conformance".
 			`import { ${values.executorClass} } from "${values.packageName}";`,
+			`import { describeBackendConformance } from "@curator/conformance";`,
 			"",
-			`describeBackendConformance("backend-${values.name}", () => new ${values.executorClass}());`,
+			`const factory = () => new ${values.executorClass}();`,
+			`describeBackendConformance("backend-${values.name}", factory);`,
 			"",
 		].join("\n"),
 	);
