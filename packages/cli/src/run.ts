@@ -1,12 +1,14 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BaseExecutor, Pipeline } from "@curator/core";
+import type { RunOutput } from "@curator/runtime/render";
 import { flagDefaults, type RunFlags } from "./args.ts";
 import { backendPlugins, loadBackend } from "./backends.ts";
 import { type StopSignal, stopSignals, UsageError } from "./errors.ts";
 import type { CliIO } from "./io.ts";
 import { instantiate, loadPipeline } from "./load-pipeline.ts";
 import { createCliLogger } from "./logger.ts";
+import { publishedOutput } from "./published.ts";
 import { firstLine, RunView } from "./run-view.ts";
 
 /** Builds the pipeline a `run` or `describe` command names; problems are usage errors. */
@@ -48,15 +50,17 @@ export async function preparePipeline(
 export async function runCommand(target: string, flags: RunFlags, io: CliIO): Promise<number> {
 	const Executor = await loadBackend(flags.backend);
 	const pipeline = await preparePipeline(target, flags, io);
-	const logger = createCliLogger(flags.logLevel);
+	// The logger prints every record, those of log events too: the view shows none of them.
+	const view = new RunView(flags, io, { logEvents: false });
+	const logger = createCliLogger(flags.logLevel, view.logSink());
 	const plugin = backendPlugins[flags.backend];
 	let executor: BaseExecutor;
 	try {
 		executor = new Executor(plugin.config({ workers: flags.workers, logger }));
 	} catch (error) {
+		view.close();
 		throw new UsageError(`backend "${flags.backend}": ${firstLine(error)}`);
 	}
-	const view = new RunView(flags, io);
 	if (flags.workers !== undefined && !plugin.acceptsWorkers) {
 		view.message(
 			`note: the ${flags.backend} backend runs one worker per stage; --workers is ignored`,
@@ -70,18 +74,21 @@ export async function runCommand(target: string, flags: RunFlags, io: CliIO): Pr
 		controller.abort(signal);
 	});
 	let error: unknown;
+	let output: RunOutput | undefined;
+	const folder = resolve(io.cwd, flags.output ?? flagDefaults.output);
 	try {
-		await pipeline.run(executor, undefined, {
+		const { runId } = await pipeline.run(executor, undefined, {
 			signal: controller.signal,
 			onEvent: view.onEvent,
 			...(flags.checkpoint === undefined
 				? {}
 				: { checkpoint: resolve(io.cwd, flags.checkpoint), restart: flags.restart }),
 		});
+		output = await publishedOutput(folder, runId, io.cwd);
 	} catch (caught) {
 		error = caught;
 	} finally {
 		removeInterrupt();
 	}
-	return view.finish(pipeline.name, error, stoppedBy);
+	return view.finish(pipeline.name, error, stoppedBy, output);
 }

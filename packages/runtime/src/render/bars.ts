@@ -32,7 +32,12 @@ export function liveRegion(tracker: ProgressTracker, size: ScreenSize): string[]
 	if (room < 0) return lines.map((l) => truncate(l, width));
 	const shown = running.length <= room ? running : running.slice(0, Math.max(0, room - 1));
 	const nameWidth = Math.min(MAX_NAME, Math.max(0, ...shown.map((s) => s.stage.length)));
-	for (const stage of shown) lines.push(barLine(stage, tracker, width, nameWidth));
+	// One bar width for every line, so the bars line up.
+	const barWidth = Math.min(
+		MAX_BAR,
+		...shown.map((s) => width - nameWidth - tailOf(s, tracker).length - 3),
+	);
+	for (const stage of shown) lines.push(barLine(stage, tracker, nameWidth, barWidth));
 	room -= shown.length;
 	if (shown.length < running.length && room > 0) {
 		lines.push(listLine(`+${running.length - shown.length} running`, running.slice(shown.length)));
@@ -53,19 +58,24 @@ export function finalLine(tracker: ProgressTracker): string {
 	return `${who}: ${how} after ${time}, ${done} of ${total} stages done`;
 }
 
-/** One running stage: name, bar, tasks done (of expected), items and rate, ETA. */
+/**
+ * One running stage: name, bar (left out when narrower than a few cells),
+ * tasks done (of expected), items and rate, ETA.
+ */
 export function barLine(
 	stage: StageProgress,
 	tracker: ProgressTracker,
-	width: number,
-	nameWidth = MAX_NAME,
+	nameWidth: number,
+	barWidth: number,
 ): string {
 	const name = truncate(stage.stage, nameWidth).padEnd(nameWidth);
-	const eta = tracker.etaS(stage);
-	const tail = ` ${progressCounts(stage)} ${rateText(stage, tracker)}  ETA ${eta === undefined ? "-" : formatDuration(eta)}`;
-	const barWidth = Math.min(MAX_BAR, width - name.length - tail.length - 3);
 	const bar = barWidth < MIN_BAR ? "" : ` [${barCells(stage, barWidth)}]`;
-	return `${name}${bar}${tail}`;
+	return `${name}${bar}${tailOf(stage, tracker)}`;
+}
+
+function tailOf(stage: StageProgress, tracker: ProgressTracker): string {
+	const eta = tracker.etaS(stage);
+	return ` ${progressCounts(stage)} ${rateText(stage, tracker)}  ETA ${eta === undefined ? "-" : formatDuration(eta)}`;
 }
 
 /** Tasks done, of those expected when known, and items. */

@@ -8,8 +8,18 @@ export interface LogRecordLine {
 	fields?: Record<string, unknown> | undefined;
 }
 
-// What every record carries, or says elsewhere in the line.
-const hidden = new Set(["level", "time", "pid", "hostname", "name", "msg", "stage", "workerId"]);
+// What every record carries, or what the line says already.
+const hidden = new Set([
+	"level",
+	"time",
+	"pid",
+	"hostname",
+	"name",
+	"msg",
+	"stage",
+	"workerId",
+	"backend",
+]);
 
 /**
  * The readable form of a log record, the one rule for log lines on a

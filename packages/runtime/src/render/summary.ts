@@ -142,11 +142,9 @@ const dropOrder = ["metrics", "idle s", "mean s/batch", "workers", "tasks in", "
 export function formatSummaryTable(report: RunReport, options: SummaryTableOptions = {}): string {
 	const width = options.width ?? Number.POSITIVE_INFINITY;
 	const limit = Math.max(20, width - 1);
-	const lines = [headline(report), ...ledgerLines(report), ...failureLines(report)];
-	const wrapped = lines.flatMap((line) => (width === Infinity ? [line] : wrapText(line, limit)));
-	const [head = "", ...rest] = wrapped;
-	const table = fittedTable(report, limit);
-	return [head, table, ...rest].join("\n");
+	const wrap = (line: string): string[] => (width === Infinity ? [line] : wrapText(line, limit));
+	const after = [...ledgerLines(report), ...failureLines(report)].flatMap(wrap);
+	return [...wrap(headline(report)), fittedTable(report, limit), ...after].join("\n");
 }
 
 /** The run in one line: status, time, and what it wrote (or its items out). */
