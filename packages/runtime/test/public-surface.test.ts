@@ -55,6 +55,8 @@ const surface = {
 	"./render": {
 		values: [
 			"RunRenderer",
+			"formatBytes",
+			"formatLogRecord",
 			"formatSummaryTable",
 			"formatTable",
 			"logLevels",
@@ -64,11 +66,14 @@ const surface = {
 		types: [
 			"Align",
 			"LogLevel",
+			"LogRecordLine",
 			"RenderMode",
 			"RenderStream",
+			"RunOutput",
 			"RunRendererOptions",
 			"RunReport",
 			"StageReport",
+			"SummaryTableOptions",
 		],
 	},
 	"./worker-host": { values: [], types: [] },

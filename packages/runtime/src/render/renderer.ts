@@ -181,7 +181,8 @@ export class RunRenderer {
 		if (this.#ended || this.mode === "silent") return;
 		this.#ended = true;
 		this.#clearBars();
-		if (this.tracker.stages.length > 0) this.#line(finalLine(this.tracker));
+		// A run refused before any stage started (a pre-flight check) has no progress to close.
+		if (this.tracker.stages.some((s) => s.state !== "waiting")) this.#line(finalLine(this.tracker));
 	}
 
 	#shows(level: LogLevel): boolean {
