@@ -25,12 +25,14 @@ describe("curator --json", () => {
 				"failures",
 				"ledger",
 				"ok",
+				"output",
 				"outputItems",
 				"pipeline",
 				"stages",
 				"wallTimeS",
 			].sort(),
 		);
+		expect(report.output).toEqual({ folder: out, rows: 2351, files: 4 });
 		expect(report.ledger.balanced).toBe(true);
 		expect(report.ledger.stages).toHaveLength(11);
 		expect(report).toMatchObject({ pipeline: "demo", backend: "local", ok: true, failures: [] });

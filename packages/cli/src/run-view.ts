@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { AbortError, type RunEvent, RunSummaryBuilder, type TaskFailure } from "@curator/core";
 import {
 	formatSummaryTable,
+	type RunOutput,
 	RunRenderer,
 	type RunReport,
 	runReport,
@@ -21,6 +22,15 @@ export const EVENT_LINE = "@curator-event ";
 /** The prefix of the run's report (the summary as JSON), the last line of an `--event-stream` run. */
 export const REPORT_LINE = "@curator-report ";
 
+/** Options of {@link RunView}. */
+export interface RunViewOptions {
+	/**
+	 * Show the run's `log` events (default `true`). `curator run` says
+	 * `false`: its logger prints every record, those of `log` events too.
+	 */
+	logEvents?: boolean;
+}
+
 /** What a run looks like in the terminal: progress, the events file, and the summary at its end. */
 export class RunView {
 	readonly #flags: RunFlags;
@@ -30,13 +40,14 @@ export class RunView {
 	readonly #renderer: RunRenderer;
 	#eventsFile: number | undefined;
 
-	constructor(flags: RunFlags, io: CliIO) {
+	constructor(flags: RunFlags, io: CliIO, options: RunViewOptions = {}) {
 		this.#flags = flags;
 		this.#io = io;
 		this.#renderer = new RunRenderer({
 			stream: io.stderr,
 			mode: flags.progress === "none" || flags.eventStream ? "silent" : flags.progress,
 			level: flags.logLevel === "silent" ? "error" : flags.logLevel,
+			logs: options.logEvents ?? true,
 		});
 		this.#eventsFile =
 			flags.events === undefined ? undefined : openSync(resolve(io.cwd, flags.events), "w");
@@ -54,6 +65,16 @@ export class RunView {
 		}
 	};
 
+	/**
+	 * Where the CLI's logger writes readable lines: on a terminal, above the
+	 * progress bars; `undefined` when stderr is not a terminal (JSON lines then).
+	 */
+	logSink(): ((line: string) => void) | undefined {
+		if (this.#io.stderr.isTTY !== true) return undefined;
+		if (this.#renderer.mode === "silent") return (line) => this.#io.stderr.write(`${line}\n`);
+		return (line) => this.#renderer.message(line);
+	}
+
 	/** Ends the progress display and closes the events file. */
 	close(): void {
 		this.#renderer.stop();
@@ -63,7 +84,12 @@ export class RunView {
 
 	/** Prints a run's summary on stdout: a table, or JSON with `--json`. */
 	printReport(report: RunReport): void {
-		const text = this.#flags.json ? JSON.stringify(report) : formatSummaryTable(report);
+		const { stdout } = this.#io;
+		// On a terminal the summary fits its width; piped, nothing is cut.
+		const width = stdout.isTTY === true ? stdout.columns : undefined;
+		const text = this.#flags.json
+			? JSON.stringify(report)
+			: formatSummaryTable(report, width === undefined ? {} : { width });
 		this.#io.stdout.write(`${text}\n`);
 	}
 
@@ -75,11 +101,17 @@ export class RunView {
 	/**
 	 * Ends the display and prints the run's summary (a table, or JSON with `--json`;
 	 * in `--event-stream` mode a report line, which the submitting side prints); returns
-	 * the exit code for the run's outcome.
+	 * the exit code for the run's outcome. `output` is what the run published, when known.
 	 */
-	finish(pipeline: string, error: unknown, stoppedBy: StopSignal | undefined): number {
+	finish(
+		pipeline: string,
+		error: unknown,
+		stoppedBy: StopSignal | undefined,
+		output?: RunOutput,
+	): number {
 		this.close();
 		const report = runReport(pipeline, this.#summary.build(), this.#failures);
+		if (output !== undefined) report.output = output;
 		if (error !== undefined) {
 			report.ok = false;
 			report.error ??= firstLine(error);
@@ -88,7 +120,8 @@ export class RunView {
 		if (this.#flags.eventStream) stdout.write(`${REPORT_LINE}${JSON.stringify(report)}\n`);
 		else this.printReport(report);
 		if (error === undefined) {
-			if (!this.#flags.json && !this.#flags.eventStream) {
+			// The headline names the folder when the run published there.
+			if (!this.#flags.json && !this.#flags.eventStream && output === undefined) {
 				stdout.write(
 					`output: ${resolve(this.#io.cwd, this.#flags.output ?? flagDefaults.output)}\n`,
 				);

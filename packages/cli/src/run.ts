@@ -7,14 +7,17 @@ import {
 	type BaseExecutor,
 	backendConfig,
 	ignoredFlags,
+	type Logger,
 	type Pipeline,
 } from "@curator/core";
+import type { RunOutput } from "@curator/runtime/render";
 import { flagDefaults, type RunFlags } from "./args.ts";
 import { loadBackend } from "./backends.ts";
 import { type StopSignal, stopSignals, UsageError } from "./errors.ts";
 import type { CliIO } from "./io.ts";
 import { instantiate, loadPipeline } from "./load-pipeline.ts";
 import { createCliLogger } from "./logger.ts";
+import { publishedOutput } from "./published.ts";
 import { firstLine, RunView } from "./run-view.ts";
 
 /** Builds the pipeline a `run` or `describe` command names; problems are usage errors. */
@@ -56,9 +59,17 @@ export async function preparePipeline(
 export async function runCommand(target: string, flags: RunFlags, io: CliIO): Promise<number> {
 	const { descriptor } = await loadBackend(flags.backend, io.cwd);
 	const pipeline = await preparePipeline(target, flags, io);
-	const executor = createExecutor(descriptor, flags);
 	warn(io, flags, [...flagWarnings(descriptor, flags), ...inputWarnings(flags, io.cwd)]);
-	const view = new RunView(flags, io);
+	// The logger prints every record, those of log events too: the view shows none of them.
+	const view = new RunView(flags, io, { logEvents: false });
+	const logger = createCliLogger(flags.logLevel, view.logSink());
+	let executor: BaseExecutor;
+	try {
+		executor = createExecutor(descriptor, flags, logger);
+	} catch (error) {
+		view.close();
+		throw error;
+	}
 	const controller = new AbortController();
 	let stoppedBy: StopSignal | undefined;
 	const removeInterrupt = io.onInterrupt((signal) => {
@@ -67,25 +78,31 @@ export async function runCommand(target: string, flags: RunFlags, io: CliIO): Pr
 		controller.abort(signal);
 	});
 	let error: unknown;
+	let output: RunOutput | undefined;
+	const folder = resolve(io.cwd, flags.output ?? flagDefaults.output);
 	try {
-		await pipeline.run(executor, undefined, {
+		const { runId } = await pipeline.run(executor, undefined, {
 			signal: controller.signal,
 			onEvent: view.onEvent,
 			...(flags.checkpoint === undefined
 				? {}
 				: { checkpoint: resolve(io.cwd, flags.checkpoint), restart: flags.restart }),
 		});
+		output = await publishedOutput(folder, runId, io.cwd);
 	} catch (caught) {
 		error = caught;
 	} finally {
 		removeInterrupt();
 	}
-	return view.finish(pipeline.name, error, stoppedBy);
+	return view.finish(pipeline.name, error, stoppedBy, output);
 }
 
 /** The run's executor, configured by the backend's descriptor from the flags and the environment. */
-function createExecutor(descriptor: BackendDescriptor, flags: RunFlags): BaseExecutor {
-	const logger = createCliLogger(flags.logLevel);
+function createExecutor(
+	descriptor: BackendDescriptor,
+	flags: RunFlags,
+	logger: Logger,
+): BaseExecutor {
 	const config = backendConfig(descriptor, {
 		flags: backendFlagsOf(flags),
 		logger,

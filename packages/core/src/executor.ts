@@ -229,6 +229,7 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 		const { observer } = options;
 		const recordsBatches = observer !== undefined || resume.run !== undefined;
 		const emit = (event: RunEvent): void => {
+			if (event.type === "log") logEvent(this.logger, event);
 			summary.add(event);
 			if (event.type === "task:failed") failures.push(event.failure);
 			options.onEvent?.(event);
@@ -351,4 +352,20 @@ function envFlag(name: string): boolean {
 
 function errorMessage(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A `log` event is also a record of the run's logger: a backend reports a
+ * record once, as an event, and both a logger and an event listener get it.
+ */
+function logEvent(logger: Logger, event: Extract<RunEvent, { type: "log" }>): void {
+	const { level, message, stage, workerId, fields } = event;
+	logger[level](
+		{
+			...fields,
+			...(stage === undefined ? {} : { stage }),
+			...(workerId === undefined ? {} : { workerId }),
+		},
+		message,
+	);
 }

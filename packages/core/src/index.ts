@@ -49,6 +49,7 @@ export type { AssignedIds, ParentedTask } from "./ids.ts";
 export { assignTaskIds, randomTaskId, rootTaskId } from "./ids.ts";
 export type { RunLedger, StageLedger } from "./ledger.ts";
 export { ledgerProblems, runLedger } from "./ledger.ts";
+export { describeBatchSize, describeCountLimit, isUnboundedCount } from "./limits.ts";
 export type { LogFn, Logger } from "./logger.ts";
 export { silentLogger } from "./logger.ts";
 export { aggregateStageMetrics } from "./metrics.ts";

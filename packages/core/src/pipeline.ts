@@ -1,6 +1,7 @@
 import { isCompositeStage } from "./composite.ts";
 import { CuratorError, ErrorCodes } from "./errors.ts";
 import type { BaseExecutor, RunOptions, RunResult } from "./executor.ts";
+import { describeBatchSize } from "./limits.ts";
 import { type PipelineStage, resolveStages } from "./plan.ts";
 import { isProcessingStage, type ProcessingStage } from "./stage.ts";
 import type { Task } from "./task.ts";
@@ -59,7 +60,7 @@ export class Pipeline {
 			const role = stage.role === undefined ? "" : ` [${stage.role}]`;
 			const gpu = r.requiresGpu ? ` gpus=${r.gpus || `${r.gpuMemoryGb}GiB`}` : "";
 			lines.push(
-				`  ${index + 1}. ${stage.name}${role} batchSize=${stage.batchSize} cpus=${r.cpus}${gpu}`,
+				`  ${index + 1}. ${stage.name}${role} batchSize=${describeBatchSize(stage.batchSize)} cpus=${r.cpus}${gpu}`,
 			);
 		});
 		return lines.join("\n");

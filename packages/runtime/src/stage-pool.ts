@@ -180,7 +180,8 @@ export class StagePool {
 			type: "worker:exit",
 			stage: this.#life.label,
 			workerId: worker.handle.workerId,
-			expected: false,
+			// Killed with the whole pool (the run stopped): an end, not a crash.
+			expected: this.#life.killed,
 			code: exit.code,
 			signal: exit.signal,
 		});

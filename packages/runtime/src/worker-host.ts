@@ -27,6 +27,9 @@ function threadTransport(port: NonNullable<typeof parentPort>): HostTransport {
 
 function processTransport(): HostTransport {
 	process.on("disconnect", () => process.exit(0));
+	// Ctrl-C reaches the terminal's whole process group: the parent stops the run and its
+	// workers, so a worker that died of it first would look like a crash (and be retried).
+	process.on("SIGINT", () => {});
 	return {
 		send: (message: HostMessage) => {
 			process.send?.(message);

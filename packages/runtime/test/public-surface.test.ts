@@ -58,6 +58,8 @@ const surface = {
 	"./render": {
 		values: [
 			"RunRenderer",
+			"formatBytes",
+			"formatLogRecord",
 			"formatSummaryTable",
 			"formatTable",
 			"logLevels",
@@ -67,11 +69,14 @@ const surface = {
 		types: [
 			"Align",
 			"LogLevel",
+			"LogRecordLine",
 			"RenderMode",
 			"RenderStream",
+			"RunOutput",
 			"RunRendererOptions",
 			"RunReport",
 			"StageReport",
+			"SummaryTableOptions",
 		],
 	},
 	"./worker-host": { values: [], types: [] },

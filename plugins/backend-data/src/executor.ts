@@ -74,10 +74,10 @@ export class DataExecutor extends BaseExecutor<DataConfig> {
 		context: ExecutionContext,
 	): Promise<Task[]> {
 		const plan = this.#plan(stages);
-		const text = describePlan(plan);
-		context.logger.info({ plan }, text);
-		for (const warning of plan.warnings) context.logger.warn(warning);
-		context.emit({ type: "log", level: "info", message: text, fields: { plan } });
+		// A log event is also a record of the run's logger (see BaseExecutor.run).
+		context.emit({ type: "log", level: "info", message: describePlan(plan), fields: { plan } });
+		for (const warning of plan.warnings)
+			context.emit({ type: "log", level: "warn", message: warning });
 		// Large outputs travel between worker processes as files in shared memory (only an
 		// operator followed by another one keeps its outputs encoded).
 		const isolation = this.config.isolation ?? dataDefaults.isolation;

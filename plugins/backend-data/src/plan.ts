@@ -1,13 +1,17 @@
 import {
 	CuratorError,
+	describeBatchSize,
+	describeCountLimit,
 	ErrorCodes,
 	hasCustomSetup,
 	isBarrier,
+	isUnboundedCount,
 	type MachineResources,
 	optionsProblem,
 	type ProcessingStage,
 } from "@curator/core";
 import { assertFitsMachine, samePolicy } from "@curator/runtime";
+import { formatBytes } from "@curator/runtime/render";
 import { type DataConfig, dataDefaults, dataOf, dataStageSchema, policyOf } from "./options.ts";
 import { type PoolPlan, planPools } from "./pool-plan.ts";
 
@@ -86,14 +90,10 @@ export function describePlan(plan: ExecutionPlan): string {
 	];
 	for (const op of plan.operators) {
 		const fused = op.stages.length > 1 ? ` fused(${op.stages.join(", ")})` : "";
-		const queue =
-			op.queue === null
-				? "initial tasks"
-				: op.queue.maxBytes === Number.POSITIVE_INFINITY
-					? "unbounded queue (barrier)"
-					: `queue <= ${op.queue.maxTasks} tasks / ${op.queue.maxBytes} bytes`;
+		const queue = op.queue === null ? "initial tasks" : describeQueue(op.queue);
 		const pool = plan.pools[op.pool]?.name ?? "?";
-		lines.push(`  ${op.name}: ${op.kind} on ${pool}${fused}, batch ${op.batchSize}, ${queue}`);
+		const batch = `batch ${describeBatchSize(op.batchSize)}`;
+		lines.push(`  ${op.name}: ${op.kind} on ${pool}${fused}, ${batch}, ${queue}`);
 	}
 	for (const pool of plan.pools) {
 		lines.push(
@@ -102,6 +102,14 @@ export function describePlan(plan: ExecutionPlan): string {
 	}
 	for (const warning of plan.warnings) lines.push(`  warning: ${warning}`);
 	return lines.join("\n");
+}
+
+/** An operator's input queue bound in words: no sentinel number is ever shown. */
+function describeQueue(queue: { maxTasks: number; maxBytes: number }): string {
+	if (isUnboundedCount(queue.maxBytes)) return "unbounded queue (barrier)";
+	const bytes = formatBytes(queue.maxBytes);
+	if (isUnboundedCount(queue.maxTasks)) return `queue of at most ${bytes}`;
+	return `queue of at most ${describeCountLimit(queue.maxTasks, "tasks")} / ${bytes}`;
 }
 
 function kindOf(stage: ProcessingStage): OperatorKind {

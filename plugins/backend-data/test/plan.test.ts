@@ -166,6 +166,19 @@ describe("execution plan", () => {
 		expect(describePlan(bounded)).not.toContain("barrier");
 	});
 
+	it("never shows a sentinel number: a barrier batches all tasks, a bound past it is unbounded", () => {
+		const text = describePlan(
+			plan([
+				new SquareStage(),
+				new JournalStage({ batchSize: Number.MAX_SAFE_INTEGER }),
+				new SquareStage(),
+			]),
+		);
+		expect(text).toContain("JournalStage: actors on JournalStage, batch all tasks");
+		expect(text).toContain("SquareStage#2: tasks on tasks, batch 1, queue of at most 64 MiB\n");
+		expect(text).not.toMatch(/\d{10,}/);
+	});
+
 	it("describes itself in readable lines", () => {
 		const text = describePlan(
 			plan([new SquareStage(), new SplitStage(), new SumStage(), new JournalStage()]),

@@ -71,8 +71,15 @@ function onEvent(raw: unknown, context: ExecutionContext, logger: Logger): void 
 			...(stage === undefined ? {} : { stage }),
 			...(workerId === undefined ? {} : { workerId }),
 		};
-		logger[level]({ ...((event.fields as object | undefined) ?? {}), ...where }, message);
-		context.emit({ type: "log", level, message, ...where });
+		const fields = event.fields as Record<string, unknown> | undefined;
+		// The run's logger gets the record from the event (see BaseExecutor.run).
+		context.emit({
+			type: "log",
+			level,
+			message,
+			...where,
+			...(fields === undefined ? {} : { fields }),
+		});
 		return;
 	}
 	if (event.type === "task:failed") {

@@ -270,8 +270,9 @@ export class BridgeSession {
 	}
 
 	#reject(reason: string): void {
-		this.#options.logger.warn({ reason }, `${backendName}: rejected a message: ${reason}`);
-		this.#options.onReject?.(reason);
+		// A run's onReject reports it as a log event, which its logger records too.
+		if (this.#options.onReject !== undefined) this.#options.onReject(reason);
+		else this.#options.logger.warn({ reason }, `${backendName}: rejected a message: ${reason}`);
 	}
 
 	async #replyRejection(error: WireRejection): Promise<void> {

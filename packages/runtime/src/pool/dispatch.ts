@@ -89,6 +89,8 @@ export class Dispatch {
 				return await this.#succeeded(worker, reply, tasks);
 			} catch (error) {
 				const failure = await this.#attemptFailed(worker, error, call);
+				// Stopping the run kills its workers: their deaths are no failure to retry or record.
+				this.#options.context.throwIfAborted();
 				// A batch queued behind the one that killed the worker loses no attempt.
 				if (failure.charged === false) attempt -= 1;
 				if (failure.retry && attempt < call.numRunAttempts) {
@@ -183,6 +185,7 @@ export class Dispatch {
 			}
 			worker.busy -= 1;
 			await this.#pool.onCrash(worker);
+			this.#options.context.throwIfAborted();
 			const cause = error instanceof WorkerCrashError ? error.exit.cause : `ran past ${limitS} s`;
 			this.#options.context.emit({
 				type: "retry",

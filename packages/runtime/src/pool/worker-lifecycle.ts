@@ -261,13 +261,13 @@ export class WorkerLifecycle {
 			error instanceof TimeLimitExceeded
 				? `teardown of stage "${this.label}" on worker ${workerId} ran past its time limit of ${error.limitS} s (teardownTimeoutS): the worker was killed`
 				: `teardown of stage "${this.label}" on worker ${workerId} failed: ${String(error)}`;
-		this.#options.context.logger.warn({ workerId, err: String(error) }, message);
 		this.#options.context.emit({
 			type: "log",
 			level: "warn",
 			message,
 			stage: this.label,
 			workerId,
+			fields: { err: String(error) },
 		});
 	}
 

@@ -56,3 +56,54 @@ export function formatRate(perSecond: number): string {
 	if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)}k/s`;
 	return `${perSecond.toFixed(perSecond < 10 ? 1 : 0)}/s`;
 }
+
+/** A duration for an ETA or an elapsed time: `45s`, `3:07`, `1:02:03`; `-` when unknown. */
+export function formatDuration(seconds: number): string {
+	if (!Number.isFinite(seconds) || seconds < 0) return "-";
+	const total = Math.round(seconds);
+	if (total < 60) return `${total}s`;
+	const s = String(total % 60).padStart(2, "0");
+	const minutes = Math.floor(total / 60);
+	if (minutes < 60) return `${minutes}:${s}`;
+	return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}:${s}`;
+}
+
+/** A byte count in binary units (`512 B`, `64 MiB`, `1.5 GiB`). */
+export function formatBytes(bytes: number): string {
+	const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit += 1;
+	}
+	const digits = unit === 0 || Number.isInteger(value) || value >= 100 ? 0 : 1;
+	return `${value.toFixed(digits)} ${units[unit]}`;
+}
+
+/** `text` cut to `width` columns, ending in `…` when cut. */
+export function truncate(text: string, width: number): string {
+	if (text.length <= width) return text;
+	return width <= 1 ? text.slice(0, Math.max(0, width)) : `${text.slice(0, width - 1)}…`;
+}
+
+/**
+ * Breaks `text` into lines of at most `width` columns at spaces (a word
+ * longer than a line is cut), continuation lines indented by `indent`.
+ */
+export function wrapText(text: string, width: number, indent = "  "): string[] {
+	if (text.length <= width) return [text];
+	const lines: string[] = [];
+	let line = "";
+	for (const word of text.split(" ")) {
+		const candidate = line.length === 0 ? word : `${line} ${word}`;
+		if (candidate.length <= width || line.trim().length === 0) {
+			line = candidate;
+			continue;
+		}
+		lines.push(line);
+		line = `${indent}${word}`;
+	}
+	lines.push(line);
+	return lines.map((l) => truncate(l, width));
+}

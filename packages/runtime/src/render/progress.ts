@@ -26,6 +26,10 @@ export interface StageProgress {
 export class ProgressTracker {
 	readonly stages: StageProgress[] = [];
 	backend = "";
+	/** Clock reading (ms) at `run:start`. */
+	runStartedAtMs: number | undefined;
+	/** How the run ended (`run:end`), once it has. */
+	runEnd: { ok: boolean; atMs: number; error?: string } | undefined;
 	#byName = new Map<string, StageProgress>();
 	#now: () => number;
 
@@ -38,6 +42,8 @@ export class ProgressTracker {
 		switch (event.type) {
 			case "run:start":
 				this.backend = event.backend;
+				this.runStartedAtMs = this.#now();
+				this.runEnd = undefined;
 				event.stages.forEach((name, index) => {
 					this.#stage(name, index);
 				});
@@ -69,15 +75,49 @@ export class ProgressTracker {
 				if (next !== undefined) next.expectedTasks = stage.tasksOut;
 				break;
 			}
+			case "run:end":
+				this.runEnd = {
+					ok: event.ok,
+					atMs: this.#now(),
+					...(event.error === undefined ? {} : { error: event.error }),
+				};
+				break;
 			default:
 				break;
 		}
 	}
 
+	/** Seconds since the run started (until it ended). */
+	elapsedS(): number {
+		if (this.runStartedAtMs === undefined) return 0;
+		return ((this.runEnd?.atMs ?? this.#now()) - this.runStartedAtMs) / 1000;
+	}
+
+	/** Tasks per second of a stage since it started. */
+	taskRate(stage: StageProgress): number {
+		const seconds = this.#runningS(stage);
+		return seconds > 0 ? stage.tasksIn / seconds : 0;
+	}
+
+	/**
+	 * Seconds a stage still needs at its task rate so far, when its expected
+	 * tasks are known and it has done some; `undefined` otherwise.
+	 */
+	etaS(stage: StageProgress): number | undefined {
+		if (stage.state === "done") return 0;
+		const rate = this.taskRate(stage);
+		if (stage.expectedTasks === undefined || rate <= 0) return undefined;
+		return Math.max(0, stage.expectedTasks - stage.tasksIn) / rate;
+	}
+
+	#runningS(stage: StageProgress): number {
+		if (stage.startedAtMs === undefined) return 0;
+		return ((stage.endedAtMs ?? this.#now()) - stage.startedAtMs) / 1000;
+	}
+
 	/** Items per second of a stage since it started. */
 	rate(stage: StageProgress): number {
-		if (stage.startedAtMs === undefined) return 0;
-		const seconds = ((stage.endedAtMs ?? this.#now()) - stage.startedAtMs) / 1000;
+		const seconds = this.#runningS(stage);
 		return seconds > 0 ? stage.itemsIn / seconds : 0;
 	}
 

@@ -160,22 +160,23 @@ describe("RunRenderer", () => {
 			"Read: started (1 worker)",
 			"Read: done, tasks 1 -> 2, items 0 -> 100 in 0 s",
 			"Filter: started (2 workers)",
-			"Filter: 2/2 tasks, 100 items (67/s)",
+			"Filter: 2/2 tasks, 100 items, 67/s, ETA 0s",
 			"Filter: done, tasks 2 -> 2, items 100 -> 60 in 1.60 s",
+			"local: all 2 stages done in 1.60 s",
 		]);
 	});
 
-	it("draws one bar per stage on a TTY and redraws in place", () => {
-		const out = capture(true);
+	it("redraws its live region in place on a TTY and leaves one final line for the run", () => {
+		const out = { ...capture(true), columns: 80, rows: 8 };
 		const renderer = new RunRenderer({ stream: out, now: () => 0, timer: false });
 		expect(renderer.mode).toBe("bars");
 		for (const event of events) renderer.onEvent(event);
 		renderer.stop();
 		const esc = String.fromCharCode(27);
-		const frames = out.text.split(`${esc}[2A\r`);
-		const last = (frames.at(-1) ?? "").replaceAll(`${esc}[2K`, "<clear>");
-		expect(last).toMatch(/^<clear>Read\s+\[#{24}\] 1\/1 tasks, 0 items .* done\n/);
-		expect(last).toMatch(/\n<clear>Filter\s+\[#{24}\] 2\/2 tasks, 100 items .* done\n$/);
+		// Every redraw goes back over the lines drawn before and erases them.
+		expect(out.text).toContain(`${esc}[2A\r${esc}[J`);
+		const frames = out.text.split(`\r${esc}[J`);
+		expect(frames.at(-1)).toBe("local: all 2 stages done in 0 s\n");
 		expect(frames.length).toBeGreaterThan(2);
 	});
 

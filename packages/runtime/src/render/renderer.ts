@@ -1,5 +1,7 @@
 import type { RunEvent } from "@curator/core";
-import { formatCount, formatRate, formatSeconds } from "./format.ts";
+import { finalLine, liveRegion, progressCounts, rateText } from "./bars.ts";
+import { formatCount, formatDuration, formatSeconds } from "./format.ts";
+import { formatLogRecord } from "./log-line.ts";
 import { ProgressTracker, type StageProgress } from "./progress.ts";
 
 /** How progress is shown: live bars (TTY), periodic lines (logs, CI), or nothing. */
@@ -16,6 +18,8 @@ export interface RenderStream {
 	write(text: string): unknown;
 	isTTY?: boolean;
 	columns?: number;
+	/** The terminal's height: the live bars never take more than this, less one. */
+	rows?: number;
 }
 
 /** Options of {@link RunRenderer}. */
@@ -33,6 +37,12 @@ export interface RunRendererOptions {
 	now?: () => number;
 	/** Start a timer that calls {@link RunRenderer.tick} (default `true`; tests call it themselves). */
 	timer?: boolean;
+	/**
+	 * Show `log` events (default `true`). `false` where a logger already
+	 * prints the run's records (a `log` event is also one, see core's
+	 * `BaseExecutor.run`), so that each is printed once.
+	 */
+	logs?: boolean;
 }
 
 /** Defaults of {@link RunRendererOptions}. */
@@ -42,9 +52,8 @@ export const rendererDefaults = {
 	redrawMs: 100,
 	level: "info",
 	timer: true,
+	logs: true,
 } as const;
-
-const BAR_WIDTH = 24;
 
 /**
  * The one renderer of run events: live bars per stage on a TTY, periodic
@@ -60,6 +69,7 @@ export class RunRenderer {
 	#lastDraw = Number.NEGATIVE_INFINITY;
 	#lastLine = new Map<string, number>();
 	#timer: ReturnType<typeof setInterval> | undefined;
+	#ended = false;
 
 	constructor(options: RunRendererOptions) {
 		const mode = options.mode ?? rendererDefaults.mode;
@@ -71,6 +81,7 @@ export class RunRenderer {
 			level: options.level ?? rendererDefaults.level,
 			now: options.now ?? (() => performance.now()),
 			timer: options.timer ?? rendererDefaults.timer,
+			logs: options.logs ?? rendererDefaults.logs,
 		};
 		this.tracker = new ProgressTracker(this.#options.now);
 		if (this.#options.timer && this.mode !== "silent") {
@@ -85,6 +96,10 @@ export class RunRenderer {
 		this.tracker.add(event);
 		if (this.mode === "silent") return;
 		switch (event.type) {
+			case "run:start":
+				this.#ended = false;
+				this.#drawn = 0;
+				break;
 			case "stage:start":
 				if (this.mode === "lines") this.#line(`${event.stage}: started${workers(event.workers)}`);
 				this.#redraw(true);
@@ -97,10 +112,7 @@ export class RunRenderer {
 				this.tick();
 				break;
 			case "log":
-				if (this.#shows(event.level)) {
-					const where = [event.stage, event.workerId].filter(Boolean).join("/");
-					this.message(`${event.level}${where ? ` [${where}]` : ""} ${event.message}`);
-				}
+				if (this.#options.logs && this.#shows(event.level)) this.message(formatLogRecord(event));
 				break;
 			case "retry":
 				this.message(
@@ -121,7 +133,7 @@ export class RunRenderer {
 				}
 				break;
 			case "run:end":
-				this.#redraw(true);
+				this.#end();
 				break;
 			default:
 				break;
@@ -141,7 +153,7 @@ export class RunRenderer {
 			const last = this.#lastLine.get(stage.stage) ?? stage.startedAtMs ?? now;
 			if (now - last < this.#options.intervalMs) continue;
 			this.#lastLine.set(stage.stage, now);
-			this.#line(`${stage.stage}: ${counts(stage)} (${formatRate(this.tracker.rate(stage))})`);
+			this.#line(`${stage.stage}: ${progressLine(stage, this.tracker)}`);
 		}
 	}
 
@@ -153,12 +165,24 @@ export class RunRenderer {
 		this.#redraw(true);
 	}
 
-	/** Final redraw; stops the timer. The bars stay on screen. */
+	/**
+	 * Stops the timer and ends the display: the live bars give way to one
+	 * final line for the run (printed at `run:end`, or here when the run
+	 * never reported its end).
+	 */
 	stop(): void {
 		if (this.#timer !== undefined) clearInterval(this.#timer);
 		this.#timer = undefined;
-		this.#redraw(true);
-		this.#drawn = 0;
+		this.#end();
+	}
+
+	/** Replaces the live region (or ends the lines) with the run's final line, once. */
+	#end(): void {
+		if (this.#ended || this.mode === "silent") return;
+		this.#ended = true;
+		this.#clearBars();
+		// A run refused before any stage started (a pre-flight check) has no progress to close.
+		if (this.tracker.stages.some((s) => s.state !== "waiting")) this.#line(finalLine(this.tracker));
 	}
 
 	#shows(level: LogLevel): boolean {
@@ -180,14 +204,16 @@ export class RunRenderer {
 	}
 
 	#redraw(force: boolean): void {
-		if (this.mode !== "bars") return;
+		if (this.mode !== "bars" || this.#ended) return;
 		const now = this.#options.now();
 		if (!force && now - this.#lastDraw < this.#options.redrawMs) return;
 		this.#lastDraw = now;
-		const width = Math.max(40, (this.#options.stream.columns ?? 100) - 1);
-		const lines = this.tracker.stages.map((stage) => barLine(stage, this.tracker, width));
-		const up = this.#drawn > 0 ? `\x1b[${this.#drawn}A\r` : "";
-		this.#options.stream.write(`${up}${lines.map((l) => `\x1b[2K${l}\n`).join("")}`);
+		const { columns = 100, rows = 24 } = this.#options.stream;
+		const lines = liveRegion(this.tracker, { columns, rows });
+		// Back to the region's first line, erase to the end of the screen, draw: a region
+		// that shrank leaves nothing behind, and one that fits the screen never scrolls copies.
+		const up = this.#drawn > 0 ? `\x1b[${this.#drawn}A` : "";
+		this.#options.stream.write(`${up}\r\x1b[J${lines.join("\n")}\n`);
 		this.#drawn = lines.length;
 	}
 }
@@ -196,28 +222,12 @@ function workers(count: number | undefined): string {
 	return count === undefined ? "" : ` (${count} worker${count === 1 ? "" : "s"})`;
 }
 
-function counts(stage: StageProgress): string {
-	const expected = stage.expectedTasks === undefined ? "" : `/${formatCount(stage.expectedTasks)}`;
-	return `${formatCount(stage.tasksIn)}${expected} tasks, ${formatCount(stage.itemsIn)} items`;
+function progressLine(stage: StageProgress, tracker: ProgressTracker): string {
+	const eta = tracker.etaS(stage);
+	return `${progressCounts(stage)}, ${rateText(stage, tracker)}${eta === undefined ? "" : `, ETA ${formatDuration(eta)}`}`;
 }
 
 function stageDone(stage: StageProgress): string {
 	const seconds = ((stage.endedAtMs ?? 0) - (stage.startedAtMs ?? 0)) / 1000;
 	return `${stage.stage}: done, tasks ${formatCount(stage.tasksIn)} -> ${formatCount(stage.tasksOut)}, items ${formatCount(stage.itemsIn)} -> ${formatCount(stage.itemsOut)} in ${formatSeconds(seconds)} s`;
-}
-
-function barLine(stage: StageProgress, tracker: ProgressTracker, width: number): string {
-	let fraction: number | undefined;
-	if (stage.state === "done") fraction = 1;
-	else if (stage.expectedTasks !== undefined && stage.expectedTasks > 0) {
-		fraction = Math.min(1, stage.tasksIn / stage.expectedTasks);
-	} else if (stage.expectedTasks === 0) fraction = 0;
-	const filled = fraction === undefined ? 0 : Math.round(fraction * BAR_WIDTH);
-	const bar =
-		fraction === undefined && stage.state === "running"
-			? "~".repeat(BAR_WIDTH)
-			: `${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}`;
-	const state = stage.state === "done" ? "done" : stage.state === "running" ? "" : "waiting";
-	const text = `${stage.stage.padEnd(24)} [${bar}] ${counts(stage)} ${formatRate(tracker.rate(stage))} ${state}`;
-	return text.length > width ? text.slice(0, width) : text.trimEnd();
 }

@@ -5,7 +5,14 @@ import {
 	type StageSummary,
 	type TaskFailure,
 } from "@curator/core";
-import { formatCount, formatMetric, formatSeconds, formatTable } from "./format.ts";
+import {
+	formatCount,
+	formatMetric,
+	formatSeconds,
+	formatTable,
+	truncate,
+	wrapText,
+} from "./format.ts";
 
 /** One stage of a {@link RunReport}: the stage summary with its perf record flattened. */
 export interface StageReport extends Omit<StageSummary, "perf"> {
@@ -29,10 +36,34 @@ export interface RunReport {
 	wallTimeS: number;
 	/** Items out of the last stage. */
 	outputItems: number;
+	/**
+	 * What the run published, when its front end knows (the CLI reads the
+	 * output folder's manifest): the headline then counts documents written.
+	 */
+	output?: RunOutput;
 	stages: StageReport[];
 	failures: TaskFailure[];
 	/** Where every task went, stage by stage (core's `RunLedger`). */
 	ledger: RunLedger;
+}
+
+/** What a run wrote to its output folder (from the folder's manifest). */
+export interface RunOutput {
+	/** The folder as the user named it (e.g. `./curator-out`). */
+	folder: string;
+	/** Rows (documents) this run wrote. */
+	rows: number;
+	/** Data files this run wrote. */
+	files: number;
+}
+
+/** Options of {@link formatSummaryTable}. */
+export interface SummaryTableOptions {
+	/**
+	 * The terminal's width: columns are dropped, least telling first, and
+	 * long lines wrapped, so that no line is this wide. Default: no limit.
+	 */
+	width?: number;
 }
 
 /** Flattens one stage summary. */
@@ -99,29 +130,73 @@ const figureColumns: Column[] = [
 	],
 ];
 
+// On a narrow terminal these go first, in this order; the stage and item counts stay.
+const dropOrder = ["metrics", "idle s", "mean s/batch", "workers", "tasks in", "process s"];
+
 /**
- * The per-stage summary table printed at the end of a run; the filtered and
- * failed columns appear when some stage filtered or failed tasks.
+ * The per-stage summary printed at the end of a run: a headline (what the
+ * run wrote, or its items out), a table per stage, and what did not settle.
+ * The filtered and failed columns appear when some stage filtered or failed
+ * tasks. With a `width`, nothing is that wide (see {@link SummaryTableOptions}).
  */
-export function formatSummaryTable(report: RunReport): string {
-	const settled = report.stages.some((s) => s.filteredTasks > 0 || s.failedTasks > 0);
-	const columns = [...countColumns, ...(settled ? settlementColumns : []), ...figureColumns];
-	const headers = ["stage", ...columns.map(([header]) => header)];
-	const rows = report.stages.map((s) => [s.stage, ...columns.map(([, cell]) => cell(s))]);
-	const align = headers.map((_, c) => (c === 0 || c === headers.length - 1 ? "left" : "right"));
+export function formatSummaryTable(report: RunReport, options: SummaryTableOptions = {}): string {
+	const width = options.width ?? Number.POSITIVE_INFINITY;
+	const limit = Math.max(20, width - 1);
+	const wrap = (line: string): string[] => (width === Infinity ? [line] : wrapText(line, limit));
+	const after = [...ledgerLines(report), ...failureLines(report)].flatMap(wrap);
+	return [...wrap(headline(report)), fittedTable(report, limit), ...after].join("\n");
+}
+
+/** The run in one line: status, time, and what it wrote (or its items out). */
+function headline(report: RunReport): string {
 	const status = report.ok ? "done" : `failed: ${report.error ?? "unknown error"}`;
-	const head = `pipeline "${report.pipeline}" on ${report.backend}: ${status} in ${formatSeconds(report.wallTimeS)} s, ${formatCount(report.outputItems)} items out`;
-	const failures =
-		report.failures.length === 0
-			? []
-			: [
-					`${report.failures.length} recorded failure(s):`,
-					...report.failures.map(
-						(f) =>
-							`  ${f.stage} [${f.taskIds.join(", ")}] after ${f.attempts} attempt(s): ${f.error}`,
-					),
-				];
-	return [head, formatTable(headers, rows, align), ...ledgerLines(report), ...failures].join("\n");
+	const what =
+		report.output === undefined
+			? `${formatCount(report.outputItems)} items out`
+			: `${formatCount(report.output.rows)} documents written to ${report.output.folder} (${formatCount(report.output.files)} file${report.output.files === 1 ? "" : "s"})`;
+	return `pipeline "${report.pipeline}" on ${report.backend}: ${status} in ${formatSeconds(report.wallTimeS)} s, ${what}`;
+}
+
+/** The stage table, without the columns that would make it as wide as `limit`. */
+function fittedTable(report: RunReport, limit: number): string {
+	const settled = report.stages.some((s) => s.filteredTasks > 0 || s.failedTasks > 0);
+	let columns = [...countColumns, ...(settled ? settlementColumns : []), ...figureColumns];
+	const render = (): string => {
+		const headers = ["stage", ...columns.map(([header]) => header)];
+		const rows = report.stages.map((s) => [s.stage, ...columns.map(([, cell]) => cell(s))]);
+		const last = headers.length - 1;
+		const align = headers.map((_, c) =>
+			c === 0 || (c === last && headers[c] === "metrics") ? "left" : "right",
+		);
+		return formatTable(headers, rows, align);
+	};
+	let table = render();
+	for (const drop of dropOrder) {
+		if (widest(table) <= limit) break;
+		columns = columns.filter(([header]) => header !== drop);
+		table = render();
+	}
+	if (widest(table) <= limit) return table;
+	return table
+		.split("\n")
+		.map((line) => truncate(line, limit))
+		.join("\n");
+}
+
+function widest(text: string): number {
+	return Math.max(...text.split("\n").map((line) => line.length));
+}
+
+function failureLines(report: RunReport): string[] {
+	return report.failures.length === 0
+		? []
+		: [
+				`${report.failures.length} recorded failure(s):`,
+				...report.failures.map(
+					(f) =>
+						`  ${f.stage} [${f.taskIds.join(", ")}] after ${f.attempts} attempt(s): ${f.error}`,
+				),
+			];
 }
 
 /** Nothing when every task is accounted for; else what is not, stage by stage. */
