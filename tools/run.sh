@@ -14,25 +14,25 @@ fi
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-false}"
 export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
 
+# Installs exactly what package-lock.json locks (npm ci never rewrites it). Tool output goes to
+# stderr: stdout is the command's own (`tools/run.sh demo --json > report.json`).
 install() {
 	local stamp="node_modules/.curator-install-stamp"
 	if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-		# npm ci rejects this lock file: the registry serves no builds for other platforms, so
-		# their optional packages cannot be locked. npm install still follows the lock file.
-		npm install --loglevel=error --no-audit --no-fund
+		npm ci --loglevel=error --no-audit --no-fund >&2
 		touch "$stamp"
 	fi
 }
 
 build() {
-	npx nx run-many -t build --outputStyle=stream
+	npx nx run-many -t build --outputStyle=stream >&2
 }
 
 case "${1:-}" in
 demo)
 	shift
 	install
-	build >&2
+	build
 	# The demo pipeline on the embedded sample (default backend), written to ./curator-out;
 	# extra arguments go to `curator run`, e.g. `tools/run.sh demo --backend actor-pool --json`.
 	exec node packages/cli/dist/bin.js run demo "$@"

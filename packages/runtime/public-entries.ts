@@ -7,5 +7,6 @@ export const publicEntries = {
 	index: "src/index.ts",
 	codec: "src/entries/codec.ts",
 	render: "src/entries/render.ts",
+	host: "src/entries/host.ts",
 	"worker-host": "src/worker-host.ts",
 };

@@ -15,7 +15,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Packr } from "msgpackr";
 import type { HostMessage } from "../../packages/runtime/src/protocol.ts";
-import { encodeHostFrames } from "../../packages/runtime/src/zmq-frames.ts";
+import { encodeHostFrames } from "../../plugins/backend-xenna-bridge/src/host/zmq-frames.ts";
 import { encodeMessage, type WireType } from "../../plugins/backend-xenna-bridge/src/wire.ts";
 import { type HostGolden, hostMessages, linkMessages } from "./messages.ts";
 
@@ -79,7 +79,7 @@ function workerHost(dir: string): void {
 }
 
 const linkDir = "plugins/backend-xenna-bridge/wire/golden";
-const hostDir = "packages/runtime/wire/golden";
+const hostDir = "plugins/backend-xenna-bridge/wire/host-golden";
 executorDriver(freshDir(linkDir));
 workerHost(freshDir(hostDir));
 // The manifests in the repository's JSON style (biome's), so a regeneration diffs cleanly.

@@ -12,6 +12,7 @@ import {
 	isExpectedReply,
 } from "./host-reply.ts";
 import { type HostCommand, type HostMessage, transferable, type WireError } from "./protocol.ts";
+import { typeStrippingFlags } from "./type-stripping.ts";
 
 /** Where workers run: child processes (crash isolation) or worker threads. */
 export type Isolation = "process" | "thread";
@@ -136,7 +137,7 @@ export class WorkerHandle {
 			const child = fork(hostEntry, [], {
 				serialization: "advanced",
 				env: { ...process.env, ...env },
-				execArgv: options.execArgv ?? [],
+				execArgv: [...typeStrippingFlags(), ...(options.execArgv ?? [])],
 				stdio: ["ignore", "inherit", "inherit", "ipc"],
 			});
 			child.on("message", (message) => this.#receive(message as HostMessage));
@@ -147,7 +148,7 @@ export class WorkerHandle {
 			const thread = new Worker(hostEntry, {
 				name: options.name ?? options.workerId,
 				env: { ...process.env, ...env },
-				execArgv: options.execArgv ?? [],
+				execArgv: [...typeStrippingFlags(), ...(options.execArgv ?? [])],
 			});
 			let crash: string | undefined;
 			thread.on("message", (message) => this.#receive(message as HostMessage));

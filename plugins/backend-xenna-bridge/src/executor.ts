@@ -87,9 +87,9 @@ export class XennaExecutor extends BaseExecutor<XennaConfig> {
 	}
 }
 
-/** Absolute path of `@curator/runtime`'s worker host. */
+/** Absolute path of the worker host the actors start (this package's, over ZeroMQ). */
 export function workerHostEntry(): string {
-	const specifier = "@curator/runtime/worker-host";
+	const specifier = "@curator/backend-xenna-bridge/worker-host";
 	try {
 		return fileURLToPath(import.meta.resolve(specifier));
 	} catch {

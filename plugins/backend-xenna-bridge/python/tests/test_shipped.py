@@ -26,12 +26,11 @@ def unpacked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_shipped_worker_starts_from_this_nodes_copies(unpacked: Path) -> None:
-    node, entry, env = shipped.resolve_worker(
-        "curator-node:", "curator-app:node_modules/@curator/runtime/dist/worker-host.js", {"A": "1"}
-    )
+    host = "node_modules/@curator/backend-xenna-bridge/dist/worker-host.js"
+    node, entry, env = shipped.resolve_worker("curator-node:", f"curator-app:{host}", {"A": "1"})
     assert node == str(unpacked / "curator_node" / "bin" / "node")
     assert Path(node).stat().st_mode & stat.S_IXUSR, "made executable when unpacking lost the bit"
-    assert entry == str(unpacked / "curator_app/node_modules/@curator/runtime/dist/worker-host.js")
+    assert entry == str(unpacked / "curator_app" / host)
     assert env == {"A": "1", "CURATOR_APP_ROOT": (unpacked / "curator_app").as_uri() + "/"}
     assert shipped.local_path("--output") == "--output"
 

@@ -1,8 +1,8 @@
 """The golden messages of both ZeroMQ wires, decoded and re-encoded by this package.
 
 The files are in the repository (``plugins/backend-xenna-bridge/wire/golden`` and
-``packages/runtime/wire/golden``, written by ``tools/wire-golden/generate.ts``); the
-TypeScript tests check the same files. No sockets, no Ray.
+``wire/host-golden``, written by ``tools/wire-golden/generate.ts``); the TypeScript tests
+check the same files. No sockets, no Ray.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ray_js_bridge.host_wire import decode_reply, encode_request
 
 ROOT = Path(__file__).resolve().parents[4]
 LINK = ROOT / "plugins" / "backend-xenna-bridge" / "wire" / "golden"
-HOST = ROOT / "packages" / "runtime" / "wire" / "golden"
+HOST = ROOT / "plugins" / "backend-xenna-bridge" / "wire" / "host-golden"
 EVERY_TYPE = protocol.EXECUTOR_TYPES | protocol.DRIVER_TYPES
 
 

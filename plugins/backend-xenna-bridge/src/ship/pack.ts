@@ -1,15 +1,7 @@
-import {
-	copyFileSync,
-	existsSync,
-	linkSync,
-	mkdirSync,
-	mkdtempSync,
-	rmSync,
-	writeFileSync,
-} from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, extname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ShippedPlace } from "@curator/core";
 import { bridgePaths } from "../python.ts";
@@ -99,15 +91,6 @@ export async function packShipment(spec: ShipmentSpec): Promise<Shipment> {
 		rmSync(root, { recursive: true, force: true });
 		throw error;
 	}
-}
-
-/**
- * The worker host and the module it loads by URL (its ZeroMQ transport, beside it),
- * which a scan of its static imports does not see.
- */
-export function workerHostModules(workerEntry: string): string[] {
-	const transport = join(dirname(workerEntry), `zmq-transport${extname(workerEntry)}`);
-	return existsSync(transport) ? [workerEntry, transport] : [workerEntry];
 }
 
 /** Puts a linux-x64 Node.js binary at `target`. */

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { APP_ROOT_ENV, registeredModules, type ShippedPlace } from "@curator/core";
-import { packShipment, type Shipment, workerHostModules } from "./pack.ts";
+import { packShipment, type Shipment } from "./pack.ts";
 
 /** The packages a run joining a cluster hands to Ray, and where its modules went. */
 export interface ShippedProgram {
@@ -48,7 +48,7 @@ export async function shippedProgram(
 	if (pending === undefined) {
 		pending = packShipment({
 			main: workerEntry,
-			modules: [...modules, ...workerHostModules(workerEntry)],
+			modules,
 			project,
 			python,
 		});

@@ -4,7 +4,7 @@ import { type RayEnsuredPackage, RayJobsClient } from "../jobs/client.ts";
 import type { RayJobInfo } from "../jobs/types.ts";
 import { resolvePython } from "../python.ts";
 import { ShipError } from "./errors.ts";
-import { packShipment, workerHostModules } from "./pack.ts";
+import { packShipment } from "./pack.ts";
 
 /** A file of the program given as an argument of the job: the job gets its path on the node. */
 export interface ShippedFile {
@@ -69,7 +69,7 @@ export async function submitPipelineJob(options: SubmitJobOptions): Promise<Subm
 		modules: [
 			...args.map((arg) => arg.file),
 			...(options.modules ?? []),
-			...workerHostModules(workerHostEntry()),
+			workerHostEntry(),
 			fileURLToPath(import.meta.url),
 		],
 		project: options.project ?? process.cwd(),

@@ -1,6 +1,6 @@
 """Frames of the worker-host wire (stage actor <-> Node worker host).
 
-The wire is described in ``packages/runtime/wire/worker-host.md`` of the repository.
+The wire is described in ``plugins/backend-xenna-bridge/wire/worker-host.md`` of the repository.
 This side encodes requests and decodes replies; it never decodes a request nor
 encodes a reply, and never decodes a payload frame.
 """

@@ -1,7 +1,7 @@
 """A Node worker host started and owned by a stage actor (the actor <-> Node worker link).
 
 The actor binds a ZeroMQ DEALER on an ``ipc://`` endpoint in a private (0700)
-temporary folder, starts ``node <runtime>/worker-host.js --zmq <endpoint>`` in a
+temporary folder, starts ``node <bridge>/worker-host.js --zmq <endpoint>`` in a
 new session (its own process group) with a random session key in
 ``CURATOR_SESSION_KEY``, and speaks the worker-host protocol of
 ``@curator/runtime`` (frames in :mod:`.host_wire`). Payloads are never decoded

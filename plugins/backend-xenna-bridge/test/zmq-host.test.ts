@@ -1,16 +1,25 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { MultiplyStage, type NumbersTask, numbersTask } from "@curator/conformance/fixtures";
+import { decodeTasks, encodeStage, encodeTasks } from "@curator/runtime/codec";
 import { Packr } from "msgpackr";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dealer } from "zeromq";
-import { decodeTasks, encodeStage, encodeTasks } from "../src/codec.ts";
-import { ShoutStage, WordsTask } from "./fixtures/stages.ts";
+import { workerHostEntry } from "../src/executor.ts";
 import { TopLevelStage } from "./fixtures/top-level-run.ts";
 
 const hostEntry = fileURLToPath(new URL("../src/worker-host.ts", import.meta.url));
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 const session = "s3cret-session";
 const cleanups: (() => void)[] = [];
+const tripler = new MultiplyStage({ factor: 3 });
+
+/** A task with its id set, as the actor sends it. */
+function numbered(data: number[], taskId: string): NumbersTask {
+	const task = numbersTask(data);
+	task.taskId = taskId;
+	return task;
+}
 
 afterEach(() => {
 	for (const cleanup of cleanups.splice(0)) cleanup();
@@ -50,27 +59,31 @@ async function call(
 }
 
 describe("worker host over ZeroMQ", () => {
+	it("is this package's built entry: the one the actors start (ZeroMQ comes with the bridge)", () => {
+		const built = fileURLToPath(new URL("../dist/worker-host.js", import.meta.url));
+		expect(workerHostEntry()).toBe(built);
+	});
+
 	it("serves init, setup and process with opaque byte payloads", async () => {
 		const { socket } = await startHost();
 		const init = await call(
 			socket,
 			{ id: 1, type: "init", key: "0", isSource: false },
-			encodeStage(new ShoutStage()),
+			encodeStage(tripler),
 		);
 		expect(init.reply).toMatchObject({ type: "ok", id: 1, session });
 		const worker = { workerId: "actor-1", allocation: { cpus: 1, gpus: [] } };
 		expect((await call(socket, { id: 2, type: "setup", key: "0", worker })).reply.type).toBe("ok");
-		const task = new WordsTask({ datasetName: "d", data: ["hey"] });
-		task.taskId = "0_0";
+		const task = numbered([1, 2], "0_0");
 		const { reply, payload } = await call(
 			socket,
 			{ id: 3, type: "process", keys: ["0"] },
 			encodeTasks([task]),
 		);
 		expect(reply).toMatchObject({ type: "ok", id: 3 });
-		expect((reply.stats as { stage: string }[])[0]?.stage).toBe("ShoutStage");
+		expect((reply.stats as { stage: string }[])[0]?.stage).toBe("MultiplyStage");
 		const [out] = await decodeTasks(new Uint8Array(payload as Buffer));
-		expect([out?.taskId, out?.data]).toEqual(["0_0_0", ["HEY!"]]);
+		expect([out?.taskId, out?.data]).toEqual(["0_0_0", [3, 6]]);
 	});
 
 	it("defers Turbofan when its first batch arrives (it is a process of its own)", async () => {
@@ -79,12 +92,11 @@ describe("worker host over ZeroMQ", () => {
 		await call(
 			socket,
 			{ id: 1, type: "init", key: "0", isSource: false },
-			encodeStage(new ShoutStage()),
+			encodeStage(tripler),
 			logs,
 		);
 		expect(logs.filter((message) => message.includes("Turbofan"))).toEqual([]);
-		const task = new WordsTask({ datasetName: "d", data: ["hey"] });
-		task.taskId = "0_0";
+		const task = numbered([1], "0_0");
 		for (const id of [2, 3]) {
 			await call(socket, { id, type: "process", keys: ["0"] }, encodeTasks([task]), logs);
 		}
@@ -95,18 +107,10 @@ describe("worker host over ZeroMQ", () => {
 
 	it("takes several payload frames as one batch and splits the reply per task", async () => {
 		const { socket } = await startHost();
-		await call(
-			socket,
-			{ id: 1, type: "init", key: "0", isSource: false },
-			encodeStage(new ShoutStage()),
-		);
+		await call(socket, { id: 1, type: "init", key: "0", isSource: false }, encodeStage(tripler));
 		const worker = { workerId: "actor-1", allocation: { cpus: 1, gpus: [] } };
 		await call(socket, { id: 2, type: "setup", key: "0", worker });
-		const parts = ["a", "b"].map((word, index) => {
-			const task = new WordsTask({ datasetName: "d", data: [word, word] });
-			task.taskId = `0_${index}`;
-			return encodeTasks([task]);
-		});
+		const parts = [1, 2].map((n, index) => encodeTasks([numbered([n, n], `0_${index}`)]));
 		const { reply, frames } = await call(
 			socket,
 			{ id: 3, type: "process", keys: ["0"], split: true, parts: 2 },
@@ -125,8 +129,8 @@ describe("worker host over ZeroMQ", () => {
 			frames.map(async (frame) => (await decodeTasks(new Uint8Array(frame as Buffer)))[0]?.data),
 		);
 		expect(decoded).toEqual([
-			["A!", "A!"],
-			["B!", "B!"],
+			[3, 3],
+			[6, 6],
 		]);
 		// A frame count that differs from `parts` is malformed: dropped, never run.
 		await socket.send([

@@ -1,8 +1,8 @@
+import type { HostMessage } from "@curator/runtime/host";
 import { Packr } from "msgpackr";
-import type { HostMessage } from "./protocol.ts";
 
 /**
- * The msgpack rules of the worker-host ZeroMQ wire (see `wire/worker-host.md`):
+ * The msgpack rules of the worker-host ZeroMQ wire (see the package's `wire/worker-host.md`):
  * maps as plain objects, no records, and the smallest map header for the key
  * count (`variableMapSize`), as Python's msgpack writes them, so both sides
  * encode one message to the same bytes.

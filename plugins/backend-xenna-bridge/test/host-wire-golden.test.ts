@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
+import type { HostMessage } from "@curator/runtime/host";
 import { describe, expect, it } from "vitest";
-import type { HostMessage } from "../src/protocol.ts";
-import { decodeHostFrames, encodeHostFrames } from "../src/zmq-frames.ts";
+import { decodeHostFrames, encodeHostFrames } from "../src/host/zmq-frames.ts";
 
 interface Golden {
 	name: string;
@@ -11,7 +11,7 @@ interface Golden {
 	envelope: Record<string, unknown>;
 }
 
-const dir = new URL("../wire/golden/", import.meta.url);
+const dir = new URL("../wire/host-golden/", import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL("manifest.json", dir), "utf8")) as {
 	session: string;
 	messages: Golden[];

@@ -1,6 +1,5 @@
+import { type HostMessage, type HostTransport, PROTOCOL_VERSION } from "@curator/runtime/host";
 import { Dealer } from "zeromq";
-import type { HostTransport } from "./host-transport.ts";
-import { type HostMessage, PROTOCOL_VERSION } from "./protocol.ts";
 import { decodeHostFrames, encodeHostFrames } from "./zmq-frames.ts";
 
 /**
@@ -8,7 +7,7 @@ import { decodeHostFrames, encodeHostFrames } from "./zmq-frames.ts";
  * language's process (the Python stage actors of the Xenna bridge).
  *
  * Frames as `zmq-frames.ts` encodes them (the wire is described in
- * `wire/worker-host.md`). A message whose session key differs is rejected
+ * the package's `wire/worker-host.md`). A message whose session key differs is rejected
  * and logged, never executed.
  */
 export async function connectZmqTransport(
