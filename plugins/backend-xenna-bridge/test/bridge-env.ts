@@ -28,6 +28,9 @@ export function testExecutor(config: XennaConfig = {}): XennaExecutor {
 		rayAddress,
 		cpuAllocationPercentage: 1,
 		loggingIntervalS: 600,
+		// The shared cluster's 8 logical CPUs are on a small machine: a stage's default share
+		// would start 8 actors and Node workers for a handful of tasks.
+		maxWorkersPerStage: 2,
 		...config,
 	});
 }

@@ -21,5 +21,6 @@ export function createExecutor(args: ResumeExecutorArgs): XennaExecutor {
 		executionMode: args.executionMode,
 		cpuAllocationPercentage: 1,
 		loggingIntervalS: 600,
+		maxWorkersPerStage: 2,
 	});
 }

@@ -54,9 +54,11 @@ describe.skipIf(skipReason !== "")(`two Ray nodes on this machine${skipped}`, ()
 			cpuAllocationPercentage: 1,
 			loggingIntervalS: 600,
 		});
+		// One worker per node (the probes meet across nodes); fused, as they may be.
+		const perNode = { backend: { xenna: { numWorkersPerNode: 1 } } };
 		const stages = [
-			new NodeProbeStage({ dir, parties: 2, name: "ProbeA" }),
-			new NodeProbeStage({ dir, parties: 2, name: "ProbeB", batchSize: 2 }),
+			new NodeProbeStage({ dir, parties: 2, name: "ProbeA" }).with(perNode),
+			new NodeProbeStage({ dir, parties: 2, name: "ProbeB", batchSize: 2 }).with(perNode),
 		];
 		const inputs = numbersTasks(...Array.from({ length: 12 }, (_, i) => [i]));
 		const result = await new Pipeline({ name: "nodes", stages }).run(executor, inputs);
