@@ -15,11 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-# The modules behind ``cosmos_xenna.pipelines.v1``'s Stage and Resources: every stage actor
-# imports this module when it unpickles its stage, and v1 would also import Xenna's whole
-# pipeline runner (about 0.2 s of CPU per actor start) that an actor never uses.
-from cosmos_xenna.pipelines.private.resources import Resources
-from cosmos_xenna.pipelines.private.specs import Stage
+from cosmos_xenna.pipelines import v1 as xenna
 
 if TYPE_CHECKING:
     from .actor import ActorState
@@ -109,7 +105,7 @@ def worker_metadata_to_ts(metadata: Any, worker_id: str) -> dict[str, Any]:
     return {"workerId": worker_id, "allocation": {"cpus": float(allocation.cpus), "gpus": gpus}}
 
 
-class BridgeStage(Stage):
+class BridgeStage(xenna.Stage):
     """Base of the generated stage classes; ``config`` is set per TypeScript stage."""
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -117,8 +113,8 @@ class BridgeStage(Stage):
         self._actor: ActorState | None = None
 
     @property
-    def required_resources(self) -> Resources:
-        return Resources(cpus=float(self.config["cpus"]), gpus=self.config["gpus"])
+    def required_resources(self) -> xenna.Resources:
+        return xenna.Resources(cpus=float(self.config["cpus"]), gpus=self.config["gpus"])
 
     @property
     def stage_batch_size(self) -> int:
