@@ -21,8 +21,9 @@ const view = (tasks: { taskId: string; data: unknown }[]) => tasks.map((t) => [t
 const input = () => numbersTasks([1], [2], [3], [4], [2], [6]);
 
 /**
- * The CLI demo's shape: eight stages, a barrier (a dedup), one more stage. In streaming mode
- * the first phase holds eight one-CPU workers at once, more than this machine's cores.
+ * The CLI demo's shape: eight stages, a barrier (a dedup), one more stage. Unfused
+ * (`fuseStages: false`), the first phase holds eight one-CPU workers at once in streaming
+ * mode, more than this machine's cores.
  */
 function demoShaped(): Pipeline {
 	return new Pipeline({
@@ -58,7 +59,9 @@ describe.skipIf(skipReason !== "")(`a small machine${skipped}`, () => {
 		const first = await small.run(executor, numbersTasks([1]));
 		expect(view(first.tasks)).toEqual([["0_0_0", [2]]]);
 		const logs: string[] = [];
-		const result = await demoShaped().run(executor, input(), {
+		// The same kept-alive driver (fusion is not part of what a driver is kept for).
+		const unfused = new XennaExecutor({ python, keepAliveS: 600, fuseStages: false });
+		const result = await demoShaped().run(unfused, input(), {
 			onEvent: (event) => {
 				if (event.type === "log") logs.push(event.message);
 			},
@@ -73,8 +76,9 @@ describe.skipIf(skipReason !== "")(`a small machine${skipped}`, () => {
 		const dir = await mkdtemp(join(tmpdir(), "xenna-small-"));
 		const events: RunEvent[] = [];
 		try {
-			// The shared cluster offers 8 CPUs; the second phase (the barrier and nine more stages)
-			// needs 10 at once in streaming mode. Xenna would only find out once the first phase ran.
+			// The shared cluster offers 8 CPUs; the second phase (the barrier and nine more stages,
+			// unfused) needs 10 at once in streaming mode. Xenna would only find out once the first
+			// phase ran.
 			const pipeline = new Pipeline({
 				name: "too-wide",
 				stages: [
@@ -83,7 +87,7 @@ describe.skipIf(skipReason !== "")(`a small machine${skipped}`, () => {
 					...Array.from({ length: 9 }, () => new MultiplyStage({ factor: 1 })),
 				],
 			});
-			await pipeline.run(testExecutor(), numbersTasks([1]), {
+			await pipeline.run(testExecutor({ fuseStages: false }), numbersTasks([1]), {
 				onEvent: (event) => events.push(event),
 			});
 		} catch (error) {

@@ -243,7 +243,11 @@ describe.skipIf(skipReason !== "")(`curator submit to a cluster of bare nodes${s
 					loggingIntervalS: 600,
 				});
 				const events: RunEvent[] = [];
-				const stages = [new NodeProbeStage({ dir: probes, parties: 2, name: "Probe" })];
+				// One worker per node: the two meet across the nodes (parties: 2).
+				const perNode = { backend: { xenna: { numWorkersPerNode: 1 } } };
+				const stages = [
+					new NodeProbeStage({ dir: probes, parties: 2, name: "Probe" }).with(perNode),
+				];
 				const inputs = numbersTasks(...Array.from({ length: 6 }, (_, i) => [i]));
 				const result = await new Pipeline({ name: "shipped", stages }).run(executor, inputs, {
 					onEvent: (event) => events.push(event),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ray_js_bridge import shipped
+from ray_js_bridge import job, shipped
 
 
 @pytest.fixture
@@ -49,3 +49,17 @@ def test_without_the_program_on_the_path_the_error_says_so(
     monkeypatch.setattr(shipped, "APP_MODULE", "curator_app_absent_here")
     with pytest.raises(shipped.NotShipped, match="is not on this node's Python path"):
         shipped.local_path("curator-app:pipeline.ts")
+
+
+def test_a_job_runs_its_program_in_the_programs_folder(
+    unpacked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The curator command looks up backends from its working folder first: on the head node
+    # that folder may hold other copies of the packages.
+    monkeypatch.setattr(job, "check_site", lambda: None)
+    binary = unpacked / "curator_node" / "bin" / "node"
+    binary.write_text('#!/bin/sh\npwd > "$2"\n')
+    binary.chmod(0o755)
+    out = tmp_path / "cwd.txt"
+    assert job.main(["curator-app:bin.js", str(out)]) == 0
+    assert out.read_text().strip() == str(unpacked / "curator_app")
