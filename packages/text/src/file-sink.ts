@@ -143,8 +143,8 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 		const bytes = Buffer.byteLength(body);
 		this.logMetric("rowsWritten", rows);
 		this.logMetric("bytesWritten", bytes);
-		// Names the staged file until `publishedOutputs`: its final name is chosen by the commit.
-		// The commit's rename keeps its size and time, so the reference stays right.
+		// Names the staged file until `publishedOutputs`: only the commit chooses the final name.
+		// Its rename keeps the file's size and time, so the reference's stay right.
 		const file = await describeFile(this.path, relative(this.path, staged), {
 			stats: await stat(staged),
 		});
