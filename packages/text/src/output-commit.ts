@@ -47,7 +47,10 @@ export interface OutputCommit {
 	folder: string;
 	runId: string;
 	mode: Exclude<OutputMode, "ignore">;
-	/** The data files' extension, e.g. `.jsonl` (overwrite removes old files by it). */
+	/**
+	 * The data files' extension, e.g. `.jsonl`: their final names end in it,
+	 * and `overwrite` removes old files by it.
+	 */
 	extension: string;
 	pipeline: PipelineDescription;
 	/**
