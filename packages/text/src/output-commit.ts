@@ -3,6 +3,7 @@ import { mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises"
 import { basename, dirname, join } from "node:path";
 import { compareTaskIds, type PipelineDescription } from "@curator/core";
 import {
+	compareOutputNames,
 	isOutputEntry,
 	MANIFEST_FORMAT,
 	type ManifestFile,
@@ -13,7 +14,6 @@ import {
 	type PublishJournal,
 	parseStagedName,
 	partNames,
-	partNumber,
 	readOutputManifest,
 	STAGING_FOLDER,
 	SUCCESS_FILE,
@@ -213,7 +213,9 @@ function manifestOf(
 	added: ManifestFile[],
 	commit: OutputCommit,
 ): OutputManifest {
-	const files = [...(previous?.files ?? []), ...added].sort((a, b) => compareNames(a.name, b.name));
+	const files = [...(previous?.files ?? []), ...added].sort((a, b) =>
+		compareOutputNames(a.name, b.name),
+	);
 	const run = {
 		runId: commit.runId,
 		mode: commit.mode,
@@ -231,14 +233,6 @@ function manifestOf(
 		bytes: sum(files, "bytes"),
 		runs: [...(previous?.runs ?? []), run],
 	};
-}
-
-/** Part files by number (`part-99999` before `part-100000`), then other names by code units. */
-function compareNames(a: string, b: string): number {
-	const [p, q] = [partNumber(a), partNumber(b)];
-	if (p !== undefined && q !== undefined && p !== q) return p - q;
-	if ((p === undefined) !== (q === undefined)) return p === undefined ? 1 : -1;
-	return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sum(files: readonly ManifestFile[], key: "rows" | "bytes"): number {

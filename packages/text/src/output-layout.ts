@@ -141,6 +141,14 @@ export function partNumber(name: string): number | undefined {
 	return match === null ? undefined : Number(match[1]);
 }
 
+/** The order of a manifest's files: part files by number (`part-99999` before `part-100000`), then other names by code units. */
+export function compareOutputNames(a: string, b: string): number {
+	const [p, q] = [partNumber(a), partNumber(b)];
+	if (p !== undefined && q !== undefined && p !== q) return p - q;
+	if ((p === undefined) !== (q === undefined)) return p === undefined ? 1 : -1;
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** One more than the highest part number among `folder`'s entries (0 when it has none). */
 export async function nextPartNumber(folder: string): Promise<number> {
 	let next = 0;
