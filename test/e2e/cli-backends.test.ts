@@ -57,13 +57,18 @@ const skipLabel = (backend: BackendEntry): string => {
 	return reason === "" ? "" : ` (skipped: ${reason})`;
 };
 
-/** The data files of an output folder by name; its `_SUCCESS` manifest must list exactly them. */
+/**
+ * The data files of an output folder by name (`part-00000.jsonl`, ...); its `_SUCCESS` manifest
+ * must list exactly them, each with the task it was written for.
+ */
 async function outputOf(dir: string): Promise<Map<string, string>> {
 	const files = (await readdir(dir)).filter((name) => name !== "_SUCCESS").sort();
+	expect(files).toEqual(files.map((_, i) => `part-${String(i).padStart(5, "0")}.jsonl`));
 	const manifest = JSON.parse(await readFile(join(dir, "_SUCCESS"), "utf8")) as {
-		files: { name: string }[];
+		files: { name: string; taskId: unknown }[];
 	};
 	expect(manifest.files.map((file) => file.name)).toEqual(files);
+	expect(manifest.files.every((file) => typeof file.taskId === "string")).toBe(true);
 	return new Map(
 		await Promise.all(files.map(async (f) => [f, await readFile(join(dir, f), "utf8")] as const)),
 	);
@@ -90,8 +95,12 @@ interface DemoRun {
 }
 
 // Xenna twice: streaming (the CLI's default; the driver sizes its local Ray cluster for a CPU per
-// stage at once, more logical CPUs than this machine has) and batch.
-const demoRuns: DemoRun[] = backends.flatMap((backend): DemoRun[] =>
+// stage at once, more logical CPUs than this machine has) and batch. Local first: it is the
+// reference the others are compared with (`curator backends` lists them by name).
+const inOrder = [...backends].sort(
+	(a, b) => Number(b.name === "local") - Number(a.name === "local"),
+);
+const demoRuns: DemoRun[] = inOrder.flatMap((backend): DemoRun[] =>
 	backend.name !== "xenna"
 		? [{ label: backend.name, backend, env: {} }]
 		: [

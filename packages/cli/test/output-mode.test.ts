@@ -43,10 +43,19 @@ describe("curator run --mode", () => {
 		await copy("first", out);
 		expect((await copy("second", out, "--mode", "overwrite")).code).toBe(0);
 		expect(await texts(out)).toEqual(["second"]);
+		expect((await readdir(out)).sort()).toEqual(["_SUCCESS", "part-00000.jsonl"]);
 		expect((await copy("third", out, "--mode", "append")).code).toBe(0);
 		expect((await texts(out)).sort()).toEqual(["second", "third"]);
 		const manifest = JSON.parse(await readFile(join(out, "_SUCCESS"), "utf8"));
 		expect(manifest.runs.map((run: { mode: string }) => run.mode)).toEqual(["overwrite", "append"]);
+		// Append numbers on: the earlier run's file keeps its name and content.
+		const files = manifest.files.map((file: { name: string; taskId: string }) => file.name);
+		expect(files).toEqual(["part-00000.jsonl", "part-00001.jsonl"]);
+		expect(await readFile(join(out, "part-00000.jsonl"), "utf8")).toContain('"second"');
+		expect(manifest.files.map((file: { taskId: unknown }) => typeof file.taskId)).toEqual([
+			"string",
+			"string",
+		]);
 	});
 
 	it("ignore leaves a used folder as it was and succeeds", async () => {

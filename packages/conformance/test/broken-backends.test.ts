@@ -9,7 +9,7 @@ import { type ReportedTest, runNestedVitest, testsOf } from "./nested-vitest.ts"
 // (test/fixtures/spilling-executor.ts); each bug must fail exactly the kit
 // cases that guard against it, and nothing else.
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const casesPerBackend = 71;
+const casesPerBackend = 72;
 let tests: ReportedTest[] = [];
 
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import {
 	optionsProblem,
 } from "./option-schema.ts";
 import { resolveStages } from "./plan.ts";
-import { commitStages, preflightStages, rollbackStages } from "./run-hooks.ts";
+import { commitStages, preflightStages, publishOutputs, rollbackStages } from "./run-hooks.ts";
 import { checkRunId, describePipeline, newRunId, type RunInfo } from "./run-info.ts";
 import type { BackendStageOptions, ProcessingStage } from "./stage.ts";
 import { type RunSummary, RunSummaryBuilder } from "./summary.ts";
@@ -153,8 +153,8 @@ export interface ExecutionContext {
  * and the summary, run every stage's `preflight()` check in the calling
  * process, then call the one hook a backend implements,
  * {@link BaseExecutor.executeStages}, and, in the calling process again,
- * every stage's `commit()` when all stages succeeded or `rollback()` when
- * the run failed or was aborted.
+ * every stage's `commit()` (then `publishedOutputs()`) when all stages
+ * succeeded or `rollback()` when the run failed or was aborted.
  */
 export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfig> {
 	readonly config: Readonly<Config>;
@@ -295,8 +295,9 @@ export abstract class BaseExecutor<Config extends ExecutorConfig = ExecutorConfi
 			throw error;
 		}
 		await commitStages(stages, info);
+		const outputs = await publishOutputs(stages, tasks, info);
 		await resume?.complete();
-		return tasks;
+		return outputs;
 	}
 
 	/**

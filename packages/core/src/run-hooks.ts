@@ -1,6 +1,7 @@
 import { CommitError, PreflightError } from "./errors.ts";
 import type { RunInfo } from "./run-info.ts";
 import type { ProcessingStage } from "./stage.ts";
+import type { Task } from "./task.ts";
 
 /**
  * Runs every stage's `preflight(run)`, in order, in the calling process;
@@ -41,6 +42,30 @@ export async function commitStages(
 			throw new CommitError(stage.name, error);
 		}
 	}
+}
+
+/**
+ * Once every stage committed: passes the run's output tasks through every
+ * stage's `publishedOutputs(tasks, run)`, in order (a sink points the tasks
+ * naming its staged files at the files it published). A failure rejects as
+ * {@link CommitError}; nothing is rolled back, the output is published.
+ */
+export async function publishOutputs(
+	stages: readonly ProcessingStage[],
+	tasks: Task[],
+	run: RunInfo,
+): Promise<Task[]> {
+	let outputs = tasks;
+	for (const stage of stages) {
+		// A stage built on an older copy of core has no hook.
+		if (typeof stage.publishedOutputs !== "function") continue;
+		try {
+			outputs = await stage.publishedOutputs(outputs, run);
+		} catch (error) {
+			throw new CommitError(stage.name, error);
+		}
+	}
+	return outputs;
 }
 
 /**

@@ -118,6 +118,20 @@ export abstract class ProcessingStage<In extends Task = Task, Out extends Task =
 	commit(_run: RunInfo): void | Promise<void> {}
 
 	/**
+	 * The run's output tasks as the caller gets them, once every stage
+	 * committed: a sink whose commit chose its files' final names (the
+	 * sinks of `@curator/text` name them `part-00000...`) points the tasks
+	 * naming its staged files at the published ones. Runs once per run, in
+	 * the calling process, in stage order, on every backend, each stage
+	 * getting what the one before returned; a failure fails the run
+	 * (`CURATOR_COMMIT_FAILED`) without undoing the commit. Default: the
+	 * tasks unchanged.
+	 */
+	publishedOutputs(tasks: Task[], _run: RunInfo): Task[] | Promise<Task[]> {
+		return tasks;
+	}
+
+	/**
 	 * Undoes what the run's workers left for {@link commit} (a sink's staged
 	 * files) after the run failed or was aborted, or a commit failed. Runs in
 	 * the calling process; a failure is logged, never thrown over the run's

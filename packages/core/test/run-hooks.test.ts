@@ -9,7 +9,7 @@ import {
 	type RunInfo,
 	type Task,
 } from "../src/index.ts";
-import { DoubleStage, LoopExecutor, numbers, ThrowStage } from "./fixtures.ts";
+import { DoubleStage, LoopExecutor, type NumberTask, numbers, ThrowStage } from "./fixtures.ts";
 
 type HookCall = [
 	hook: "preflight" | "process" | "commit" | "rollback",
@@ -135,6 +135,45 @@ describe("run hooks: commit after success, rollback after failure", () => {
 			["rollback", "DoubleStage#2", expect.any(String)],
 		]);
 		expect(events.at(-1)).toMatchObject({ type: "run:end", ok: false });
+	});
+
+	it("gives the caller the output tasks as every stage's publishedOutputs returns them, after all commits, in order", async () => {
+		const calls: HookCall[] = [];
+		const first = hooked(new DoubleStage(), calls);
+		const sink = hooked(new DoubleStage(), calls);
+		const seen: number[][] = [];
+		first.publishedOutputs = (tasks) => {
+			seen.push(tasks.flatMap((task) => (task as NumberTask).data));
+			return tasks.map((task) => Object.assign(task, { data: [-1] }));
+		};
+		sink.publishedOutputs = async (tasks, run) => {
+			calls.push(["published" as never, "DoubleStage#2", run.runId]);
+			seen.push(tasks.flatMap((task) => (task as NumberTask).data));
+			return [...tasks, ...numbers([7])];
+		};
+		const result = await new LoopExecutor().run([first, sink], numbers([1]), { runId: "r" });
+		expect(seen, "each stage gets what the one before returned").toEqual([[4], [-1]]);
+		expect(result.tasks.map((task) => (task as NumberTask).data)).toEqual([[-1], [7]]);
+		expect(calls.slice(-3), "after every commit").toEqual([
+			["commit", "DoubleStage", "r"],
+			["commit", "DoubleStage#2", "r"],
+			["published", "DoubleStage#2", "r"],
+		]);
+	});
+
+	it("fails the run with CommitError when publishedOutputs fails, without rolling back the commit", async () => {
+		const calls: HookCall[] = [];
+		const sink = hooked(new DoubleStage({ name: "Sink" }), calls);
+		sink.publishedOutputs = () => {
+			throw new Error("manifest unreadable");
+		};
+		const run = new LoopExecutor().run([sink], numbers([1]), { runId: "r" });
+		await expect(run).rejects.toMatchObject({
+			code: ErrorCodes.commitFailed,
+			stage: "Sink",
+			message: 'stage "Sink" could not commit its output: manifest unreadable',
+		});
+		expect(calls.map(([hook]) => hook)).toEqual(["preflight", "process", "commit"]);
 	});
 
 	it("refuses a run id that cannot name a folder, before anything runs", async () => {

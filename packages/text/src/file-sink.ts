@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import {
 	CuratorError,
 	ErrorCodes,
@@ -8,11 +8,17 @@ import {
 	type StageSettings,
 	type Task,
 } from "@curator/core";
-import { FileGroupTask } from "./file-group.ts";
+import { FileGroupTask, type FileRef } from "./file-group.ts";
 import { describeFile } from "./file-identity.ts";
 import { commitOutput, discardStaging, pruneStaging, stageFile } from "./output-commit.ts";
 import { prepareOutputFolder } from "./output-folder.ts";
-import { type OutputMode, outputModes } from "./output-layout.ts";
+import {
+	type OutputMode,
+	outputModes,
+	parseStagedName,
+	readOutputManifest,
+	STAGING_FOLDER,
+} from "./output-layout.ts";
 import { recoverCommit } from "./output-recovery.ts";
 
 /** Options every {@link FileSinkStage} takes. */
@@ -40,13 +46,15 @@ export interface RenderedFile {
 /**
  * Base of the sinks that write one file per task into an output folder, so
  * that an unfinished run never looks finished, on every backend. Workers
- * stage each file under `<path>/_temporary/<runId>/` (see `stagedName`);
- * when the whole run succeeded, `commit` (in the calling process) moves
- * them to their final names, `<taskId><extension>` (with `append`,
- * `<runId>.<taskId><extension>`, which cannot collide with older files),
- * and writes `_SUCCESS`, the manifest, last. A failed or aborted run
- * removes its staging (`rollback`); a killed one leaves only its staging.
- * The run id reaches the workers as a field set by `preflight`.
+ * stage each file under `<path>/_temporary/<runId>/`, named by its task id
+ * (see `stagedName`); when the whole run succeeded, `commit` (in the
+ * calling process) moves them to their final names, `part-00000<extension>`,
+ * ... in task-id order (with `append`, numbered on after the folder's
+ * files), and writes `_SUCCESS`, the manifest mapping each name to its task
+ * id, last; `publishedOutputs` then points the run's output tasks at the
+ * published files. A failed or aborted run removes its staging
+ * (`rollback`); a killed one leaves only its staging. The run id reaches
+ * the workers as a field set by `preflight`.
  */
 export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In, FileGroupTask> {
 	/** Absolute output folder (resolved where the stage was built). */
@@ -109,8 +117,8 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 		const plan = await prepareOutputFolder(this.path, this.mode, this.extension, names, resumed);
 		this.skip = plan === "skip";
 		if (checkpoint === undefined || this.skip) return;
-		const { kept, removed } = await pruneStaging(this.path, run.runId, (name) =>
-			checkpoint.kept(this.taskIdOf(name, run.runId)),
+		const { kept, removed } = await pruneStaging(this.path, run.runId, (taskId) =>
+			checkpoint.kept(taskId),
 		);
 		run.logger.info(
 			{ stage: this.name, folder: this.path, kept, removed },
@@ -130,14 +138,16 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 			);
 		}
 		const { body, rows } = this.render(task);
-		const name = this.fileName(task.taskId, runId);
 		// With a checkpoint, a staged file must be on disk before its partition is recorded done.
-		const staged = await stageFile(this.path, runId, name, body, rows, this.flushEach);
+		const staged = await stageFile(this.path, runId, task.taskId, body, rows, this.flushEach);
 		const bytes = Buffer.byteLength(body);
 		this.logMetric("rowsWritten", rows);
 		this.logMetric("bytesWritten", bytes);
-		// The commit renames the staged file, which keeps its size and time: describe it by them.
-		const file = await describeFile(this.path, name, { stats: await stat(staged) });
+		// Names the staged file until `publishedOutputs`: only the commit chooses the final name.
+		// Its rename keeps the file's size and time, so the reference's stay right.
+		const file = await describeFile(this.path, relative(this.path, staged), {
+			stats: await stat(staged),
+		});
 		return new FileGroupTask({
 			datasetName: task.datasetName,
 			data: [file],
@@ -165,20 +175,29 @@ export abstract class FileSinkStage<In extends Task> extends ProcessingStage<In,
 		await discardStaging(this.path, run.runId);
 	}
 
-	/** The final name of the file for task `taskId`. */
-	protected fileName(taskId: string, runId: string): string {
-		const base = taskId.length > 0 ? taskId.replace(/[^A-Za-z0-9._-]/g, "_") : "unnamed";
-		return this.mode === "append"
-			? `${runId}.${base}${this.extension}`
-			: `${base}${this.extension}`;
-	}
-
-	/** The task id a final name was made from (as far as `fileName` keeps it). */
-	protected taskIdOf(name: string, runId: string): string {
-		const base = name.endsWith(this.extension) ? name.slice(0, -this.extension.length) : name;
-		return this.mode === "append" && base.startsWith(`${runId}.`)
-			? base.slice(runId.length + 1)
-			: base;
+	/**
+	 * Points the run's output tasks naming files this sink staged at the
+	 * names its commit published them under (from the manifest); a task of
+	 * another stage, or a run that wrote nothing, is left as it was.
+	 */
+	override async publishedOutputs(tasks: Task[], run: RunInfo): Promise<Task[]> {
+		if (this.skip) return tasks;
+		const manifest = await readOutputManifest(this.path);
+		const names = new Map<string, string>();
+		for (const file of manifest?.files ?? []) {
+			if (file.runId === run.runId && file.taskId !== undefined) names.set(file.taskId, file.name);
+		}
+		const staging = `${STAGING_FOLDER}/${run.runId}/`;
+		const published = (ref: FileRef): FileRef => {
+			if (ref.root !== this.path || !ref.path.startsWith(staging)) return ref;
+			const taskId = parseStagedName(ref.path.slice(staging.length))?.taskId;
+			const name = taskId === undefined ? undefined : names.get(taskId);
+			return name === undefined ? ref : { ...ref, path: name };
+		};
+		for (const task of tasks) {
+			if (task instanceof FileGroupTask) task.data = task.data.map(published);
+		}
+		return tasks;
 	}
 }
 

@@ -82,8 +82,12 @@ export type {
 export {
 	isOutputEntry,
 	MANIFEST_FORMAT,
+	nextPartNumber,
 	outputModes,
+	PART_DIGITS,
 	parseStagedName,
+	partNames,
+	partNumber,
 	readOutputManifest,
 	STAGING_FOLDER,
 	SUCCESS_FILE,

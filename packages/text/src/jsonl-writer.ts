@@ -9,15 +9,17 @@ export interface JsonlWriterOptions extends FileSinkOptions {
 }
 
 /**
- * Sink stage: writes each {@link DocumentBatch} to `<path>/<taskId>.jsonl`
- * (with mode `append`, `<path>/<runId>.<taskId>.jsonl`). The name comes from
- * the task id, which is deterministic, so a run writes the same files on
- * every backend. Files are staged under `<path>/_temporary/<runId>/` and
- * get their final names only when the whole run succeeded, followed by the
- * `_SUCCESS` manifest (see {@link FileSinkStage}). Its pre-flight check
- * creates the folder, checks that it can be written and applies `mode`
- * (default `error`: a used folder is refused), before any stage starts.
- * Returns a `FileGroupTask` naming the file's final path.
+ * Sink stage: writes each {@link DocumentBatch} to one file,
+ * `<path>/part-00000.jsonl`, `part-00001.jsonl`, ... numbered in task-id
+ * order (with mode `append`, numbered on after the folder's files); the
+ * `_SUCCESS` manifest maps each name to its task id. Task ids are
+ * deterministic, so a run writes the same files on every backend. Files
+ * are staged under `<path>/_temporary/<runId>/` and get their final names
+ * only when the whole run succeeded, followed by the manifest (see
+ * {@link FileSinkStage}). Its pre-flight check creates the folder, checks
+ * that it can be written and applies `mode` (default `error`: a used
+ * folder is refused), before any stage starts. The run's output tasks are
+ * `FileGroupTask`s naming the published files.
  */
 export class JsonlWriter extends FileSinkStage<DocumentBatch> {
 	fields: string[] | undefined;

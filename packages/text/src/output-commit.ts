@@ -1,16 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { PipelineDescription } from "@curator/core";
+import { compareTaskIds, type PipelineDescription } from "@curator/core";
 import {
+	compareOutputNames,
 	isOutputEntry,
 	MANIFEST_FORMAT,
 	type ManifestFile,
+	nextPartNumber,
 	type OutputManifest,
 	type OutputMode,
 	PUBLISH_JOURNAL,
 	type PublishJournal,
 	parseStagedName,
+	partNames,
 	readOutputManifest,
 	STAGING_FOLDER,
 	SUCCESS_FILE,
@@ -19,22 +22,22 @@ import {
 } from "./output-layout.ts";
 
 /**
- * Writes one file of run `runId` into its staging folder, under the staged
- * form of its final `name` (see `stagedName`): written to a hidden temp
- * file, flushed to disk, then renamed, so a staged name always holds a
- * whole file. Resolves to the staged path.
+ * Writes the file of task `taskId` of run `runId` into the run's staging
+ * folder, under its staged name (see `stagedName`): written to a hidden
+ * temp file, flushed to disk, then renamed, so a staged name always holds
+ * a whole file. Resolves to the staged path.
  */
 export async function stageFile(
 	folder: string,
 	runId: string,
-	name: string,
+	taskId: string,
 	body: string,
 	rows: number,
 	flush = true,
 ): Promise<string> {
 	const staging = stagingFolder(folder, runId);
 	await mkdir(staging, { recursive: true });
-	const path = join(staging, stagedName(name, rows));
+	const path = join(staging, stagedName(taskId, rows));
 	await writeDurably(path, body, flush);
 	return path;
 }
@@ -44,7 +47,10 @@ export interface OutputCommit {
 	folder: string;
 	runId: string;
 	mode: Exclude<OutputMode, "ignore">;
-	/** The data files' extension, e.g. `.jsonl` (overwrite removes old files by it). */
+	/**
+	 * The data files' extension, e.g. `.jsonl`: their final names end in it,
+	 * and `overwrite` removes old files by it.
+	 */
 	extension: string;
 	pipeline: PipelineDescription;
 	/**
@@ -57,16 +63,19 @@ export interface OutputCommit {
 }
 
 /**
- * Publishes run `runId`'s staged files: first writes, in its staging, the
+ * Publishes run `runId`'s staged files: names them `part-00000<extension>`,
+ * `part-00001<extension>`, ... in the task-id order of core's
+ * `compareTaskIds` (with `append`, numbered on from the folder's highest
+ * part number, so no older file is met), first writes, in its staging, the
  * journal of what it is about to do (see `recoverCommit`), then removes
  * `_SUCCESS` (the folder is changing), with `overwrite` removes the previous
  * output's files, renames each staged file to its final name (`error` and
  * `append` never replace an existing file), syncs the folder, writes the
- * manifest to `_SUCCESS` atomically, and only then removes the run's staging
- * (with `overwrite`, every run's). A commit cut short leaves its journal; a
- * resumed run undoes the commit from it and does it again.
- * With `append` the manifest adds this run's files to the previous
- * manifest's. Resolves to the manifest written.
+ * manifest (each file with the task id it was written for) to `_SUCCESS`
+ * atomically, and only then removes the run's staging (with `overwrite`,
+ * every run's). A commit cut short leaves its journal; a resumed run undoes
+ * the commit from it and does it again. With `append` the manifest adds
+ * this run's files to the previous manifest's. Resolves to the manifest written.
  */
 export async function commitOutput(commit: OutputCommit): Promise<OutputManifest> {
 	const { folder, runId, mode } = commit;
@@ -74,18 +83,21 @@ export async function commitOutput(commit: OutputCommit): Promise<OutputManifest
 	const staged = await listStaged(staging);
 	if (commit.flushed !== true) await flushAll(staged.map((file) => file.path));
 	const previous = mode === "append" ? await readOutputManifest(folder) : undefined;
-	await writeJournal(staging, staged, previous);
+	const first = mode === "append" ? await nextPartNumber(folder) : 0;
+	const names = partNames(first, staged.length, commit.extension);
+	await writeJournal(staging, staged, names, previous);
 	await rm(join(folder, SUCCESS_FILE), { force: true });
 	if (mode === "overwrite") await removeOutput(folder, commit.extension);
 	const files: ManifestFile[] = [];
-	for (const file of staged) {
-		const target = join(folder, file.name);
+	for (const [i, file] of staged.entries()) {
+		const name = names[i] as string;
+		const target = join(folder, name);
 		if (mode !== "overwrite" && (await exists(target))) {
 			throw new Error(`${target} already exists; mode "${mode}" never replaces a file`);
 		}
 		const { size } = await stat(file.path);
 		await rename(file.path, target);
-		files.push({ name: file.name, rows: file.rows, bytes: size, runId });
+		files.push({ name, taskId: file.taskId, rows: file.rows, bytes: size, runId });
 	}
 	await syncFolder(folder);
 	const manifest = manifestOf(previous, files, commit);
@@ -100,10 +112,11 @@ export async function commitOutput(commit: OutputCommit): Promise<OutputManifest
 async function writeJournal(
 	staging: string,
 	staged: readonly StagedFile[],
+	names: readonly string[],
 	previous: OutputManifest | undefined,
 ): Promise<void> {
 	const journal: PublishJournal = {
-		files: staged.map((file) => ({ name: file.name, staged: basename(file.path) })),
+		files: staged.map((file, i) => ({ name: names[i] as string, staged: basename(file.path) })),
 		previous: previous ?? null,
 	};
 	await mkdir(staging, { recursive: true });
@@ -123,14 +136,14 @@ export async function discardStaging(folder: string, runId: string): Promise<voi
 
 /**
  * Before a resumed run (same run id): keeps in run `runId`'s staging only
- * the files `keep` accepts by final name (those of partitions the
- * interrupted run settled, which this run skips) and removes the rest (and
- * any temporary file a crash left), which this run writes again.
+ * the files `keep` accepts by task id (those of partitions the interrupted
+ * run settled, which this run skips) and removes the rest (and any
+ * temporary file a crash left), which this run writes again.
  */
 export async function pruneStaging(
 	folder: string,
 	runId: string,
-	keep: (name: string) => boolean,
+	keep: (taskId: string) => boolean,
 ): Promise<{ kept: number; removed: number }> {
 	const staging = stagingFolder(folder, runId);
 	let entries: string[];
@@ -143,7 +156,7 @@ export async function pruneStaging(
 	let kept = 0;
 	for (const entry of entries) {
 		const staged = parseStagedName(entry);
-		if (staged !== undefined && keep(staged.name)) {
+		if (staged !== undefined && keep(staged.taskId)) {
 			kept += 1;
 			continue;
 		}
@@ -154,11 +167,14 @@ export async function pruneStaging(
 
 interface StagedFile {
 	path: string;
-	name: string;
+	taskId: string;
 	rows: number;
 }
 
-/** The staged files of a staging folder, by final name; temp files of dead writes are left out. */
+/**
+ * The staged files of a staging folder, in task-id order (core's
+ * `compareTaskIds`); temp files of dead writes are left out.
+ */
 async function listStaged(staging: string): Promise<StagedFile[]> {
 	let entries: string[];
 	try {
@@ -167,18 +183,20 @@ async function listStaged(staging: string): Promise<StagedFile[]> {
 		if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
 		throw error;
 	}
-	const byName = new Map<string, StagedFile>();
+	const byTask = new Map<string, StagedFile>();
 	for (const entry of entries.sort()) {
 		const parsed = parseStagedName(entry);
 		if (parsed === undefined) continue;
-		const other = byName.get(parsed.name);
+		const other = byTask.get(parsed.taskId);
 		if (other !== undefined) {
 			// Two writes of one task disagree on its rows: a stage is not deterministic.
-			throw new Error(`two staged versions of ${parsed.name}: ${basename(other.path)}, ${entry}`);
+			throw new Error(
+				`two staged versions of task ${parsed.taskId}: ${basename(other.path)}, ${entry}`,
+			);
 		}
-		byName.set(parsed.name, { path: join(staging, entry), ...parsed });
+		byTask.set(parsed.taskId, { path: join(staging, entry), ...parsed });
 	}
-	return [...byName.values()];
+	return [...byTask.values()].sort((a, b) => compareTaskIds(a.taskId, b.taskId));
 }
 
 /** Removes a previous output's files (`_SUCCESS` is gone already; the staging goes after publishing). */
@@ -196,7 +214,7 @@ function manifestOf(
 	commit: OutputCommit,
 ): OutputManifest {
 	const files = [...(previous?.files ?? []), ...added].sort((a, b) =>
-		a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+		compareOutputNames(a.name, b.name),
 	);
 	const run = {
 		runId: commit.runId,

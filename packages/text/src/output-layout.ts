@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineDescription } from "@curator/core";
 
@@ -40,8 +40,13 @@ export const MANIFEST_FORMAT = "curator-output/1";
 
 /** One data file of a finished output. */
 export interface ManifestFile {
-	/** Name in the output folder. */
+	/** Name in the output folder, e.g. `part-00000.jsonl` (see {@link partNames}). */
 	name: string;
+	/**
+	 * The id of the task the file was written for (the sink's input task).
+	 * Absent in entries an older version wrote, whose names were task ids.
+	 */
+	taskId?: string;
 	rows: number;
 	bytes: number;
 	/** The run that wrote it. */
@@ -80,23 +85,78 @@ export function stagingFolder(folder: string, runId: string): string {
 	return join(folder, STAGING_FOLDER, runId);
 }
 
-const stagedPattern = /^(.+)~(\d+)\.staged$/;
+const stagedPattern = /^(.*)~(\d+)\.staged$/;
+const unsafe = /[^A-Za-z0-9._-]/gu;
 
 /**
- * The staged name of a file whose final name is `name`: it carries the row
- * count, so a commit needs no re-read and one rename publishes data and
- * count together; it never ends in the data extension, so no reader listing
- * `*.jsonl` picks it up. Same task, same name: a resumed run can keep it.
+ * The staged name of the file written for task `taskId`: the task id (any
+ * character but letters, digits, `.`, `_` and `-` percent-encoded, so the
+ * name gives the id back exactly) and the row count, so a commit needs no
+ * re-read and one rename publishes data and count together; it never ends
+ * in a data extension, so no reader listing `*.jsonl` picks it up. Same
+ * task, same name: a resumed run can keep it.
  */
-export function stagedName(name: string, rows: number): string {
-	return `${name}~${rows}.staged`;
+export function stagedName(taskId: string, rows: number): string {
+	const encoded = taskId.replace(unsafe, (char) =>
+		[...Buffer.from(char, "utf8")]
+			.map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`)
+			.join(""),
+	);
+	return `${encoded}~${rows}.staged`;
 }
 
-/** The final name and rows of a staged name, or `undefined` for anything else (temp files). */
-export function parseStagedName(staged: string): { name: string; rows: number } | undefined {
+/** The task id and rows of a staged name, or `undefined` for anything else (temp files). */
+export function parseStagedName(staged: string): { taskId: string; rows: number } | undefined {
 	const match = stagedPattern.exec(staged);
 	if (match === null) return undefined;
-	return { name: match[1] as string, rows: Number(match[2]) };
+	try {
+		return { taskId: decodeURIComponent(match[1] as string), rows: Number(match[2]) };
+	} catch {
+		return undefined;
+	}
+}
+
+/** The fewest digits of a part number. */
+export const PART_DIGITS = 5;
+
+const partPattern = /^part-(\d+)(?:\.|$)/;
+
+/**
+ * The final names of `count` files numbered from `first`:
+ * `part-00000<extension>`, `part-00001<extension>`, ... Five digits, or as
+ * many as the last number needs, for all of them, so that a run's names
+ * sort as their numbers.
+ */
+export function partNames(first: number, count: number, extension: string): string[] {
+	const width = Math.max(PART_DIGITS, String(Math.max(first + count - 1, 0)).length);
+	return Array.from(
+		{ length: count },
+		(_, i) => `part-${String(first + i).padStart(width, "0")}${extension}`,
+	);
+}
+
+/** The part number of a final name (`part-00012.jsonl`: 12), `undefined` for any other name. */
+export function partNumber(name: string): number | undefined {
+	const match = partPattern.exec(name);
+	return match === null ? undefined : Number(match[1]);
+}
+
+/** The order of a manifest's files: part files by number (`part-99999` before `part-100000`), then other names by code units. */
+export function compareOutputNames(a: string, b: string): number {
+	const [p, q] = [partNumber(a), partNumber(b)];
+	if (p !== undefined && q !== undefined && p !== q) return p - q;
+	if ((p === undefined) !== (q === undefined)) return p === undefined ? 1 : -1;
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One more than the highest part number among `folder`'s entries (0 when it has none). */
+export async function nextPartNumber(folder: string): Promise<number> {
+	let next = 0;
+	for (const name of await readdir(folder)) {
+		const part = partNumber(name);
+		if (part !== undefined && part >= next) next = part + 1;
+	}
+	return next;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalExecutor } from "@curator/backend-local";
 import { type CheckpointStore, fileCheckpoint, Pipeline, ProcessingStage } from "@curator/core";
@@ -103,6 +103,9 @@ describe("a resumed run after a commit that did not finish", () => {
 
 		await pipeline(from, out, "error", [block]).run(new LocalExecutor(), undefined, { checkpoint });
 		expect(await dataFiles(out)).toEqual(await dataFiles(clean));
+		const parts = async (folder: string) =>
+			(await readOutputManifest(folder))?.files.map((file) => [file.name, file.taskId]);
+		expect(await parts(out), "each part maps to the clean run's task").toEqual(await parts(clean));
 		expect((await readOutputManifest(out))?.rows).toBe(6);
 		expect(await readdir(out)).not.toContain("_temporary");
 	});
@@ -113,35 +116,32 @@ describe("recoverCommit", () => {
 		const folder = await tempDir();
 		const pipeline = { name: "p", description: undefined, backend: "local", stages: [] };
 		const commit = { folder, mode: "append" as const, extension: ".jsonl", pipeline };
-		await stageFile(folder, "old", "old.x.jsonl", "{}\n", 1);
+		await stageFile(folder, "old", "x", "{}\n", 1);
 		const previous = await commitOutput({ ...commit, runId: "old" });
-		// Append names files <runId>.<taskId>; a folder under the second name stops the commit there.
-		for (const name of ["new.a.jsonl", "new.b.jsonl"]) {
-			await stageFile(folder, "new", name, "{}\n{}\n", 2);
-		}
-		await mkdir(join(folder, "new.b.jsonl"));
-		await expect(commitOutput({ ...commit, runId: "new" })).rejects.toThrow(/already exists/);
+		await stageFile(folder, "new", "a", "{}\n{}\n", 2);
+		// A staged file that cannot be read (a dangling link): the commit stops after the first rename.
+		const staging = join(folder, "_temporary", "new");
+		await symlink(join(folder, "gone"), join(staging, "b~2.staged"));
+		const cut = commitOutput({ ...commit, runId: "new", flushed: true });
+		await expect(cut).rejects.toThrow(/ENOENT/);
 		expect((await readdir(folder)).sort()).toEqual([
 			"_temporary",
-			"new.a.jsonl",
-			"new.b.jsonl",
-			"old.x.jsonl",
+			"part-00000.jsonl",
+			"part-00001.jsonl",
 		]);
-		await rm(join(folder, "new.b.jsonl"), { recursive: true });
 
 		expect(await recoverCommit(folder, "new")).toBe("undone");
-		expect((await readdir(folder)).sort()).toEqual(["_SUCCESS", "_temporary", "old.x.jsonl"]);
+		expect((await readdir(folder)).sort()).toEqual(["_SUCCESS", "_temporary", "part-00000.jsonl"]);
 		expect(await readOutputManifest(folder)).toEqual(previous);
-		expect((await readdir(join(folder, "_temporary", "new"))).sort()).toEqual([
-			"new.a.jsonl~2.staged",
-			"new.b.jsonl~2.staged",
-		]);
+		expect((await readdir(staging)).sort()).toEqual(["a~2.staged", "b~2.staged"]);
 		expect(await recoverCommit(folder, "new"), "once undone, nothing is left to undo").toBe("none");
+		await rm(join(staging, "b~2.staged"));
+		await stageFile(folder, "new", "b", "{}\n{}\n", 2);
 		const manifest = await commitOutput({ ...commit, runId: "new" });
-		expect(manifest.files.map((file) => file.name)).toEqual([
-			"new.a.jsonl",
-			"new.b.jsonl",
-			"old.x.jsonl",
+		expect(manifest.files.map((file) => [file.name, file.taskId, file.runId])).toEqual([
+			["part-00000.jsonl", "x", "old"],
+			["part-00001.jsonl", "a", "new"],
+			["part-00002.jsonl", "b", "new"],
 		]);
 		expect(await recoverCommit(folder, "new"), "after its commit").toBe("committed");
 	});

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { LocalExecutor } from "@curator/backend-local";
-import { EmptyTask, Pipeline, StageError } from "@curator/core";
+import { compareTaskIds, EmptyTask, Pipeline, StageError } from "@curator/core";
 import { describe, expect, it } from "vitest";
 import {
 	type DocumentBatch,
@@ -15,6 +15,7 @@ import {
 	JsonlReaderStage,
 	JsonlWriter,
 	MalformedRecordError,
+	readOutputManifest,
 } from "../src/index.ts";
 import { batchOf, groupOf, rebuild, runInfo, tempDir } from "./helpers.ts";
 
@@ -182,20 +183,28 @@ describe("JsonlReaderStage rowsPerBatch", () => {
 });
 
 describe("JsonlWriter", () => {
-	it("writes one file per task, named after the task id, with no temp file left", async () => {
+	it("stages one file per task by task id, publishes it as part-00000.jsonl and points the task at it", async () => {
 		const dir = await tempDir();
-		const writer = new JsonlWriter({ path: join(dir, "out"), fields: ["text", "id"] });
-		await writer.preflight(runInfo());
-		const batch = batchOf(['say "hi"', "b"], "files-abc_0_0");
-		const written = await writer.process(batch);
+		const out = join(dir, "out");
+		const writer = new JsonlWriter({ path: out, fields: ["text", "id"] });
+		const run = runInfo();
+		await writer.preflight(run);
+		const written = await writer.process(batchOf(['say "hi"', "b"], "files-abc_0_0"));
 		expect(written).toBeInstanceOf(FileGroupTask);
-		expect(written.paths()).toEqual([join(dir, "out", "files-abc_0_0.jsonl")]);
-		expect(written.data[0]).toMatchObject({ root: join(dir, "out"), path: "files-abc_0_0.jsonl" });
-		await writer.commit(runInfo());
-		expect(await readdir(join(dir, "out"))).toEqual(["_SUCCESS", "files-abc_0_0.jsonl"]);
-		expect(await readFile(join(dir, "out", "files-abc_0_0.jsonl"), "utf8")).toBe(
+		expect(written.data[0], "until the commit, the staged file").toMatchObject({
+			root: out,
+			path: `_temporary/${run.runId}/files-abc_0_0~2.staged`,
+		});
+		await writer.commit(run);
+		const [published] = (await writer.publishedOutputs([written], run)) as FileGroupTask[];
+		expect(published?.paths()).toEqual([join(out, "part-00000.jsonl")]);
+		expect(await readdir(out)).toEqual(["_SUCCESS", "part-00000.jsonl"]);
+		expect(await readFile(join(out, "part-00000.jsonl"), "utf8")).toBe(
 			'{"text":"say \\"hi\\"","id":"d0"}\n{"text":"b","id":"d1"}\n',
 		);
+		expect((await readOutputManifest(out))?.files).toEqual([
+			{ name: "part-00000.jsonl", taskId: "files-abc_0_0", rows: 2, bytes: 55, runId: run.runId },
+		]);
 	});
 
 	it("survives a rebuild from prototype and fields, run id included", async () => {
@@ -204,7 +213,7 @@ describe("JsonlWriter", () => {
 		await writer.preflight(runInfo());
 		await rebuild(writer).process(batchOf(["x"], "t1"));
 		await writer.commit(runInfo());
-		expect(await readFile(join(dir, "t1.jsonl"), "utf8")).toBe('{"id":"d0","text":"x"}\n');
+		expect(await readFile(join(dir, "part-00000.jsonl"), "utf8")).toBe('{"id":"d0","text":"x"}\n');
 	});
 });
 
@@ -240,8 +249,18 @@ describe("JsonlReader composite", () => {
 			`${fileGroupId([await describeFile(input, "b.jsonl")])}_0_0`,
 		]);
 		const names = (await readdir(output)).filter((name) => name !== "_SUCCESS").sort();
-		// Each file is named after the writer's input task; the writer's outputs add `_0`.
-		expect(names).toEqual(ids.map((id) => `${id.replace(/_0$/, "")}.jsonl`).sort());
+		expect(names).toEqual(["part-00000.jsonl", "part-00001.jsonl"]);
+		// Numbered in task-id order of the writer's input tasks (its outputs add `_0`), which the
+		// manifest maps them to; the run's output tasks name the published files.
+		const inputs = ids.map((id) => id.replace(/_0$/, ""));
+		const ordered = [...inputs].sort(compareTaskIds);
+		const manifest = await readOutputManifest(output);
+		expect(manifest?.files.map((file) => [file.name, file.taskId])).toEqual(
+			names.map((name, i) => [name, ordered[i]]),
+		);
+		expect(second.tasks.flatMap((task) => (task as FileGroupTask).paths())).toEqual(
+			inputs.map((id) => join(output, names[ordered.indexOf(id)] as string)),
+		);
 		const all = await Promise.all(names.map((n) => readFile(join(output, n), "utf8")));
 		expect(all.join("").trim().split("\n").length).toBe(3);
 	});

@@ -10,6 +10,8 @@ import {
 	JsonlWriter,
 	type OutputExistsError,
 	type OutputMode,
+	partNames,
+	partNumber,
 	readOutputManifest,
 	stageFile,
 } from "../src/index.ts";
@@ -145,21 +147,39 @@ describe("JsonlWriter output folder", () => {
 		expect(await readdir(out)).toEqual(["notes.txt"]);
 	});
 
-	it("append adds this run's files under run-named files and a cumulative manifest", async () => {
+	it("append numbers its files on after the folder's, never colliding, with a cumulative manifest", async () => {
 		const out = join(await tempDir(), "out");
 		await copy(await input("one"), out).run(new LocalExecutor(), undefined, { runId: "r1" });
-		await copy(await input("two"), out, "append").run(new LocalExecutor(), undefined, {
-			runId: "r2",
+		const before = await readFile(join(out, "part-00000.jsonl"), "utf8");
+		const second = await copy(await input("two"), out, "append").run(
+			new LocalExecutor(),
+			undefined,
+			{ runId: "r2" },
+		);
+		await copy(await input("three"), out, "append").run(new LocalExecutor(), undefined, {
+			runId: "r3",
 		});
-		expect(await rowsIn(out)).toHaveLength(6);
+		expect(await rowsIn(out)).toHaveLength(9);
 		await expectManifestMatches(out);
 		const manifest = await readOutputManifest(out);
 		expect(manifest?.runs.map((run) => [run.runId, run.mode, run.rows])).toEqual([
 			["r1", "error", 3],
 			["r2", "append", 3],
+			["r3", "append", 3],
 		]);
-		const appended = manifest?.files.filter((file) => file.runId === "r2") ?? [];
-		expect(appended.map((file) => file.name.startsWith("r2."))).toEqual([true, true]);
+		expect(manifest?.files.map((file) => [file.name, file.runId])).toEqual([
+			["part-00000.jsonl", "r1"],
+			["part-00001.jsonl", "r1"],
+			["part-00002.jsonl", "r2"],
+			["part-00003.jsonl", "r2"],
+			["part-00004.jsonl", "r3"],
+			["part-00005.jsonl", "r3"],
+		]);
+		expect(await readFile(join(out, "part-00000.jsonl"), "utf8"), "r1's file").toBe(before);
+		expect(second.tasks.flatMap((task) => (task as FileGroupTask).paths()).sort()).toEqual([
+			join(out, "part-00002.jsonl"),
+			join(out, "part-00003.jsonl"),
+		]);
 	});
 
 	it("append refuses a used folder that is not a finished output", async () => {
@@ -187,25 +207,66 @@ describe("JsonlWriter output folder", () => {
 });
 
 describe("commitOutput", () => {
-	it("never replaces an existing file in append mode, and marks nothing finished then", async () => {
+	const commit = (folder: string, runId = "r") => ({
+		folder,
+		runId,
+		extension: ".jsonl",
+		pipeline: runInfo().pipeline,
+	});
+
+	it("names the files part-00000... in task-id order and maps each to its task id in the manifest", async () => {
 		const out = await tempDir();
-		await writeFile(join(out, "a.jsonl"), "old\n");
-		await stageFile(out, "r", "a.jsonl", "new\n", 1);
-		const commit = { folder: out, runId: "r", extension: ".jsonl", pipeline: runInfo().pipeline };
-		await expect(commitOutput({ ...commit, mode: "append" })).rejects.toThrow(
-			`${join(out, "a.jsonl")} already exists; mode "append" never replaces a file`,
+		// compareTaskIds order: numeric segments by value, then others; any character survives.
+		for (const taskId of ["0_10", "0_2", "x/y é", "0_1"]) {
+			await stageFile(out, "r", taskId, `${taskId}\n`, 1);
+		}
+		const manifest = await commitOutput({ ...commit(out), mode: "error" });
+		expect(manifest.files.map((file) => [file.name, file.taskId])).toEqual([
+			["part-00000.jsonl", "0_1"],
+			["part-00001.jsonl", "0_2"],
+			["part-00002.jsonl", "0_10"],
+			["part-00003.jsonl", "x/y é"],
+		]);
+		for (const file of manifest.files) {
+			expect(await readFile(join(out, file.name), "utf8")).toBe(`${file.taskId}\n`);
+		}
+		expect((await readdir(out)).sort()).toEqual([
+			"_SUCCESS",
+			...manifest.files.map((file) => file.name),
+		]);
+	});
+
+	it("append numbers on past every part file of the folder, listed in the manifest or not", async () => {
+		const out = await tempDir();
+		await stageFile(out, "r1", "a", "a\n", 1);
+		await commitOutput({ ...commit(out, "r1"), mode: "error" });
+		await writeFile(join(out, "part-00007.jsonl.gz"), "stray");
+		await stageFile(out, "r2", "a", "a again\n", 1);
+		const manifest = await commitOutput({ ...commit(out, "r2"), mode: "append" });
+		expect(manifest.files.map((file) => [file.name, file.runId])).toEqual([
+			["part-00000.jsonl", "r1"],
+			["part-00008.jsonl", "r2"],
+		]);
+		expect(await readFile(join(out, "part-00000.jsonl"), "utf8")).toBe("a\n");
+	});
+
+	it("never replaces an existing file in error mode, and marks nothing finished then", async () => {
+		const out = await tempDir();
+		await writeFile(join(out, "part-00000.jsonl"), "old\n");
+		await stageFile(out, "r", "a", "new\n", 1);
+		await expect(commitOutput({ ...commit(out), mode: "error" })).rejects.toThrow(
+			`${join(out, "part-00000.jsonl")} already exists; mode "error" never replaces a file`,
 		);
-		expect(await readFile(join(out, "a.jsonl"), "utf8")).toBe("old\n");
+		expect(await readFile(join(out, "part-00000.jsonl"), "utf8")).toBe("old\n");
 		expect(await readdir(out)).not.toContain("_SUCCESS");
 	});
 
-	it("refuses two staged versions of one file (a stage that is not deterministic)", async () => {
+	it("refuses two staged versions of one task (a stage that is not deterministic)", async () => {
 		const out = await tempDir();
-		await stageFile(out, "r", "a.jsonl", "x\n", 1);
-		await stageFile(out, "r", "a.jsonl", "x\ny\n", 2);
-		const commit = { folder: out, runId: "r", extension: ".jsonl", pipeline: runInfo().pipeline };
-		await expect(commitOutput({ ...commit, mode: "error" })).rejects.toThrow(
-			"two staged versions of a.jsonl: a.jsonl~1.staged, a.jsonl~2.staged",
+		await stageFile(out, "r", "a", "x\n", 1);
+		await stageFile(out, "r", "a", "x\ny\n", 2);
+		await expect(commitOutput({ ...commit(out), mode: "error" })).rejects.toThrow(
+			"two staged versions of task a: a~1.staged, a~2.staged",
 		);
 	});
 
@@ -215,5 +276,20 @@ describe("commitOutput", () => {
 		expect(path).toBe(join(out, "_temporary", "r", "a.jsonl~1.staged"));
 		const all = await readdir(out, { recursive: true });
 		expect(all.filter((name) => name.endsWith(".jsonl"))).toEqual([]);
+	});
+});
+
+describe("part names", () => {
+	it("have five digits, or as many as the run's last number needs, for all of its files", () => {
+		expect(partNames(0, 2, ".jsonl")).toEqual(["part-00000.jsonl", "part-00001.jsonl"]);
+		expect(partNames(99_999, 2, ".parquet")).toEqual([
+			"part-099999.parquet",
+			"part-100000.parquet",
+		]);
+		expect(partNames(3, 1, ".jsonl.gz")).toEqual(["part-00003.jsonl.gz"]);
+		expect(partNames(0, 0, ".jsonl")).toEqual([]);
+		expect(
+			["part-00012.jsonl", "part-100000.jsonl.gz", "part-3", "parts-1.jsonl", "x"].map(partNumber),
+		).toEqual([12, 100_000, 3, undefined, undefined]);
 	});
 });

@@ -1,7 +1,12 @@
 import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ErrorCodes, type ProcessingStage } from "@curator/core";
-import { JsonlWriter, type OutputManifest, readOutputManifest } from "@curator/text";
+import { compareTaskIds, ErrorCodes, type ProcessingStage } from "@curator/core";
+import {
+	type FileGroupTask,
+	JsonlWriter,
+	type OutputManifest,
+	readOutputManifest,
+} from "@curator/text";
 import { describe, type ExpectStatic } from "vitest";
 import { LifecycleStage, MultiplyStage, numbersTasks, stageCalls } from "../fixtures/index.ts";
 import { DocumentsStage, FailOnRowsStage } from "../fixtures/output.ts";
@@ -59,7 +64,8 @@ async function expectManifestOf(
 /**
  * Cases "output folder": a file sink (`JsonlWriter`) publishes its files
  * only when the whole run succeeded, with a `_SUCCESS` manifest written
- * last, and the same files as the reference; a run that fails after the
+ * last, and the same files as the reference, named `part-00000...` in
+ * task-id order, which the run's output tasks name; a run that fails after the
  * writer wrote leaves no file under a final name and no `_SUCCESS`; mode
  * `error` refuses a used folder before any stage runs. This proves the
  * run hooks on the backend: the run id set by `preflight` reaches the
@@ -79,16 +85,42 @@ export function registerOutputFolderCases(
 					await kit.run(writing(out), inputs(), { runId: "conformance-run" });
 					await kit.reference(writing(join(dir, "reference")), inputs());
 					const files = await dataFiles(out);
-					expect(await entriesUnder(out), "the output folder").toEqual([
-						...files.keys(),
-						"_SUCCESS",
-					]);
+					expect(await entriesUnder(out), "the output folder").toEqual(
+						[...files.keys(), "_SUCCESS"].sort(),
+					);
 					const manifest = await readOutputManifest(out);
 					await expectManifestOf(expect, out, manifest);
 					expect(manifest?.runId).toBe("conformance-run");
 					expect(manifest?.runs[0]?.pipeline.backend).toBe(kit.backend);
 					expect(files, "the files of the reference run").toEqual(
 						await dataFiles(join(dir, "reference")),
+					);
+				});
+			},
+		);
+
+		kit.test(
+			"files are named part-00000... in task-id order, the manifest maps them to task ids as the reference's, the output tasks name them",
+			async (expect) => {
+				await kit.withTempDir(async (dir) => {
+					const out = join(dir, "out");
+					const result = await kit.run(writing(out), inputs());
+					const reference = join(dir, "reference");
+					await kit.reference(writing(reference), inputs());
+					const parts = async (folder: string) =>
+						(await readOutputManifest(folder))?.files.map((file) => [file.name, file.taskId]);
+					const listed = (await parts(out)) ?? [];
+					expect(listed.map(([name]) => name)).toEqual([
+						"part-00000.jsonl",
+						"part-00001.jsonl",
+						"part-00002.jsonl",
+					]);
+					const taskIds = listed.map(([, taskId]) => taskId as string);
+					expect(taskIds, "numbered in task-id order").toEqual([...taskIds].sort(compareTaskIds));
+					expect(listed, "the reference's names and task ids").toEqual(await parts(reference));
+					const paths = result.tasks.flatMap((task) => (task as FileGroupTask).paths());
+					expect(paths.sort(), "the run's output tasks name the published files").toEqual(
+						listed.map(([name]) => join(out, name as string)),
 					);
 				});
 			},
