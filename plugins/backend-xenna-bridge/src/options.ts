@@ -101,7 +101,11 @@ export interface XennaConfig extends ExecutorConfig, FaultOptions {
 	 * that does not fit an explicit value fails before any stage.
 	 */
 	localCpus?: number;
-	/** Object store of a local cluster, in MiB. */
+	/**
+	 * Object store of a local cluster, in MiB. Default: Ray's own sizing (30% of
+	 * the machine's memory; taken as it is used). A barrier's input (every task of
+	 * the run) passes through it at once: a small store spills it to disk.
+	 */
 	objectStoreMemoryMb?: number;
 	/**
 	 * Address the executor binds for the driver. Any address other than a
@@ -136,7 +140,6 @@ export const xennaDefaults = {
 	cpuAllocationPercentage: 0.95,
 	autoscaleIntervalS: 180,
 	fuseStages: true,
-	objectStoreMemoryMb: 512,
 	bindHost: "127.0.0.1",
 	maxMessageBytes: 256 * 1024 * 1024,
 	handshakeTimeoutS: 120,

@@ -171,7 +171,7 @@ export function poolKey({ python, config, ship }: RunSetup): string {
 		config.bindHost ?? xennaDefaults.bindHost,
 		config.maxMessageBytes ?? xennaDefaults.maxMessageBytes,
 		config.localCpus ?? null,
-		config.objectStoreMemoryMb ?? xennaDefaults.objectStoreMemoryMb,
+		config.objectStoreMemoryMb ?? null,
 	]);
 }
 

@@ -54,7 +54,7 @@ export interface RunSpecWire {
 	maxWorkersPerStage?: number;
 	rayAddress?: string;
 	localCpus?: number;
-	objectStoreMemoryMb: number;
+	objectStoreMemoryMb?: number;
 	resourceMonitor: boolean;
 	/** Folders the driver hands to Ray as the run's `runtime_env` (a run that ships itself). */
 	ship?: { app: string; node: string; bridge: string };
@@ -141,7 +141,7 @@ export function runWire(
 		maxWorkersPerStage: config.maxWorkersPerStage,
 		rayAddress: rayAddress === "" ? undefined : rayAddress,
 		localCpus: config.localCpus,
-		objectStoreMemoryMb: config.objectStoreMemoryMb ?? xennaDefaults.objectStoreMemoryMb,
+		objectStoreMemoryMb: config.objectStoreMemoryMb,
 		resourceMonitor: config.resourceMonitor ?? xennaDefaults.resourceMonitor,
 		ignoreHeadNode,
 		ship,

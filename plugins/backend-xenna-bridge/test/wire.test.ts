@@ -325,7 +325,6 @@ describe("config and submit", () => {
 				cpuAllocationPercentage: 0.95,
 				autoscaleIntervalS: 180,
 				rayAddress: "10.0.0.1:6379",
-				objectStoreMemoryMb: 512,
 				resourceMonitor: false,
 				ignoreHeadNode: false,
 			});

@@ -47,15 +47,15 @@ async function runJob(executor: BaseExecutor, job: Job): Promise<number> {
 	return result.summary.stages.at(-1)?.perf.customMetrics.rowsWritten ?? 0;
 }
 
-function bridge(python: string, executionMode: "streaming" | "batch", cpus: number) {
+function bridge(python: string, executionMode: "streaming" | "batch", cpus: number | undefined) {
 	const config: XennaConfig = {
 		python,
 		executionMode,
 		keepAliveS: 600,
-		localCpus: cpus,
 		cpuAllocationPercentage: 1,
 		loggingIntervalS: 600,
 	};
+	if (cpus !== undefined) config.localCpus = cpus;
 	return new XennaExecutor(config);
 }
 
@@ -74,9 +74,9 @@ registerBenchmark({
 		filter: { default: "meanWordLength", description: `one of ${Object.keys(filters).join(", ")}` },
 		workers: { default: "2", description: "data's maxWorkers" },
 		"ray-cpus": {
-			default: "4",
+			default: "auto",
 			description:
-				"logical CPUs of the local Ray cluster (streaming runs every stage's workers at once)",
+				"logical CPUs of the local Ray cluster (auto: the executor sizes it for the pipeline)",
 		},
 		repeat: { default: "3", description: "interleaved rounds of each runner" },
 		runners: {
@@ -88,7 +88,7 @@ registerBenchmark({
 	async run(flags, log) {
 		const docs = Number(flags.docs);
 		const workers = Number(flags.workers);
-		const rayCpus = Number(flags["ray-cpus"]);
+		const rayCpus = flags["ray-cpus"] === "auto" ? undefined : Number(flags["ray-cpus"]);
 		const filter = filters[flags.filter ?? ""];
 		if (filter === undefined) throw new Error(`unknown filter ${flags.filter}`);
 		const dir = await mkdtemp(join(tmpdir(), "curator-bench-bridge-"));
@@ -114,7 +114,7 @@ registerBenchmark({
 			const notes: Record<string, Cell> = {
 				documents: docs,
 				cores: availableParallelism(),
-				"ray cpus": rayCpus,
+				"ray cpus": rayCpus ?? "auto",
 			};
 			const extra: Record<string, Cell>[] = [];
 			if (flags.cold !== "no") extra.push(...(await coldRows(job, dir, python, rayCpus, log)));
@@ -170,7 +170,7 @@ async function coldRows(
 	job: Job,
 	dir: string,
 	python: string,
-	cpus: number,
+	cpus: number | undefined,
 	log: (line: string) => void,
 ): Promise<Record<string, Cell>[]> {
 	const tiny: Job = {
