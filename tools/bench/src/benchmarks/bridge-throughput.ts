@@ -47,10 +47,16 @@ async function runJob(executor: BaseExecutor, job: Job): Promise<number> {
 	return result.summary.stages.at(-1)?.perf.customMetrics.rowsWritten ?? 0;
 }
 
-function bridge(python: string, executionMode: "streaming" | "batch", cpus: number | undefined) {
+function bridge(
+	python: string,
+	executionMode: "streaming" | "batch",
+	cpus: number | undefined,
+	fuseStages = true,
+) {
 	const config: XennaConfig = {
 		python,
 		executionMode,
+		fuseStages,
 		keepAliveS: 600,
 		cpuAllocationPercentage: 1,
 		loggingIntervalS: 600,
@@ -81,7 +87,7 @@ registerBenchmark({
 		repeat: { default: "3", description: "interleaved rounds of each runner" },
 		runners: {
 			default: "data,bridge-streaming,bridge-batch",
-			description: "comma-separated runners",
+			description: "comma-separated runners (also: bridge-streaming-unfused)",
 		},
 		cold: { default: "yes", description: "'no' skips the cold runs (Ray start-up included)" },
 	},
@@ -123,6 +129,7 @@ registerBenchmark({
 				data: () => new DataExecutor({ maxWorkers: workers }),
 				"bridge-streaming": () => bridge(python, "streaming", rayCpus),
 				"bridge-batch": () => bridge(python, "batch", rayCpus),
+				"bridge-streaming-unfused": () => bridge(python, "streaming", rayCpus, false),
 			};
 			const names = (flags.runners ?? "").split(",").filter((name) => name in makers);
 			log("warm-up: one bridge run starts the kept-alive driver and its Ray cluster");
