@@ -1,5 +1,5 @@
 import { isBarrier, type ProcessingStage } from "@curator/core";
-import { fuseStages, resolveFaultPolicy } from "@curator/runtime";
+import { faultOptionRules, fuseStages, resolveFaultPolicy } from "@curator/runtime";
 import { encodeStage } from "@curator/runtime/codec";
 import { type XennaConfig, type XennaStageOptions, xennaDefaults } from "./options.ts";
 
@@ -148,18 +148,15 @@ export function runWire(
 	});
 }
 
+/** Options fusion compares on its own (the fault policy's) or that only say whether to fuse. */
+const fusionOwnKeys = new Set(["fuse", ...Object.keys(faultOptionRules)]);
+
 /** The `xenna` options other than the fault policy's and `fuse`: fused stages share them. */
 function placementOf(stage: ProcessingStage): string {
-	const {
-		fuse: _fuse,
-		numRunAttempts: _runs,
-		numSetupAttempts: _setups,
-		ignoreFailures: _ignore,
-		processTimeoutS: _process,
-		teardownTimeoutS: _teardown,
-		...placement
-	} = stage.backend.xenna ?? {};
-	return JSON.stringify(Object.entries(placement).sort(([a], [b]) => a.localeCompare(b)));
+	const placement = Object.entries(stage.backend.xenna ?? {}).filter(
+		([key]) => !fusionOwnKeys.has(key),
+	);
+	return JSON.stringify(placement.sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function dropUndefined<T extends object>(value: T): T {

@@ -48,8 +48,8 @@ class ActorState:
         with self.lock:
             self._ensure_worker(metadata)
             worker = worker_metadata_to_ts(metadata, self.worker_id)
+            node = node_info_to_ts(node_info)
             for key in self.keys:
-                node = node_info_to_ts(node_info)
                 self._call({"type": "setupOnNode", "key": key, "node": node, "worker": worker})
 
     def setup(self, metadata: Any) -> None:

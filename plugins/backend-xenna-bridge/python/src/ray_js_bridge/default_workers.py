@@ -40,7 +40,7 @@ def with_default_workers(
     streaming = run["executionMode"] == "streaming"
     out = [dict(stage) for stage in stages]
     for phase in phases_of(stages):
-        shared = [i for i in phase if not named_count(stages[i]) and not _own_rule(stages[i])]
+        shared: list[int] = []
         for i in phase:
             if named_count(stages[i]) or stages[i].get("barrier"):
                 continue
@@ -48,6 +48,8 @@ def with_default_workers(
                 out[i]["numWorkers"] = 1
             elif float(stages[i]["resources"]["gpus"]) > 0:
                 out[i]["numWorkersPerNode"] = 1.0
+            else:
+                shared.append(i)
         held = sum(_cpus_per_node(out[i], len(node_cpus), run) for i in phase if i not in shared)
         free = node - held if streaming else node
         for i in shared:
@@ -67,13 +69,6 @@ def idle_source_cpus(stages: list[dict[str, Any]], run: dict[str, Any]) -> float
         float(stage["resources"]["cpus"])
         for stage in stages
         if stage.get("isSource") and not named_count(stage) and not stage.get("barrier")
-    )
-
-
-def _own_rule(stage: dict[str, Any]) -> bool:
-    """Stages whose default is not a share of the node."""
-    return bool(
-        stage.get("barrier") or stage.get("isSource") or float(stage["resources"]["gpus"]) > 0
     )
 
 
