@@ -71,11 +71,16 @@ export async function fastestRuns(
  * runner was than the reference timed next to it, in a typical round.
  */
 export function medianRatio(reference: readonly number[], seconds: readonly number[]): number {
-	const ratios = seconds.map((s, i) => (reference[i] as number) / s).sort((a, b) => a - b);
-	const middle = ratios.length >> 1;
-	return ratios.length % 2 === 1
-		? (ratios[middle] as number)
-		: ((ratios[middle - 1] as number) + (ratios[middle] as number)) / 2;
+	return median(seconds.map((s, i) => (reference[i] as number) / s));
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = sorted.length >> 1;
+	return sorted.length % 2 === 1
+		? (sorted[middle] as number)
+		: ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 let collect: (() => void) | undefined;

@@ -8,7 +8,7 @@ import { type BaseExecutor, Pipeline } from "@curator/core";
 import { type BuiltinFilterSpec, JsonlReader, JsonlWriter, ScoreFilter } from "@curator/text";
 import { type Cell, registerBenchmark } from "../harness.ts";
 import { venvPython } from "../python.ts";
-import { interleavedRuns, medianRatio, settleHeap } from "../runs.ts";
+import { interleavedRuns, median, medianRatio, settleHeap } from "../runs.ts";
 
 /** The text filter of the job: word statistics over every document (CPU-bound). */
 const filters: Record<string, BuiltinFilterSpec> = {
@@ -208,12 +208,4 @@ async function coldRows(
 		row("bridge start-up (1 file, cold)", startup),
 		row("bridge-streaming cold (whole job)", cold),
 	];
-}
-
-function median(values: readonly number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = sorted.length >> 1;
-	return sorted.length % 2 === 1
-		? (sorted[middle] as number)
-		: ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
