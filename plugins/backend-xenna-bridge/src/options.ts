@@ -69,6 +69,15 @@ export interface XennaConfig extends ExecutorConfig, FaultOptions {
 	 */
 	fuseStages?: boolean;
 	/**
+	 * Keep stage actors, with their Node workers, from one Xenna pipeline to the
+	 * next of the same driver (default `true`): the phase after a barrier and,
+	 * with `keepAliveS`, the next run take the actors the last one left idle
+	 * instead of starting new ones (each stage gets new instances, `setup` and
+	 * `teardown` as before; the processes and the modules they loaded stay).
+	 * `false`: new processes for every stage of every run.
+	 */
+	reuseActors?: boolean;
+	/**
 	 * Address of a running Ray cluster to join (`host:port` of its GCS); the
 	 * driver must run on one of its nodes. Default: `RAY_ADDRESS`, else a local
 	 * cluster is started for the run and shut down after it.
@@ -140,6 +149,7 @@ export const xennaDefaults = {
 	cpuAllocationPercentage: 0.95,
 	autoscaleIntervalS: 180,
 	fuseStages: true,
+	reuseActors: true,
 	bindHost: "127.0.0.1",
 	maxMessageBytes: 256 * 1024 * 1024,
 	handshakeTimeoutS: 120,
@@ -165,6 +175,7 @@ export const xennaConfigSchema = optionSchema<Omit<XennaConfig, keyof ExecutorCo
 	autoscaleIntervalS: positive,
 	maxWorkersPerStage: whole,
 	fuseStages: optionRules.boolean,
+	reuseActors: optionRules.boolean,
 	rayAddress: optionRules.text,
 	ship: optionRules.boolean,
 	project: optionRules.text,

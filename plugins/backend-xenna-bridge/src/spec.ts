@@ -56,6 +56,8 @@ export interface RunSpecWire {
 	localCpus?: number;
 	objectStoreMemoryMb?: number;
 	resourceMonitor: boolean;
+	/** Keep idle stage actors for the next Xenna pipeline of the driver. */
+	reuseActors: boolean;
 	/** Folders the driver hands to Ray as the run's `runtime_env` (a run that ships itself). */
 	ship?: { app: string; node: string; bridge: string };
 	ignoreHeadNode: boolean;
@@ -143,6 +145,7 @@ export function runWire(
 		localCpus: config.localCpus,
 		objectStoreMemoryMb: config.objectStoreMemoryMb,
 		resourceMonitor: config.resourceMonitor ?? xennaDefaults.resourceMonitor,
+		reuseActors: config.reuseActors ?? xennaDefaults.reuseActors,
 		ignoreHeadNode,
 		ship,
 	});

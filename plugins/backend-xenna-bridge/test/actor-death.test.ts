@@ -61,7 +61,7 @@ describe.skipIf(skipReason !== "")(`a stage's Ray actor killed mid-batch${skippe
 		async (executionMode) => {
 			const dir = mkdtempSync(join(runTemp, "hold-"));
 			const events: RunEvent[] = [];
-			// One local cluster for both modes (a kept-alive driver; no rayAddress).
+			// A kept-alive driver (no rayAddress: a local cluster of its own).
 			const executor = new XennaExecutor({
 				python,
 				executionMode,
@@ -114,6 +114,9 @@ describe.skipIf(skipReason !== "")(`a stage's Ray actor killed mid-batch${skippe
 			expect(events).toContainEqual(
 				expect.objectContaining({ type: "worker:exit", stage: "HoldStage", expected: false }),
 			);
+			// The driver keeps the run's idle actors (and their Node workers) for its next run:
+			// they end with it.
+			await closeIdleDrivers();
 			expect(workerFolders(), "curator-w-* folders left in the run's TMPDIR").toEqual([]);
 			const started = events.flatMap((e) =>
 				e.type === "worker:start" && e.pid !== undefined ? [e.pid] : [],

@@ -326,6 +326,7 @@ describe("config and submit", () => {
 				autoscaleIntervalS: 180,
 				rayAddress: "10.0.0.1:6379",
 				resourceMonitor: false,
+				reuseActors: true,
 				ignoreHeadNode: false,
 			});
 			expect(runWire({ rayAddress: "127.0.0.1:1" }).rayAddress).toBe("127.0.0.1:1");

@@ -18,6 +18,10 @@ from .adapter import Block, StageFailure, blocks_of, node_info_to_ts, worker_met
 from .node_worker import NodeWorker, WorkerDied, WorkerRequestFailed
 from .shipped import resolve_worker
 
+_parked: tuple[tuple[str, str, tuple[tuple[str, str], ...]], NodeWorker] | None = None
+"""The Node worker this actor process keeps between Xenna pipelines (see ``warm``), with
+what it was started from: only a stage started the same way may adopt it."""
+
 
 class ActorState:
     """What one actor holds: its Node worker, event socket and retry bookkeeping."""
@@ -119,7 +123,49 @@ class ActorState:
             if acquired:
                 self.lock.release()
 
+    def park(self) -> bool:
+        """Ends this stage's part as ``teardown`` does but keeps the Node worker for the
+        next stage this actor process runs (``warm``); False when there is none to keep."""
+        global _parked
+        with self.lock:
+            worker = self.worker
+            if self.closed or not self.setup_done or worker is None or not worker.alive:
+                return False
+            self._teardown_members(worker)
+            if not worker.alive:
+                return False
+            self.closed = True
+            self.events.emit(
+                {
+                    "type": "worker:exit",
+                    "stage": self.name,
+                    "workerId": self.worker_id,
+                    "expected": True,
+                    "code": 0,
+                }
+            )
+            self.events.close()
+            self.worker = None
+            _parked = (self._started_from(), worker)
+            return True
+
     # -- helpers -------------------------------------------------------------------------
+
+    def _started_from(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        env = dict(self.config["env"])
+        return (str(self.config["node"]), str(self.config["entry"]), tuple(sorted(env.items())))
+
+    def _adopt_parked(self) -> NodeWorker | None:
+        """The Node worker a previous stage of this process left (when started as ours)."""
+        global _parked
+        if _parked is None:
+            return None
+        started_from, worker = _parked
+        _parked = None
+        if started_from == self._started_from() and worker.alive:
+            return worker
+        worker.shutdown()
+        return None
 
     def _ensure_worker(self, metadata: Any) -> None:
         if self.metadata is None:
@@ -130,10 +176,15 @@ class ActorState:
         self.generation += 1
         suffix = "" if self.generation == 1 else f"#{self.generation}"
         self.worker_id = f"{self.base_worker_id}{suffix}"
-        node, entry, env = resolve_worker(
-            self.config["node"], self.config["entry"], dict(self.config["env"])
-        )
-        self.worker = NodeWorker(node, entry, env, self._log)
+        adopted = self._adopt_parked() if self.generation == 1 else None
+        if adopted is not None:
+            adopted.on_log = self._log
+            self.worker = adopted
+        else:
+            node, entry, env = resolve_worker(
+                self.config["node"], self.config["entry"], dict(self.config["env"])
+            )
+            self.worker = NodeWorker(node, entry, env, self._log)
         started = {
             "type": "worker:start",
             "stage": self.name,
@@ -258,9 +309,19 @@ class ActorState:
     def _on_exit(self) -> None:
         if self.worker is not None:
             self.worker.kill()
+        if _parked is not None:
+            _parked[1].kill()
         # Only in a Ray worker: elsewhere (tests) it would replace the process's exit status.
         if _in_ray_worker():
             os._exit(0)
+
+
+def release_parked() -> None:
+    """Stops the Node worker this actor process keeps, if any (before Ray ends the actor)."""
+    global _parked
+    if _parked is not None:
+        _parked[1].shutdown()
+        _parked = None
 
 
 def _failure_record(failure: StageFailure) -> dict[str, Any]:

@@ -135,6 +135,11 @@ class BridgeStage(xenna.Stage):
         if self._actor is not None:
             self._actor.teardown()
 
+    def bridge_park(self) -> bool:
+        """Ends the stage's part in this actor like ``bridge_teardown`` but keeps the Node
+        worker for the next stage the actor runs (see ``warm``); False when it cannot."""
+        return self._actor is not None and self._actor.park()
+
     def _state(self) -> ActorState:
         if self._actor is None:
             from .actor import ActorState

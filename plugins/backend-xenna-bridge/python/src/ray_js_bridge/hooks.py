@@ -12,6 +12,9 @@ stuck on its non-daemon threads) behind. While a pipeline runs, :func:`xenna_hoo
   with ``resource_monitor=False``, starts none at all (Xenna's stats tables then lack
   per-stage CPU and memory; every other figure stays);
 - replaces a stage actor whose process died and retries its batch (``actor_deaths``);
+- with a :class:`warm.WarmActors`, parks the idle actors of a pool that stops instead
+  of killing them, and hands them to the next pool that asks Ray for such an actor
+  (``warm``);
 - hands Xenna only the nodes the run may use (all but the head with ``ignoreHeadNode``);
 - on the way out (success, failure or cancel) stops every pool not stopped yet and
   kills the monitors.
@@ -28,9 +31,10 @@ from typing import Any
 
 import ray
 from cosmos_xenna.pipelines.private import monitoring, resources
-from cosmos_xenna.ray_utils import actor_pool, cluster
+from cosmos_xenna.ray_utils import actor_pool, cluster, stage_worker
 
 from . import actor_deaths
+from .warm import WarmActorClass, WarmActors
 
 log = logging.getLogger("ray_js_bridge.hooks")
 
@@ -83,6 +87,7 @@ class Hooks:
         names: list[str],
         first: int = 0,
         members: list[list[tuple[str, int]]] | None = None,
+        warm: WarmActors | None = None,
     ) -> None:
         self.emit = emit
         self.names = names
@@ -95,6 +100,7 @@ class Hooks:
         self.monitors: list[Any] = []
         self.torn_down: set[str] = set()
         self.timeout_s = TEARDOWN_TIMEOUT_S
+        self.warm = warm
 
     def teardown(self, refs: list[Any]) -> None:
         """Runs the teardown in every actor of ``refs`` not torn down yet, in parallel."""
@@ -113,6 +119,24 @@ class Hooks:
                 ray.get(ref)
             except Exception as error:
                 log.warning("a stage actor's teardown failed: %s", error)
+
+    def park_idle(self, pool: Any) -> None:
+        """Parks the idle ready actors of ``pool`` (it stops) when actors are kept; those
+        that cannot be parked had their teardown."""
+        if self.warm is None:
+            return
+        idle = [
+            actor.actor_ref
+            for actor in getattr(pool, "_ready_actors", {}).values()
+            if actor.num_used_slots == 0 and actor.actor_ref._actor_id.hex() not in self.torn_down
+        ]
+        if idle:
+            self.warm.park(idle, self.timeout_s)
+            self.torn_down.update(ref._actor_id.hex() for ref in idle)
+
+    def taken(self, ref: Any) -> None:
+        """A parked actor joins a pool of this pipeline: its teardown is due again."""
+        self.torn_down.discard(ref._actor_id.hex())
 
     def stage_index(self, pool: Any) -> int:
         """The pipeline index of the stage ``pool`` runs (pools are made in stage order)."""
@@ -159,11 +183,12 @@ def xenna_hooks(
     node_ids: list[str] | None = None,
     first: int = 0,
     members: list[list[tuple[str, int]]] | None = None,
+    warm: WarmActors | None = None,
 ) -> Iterator[Hooks]:
     """Installs the hooks for one Xenna pipeline, whose stages are ``names[first:]`` (a
     phase of the run, see ``phases``; ``members``: the pipeline stages of each); see the
     module comment."""
-    hooks = Hooks(emit, names, first, members)
+    hooks = Hooks(emit, names, first, members, warm)
     originals: list[tuple[Any, str, Any]] = []
 
     def patch(owner: Any, name: str, replacement: Any) -> None:
@@ -194,6 +219,7 @@ def xenna_hooks(
 
     def stop_pool(self: Any) -> None:
         try:
+            hooks.park_idle(self)
             hooks.teardown(_actor_refs(self))
         finally:
             pool_stop(self)
@@ -222,6 +248,9 @@ def xenna_hooks(
         owner = getattr(actor_pool, state)
         patch(owner, "kill", _kill_after_teardown(hooks, owner.kill))
     actor_deaths.install(hooks, patch)
+    if warm is not None:
+        warm_class = WarmActorClass(stage_worker.StageWorker, warm, hooks.taken)
+        patch(stage_worker, "StageWorker", warm_class)
     try:
         yield hooks
     finally:
@@ -234,6 +263,8 @@ def xenna_hooks(
 
 def _kill_after_teardown(hooks: Hooks, kill: Callable[[Any], None]) -> Callable[[Any], None]:
     def kill_actor(self: Any) -> None:
+        if hooks.warm is not None and hooks.warm.is_parked(self.actor_ref):
+            return
         try:
             hooks.teardown([self.actor_ref])
         finally:

@@ -76,7 +76,7 @@ class NodeWorker:
         self._socket.linger = 0
         self._socket.bind(self.endpoint)
         self._next_id = 0
-        self._on_log = on_log
+        self.on_log = on_log
         child_env = {**os.environ, **env, "CURATOR_SESSION_KEY": self._session}
         try:
             self.process = subprocess.Popen(
@@ -137,7 +137,7 @@ class NodeWorker:
         if envelope is None:
             return None, []
         if envelope.get("type") == "log":
-            self._on_log(str(envelope.get("level", "info")), str(envelope.get("message", "")))
+            self.on_log(str(envelope.get("level", "info")), str(envelope.get("message", "")))
             return None, []
         return envelope, body
 

@@ -22,6 +22,7 @@ from .cluster import (
 from .default_workers import with_default_workers
 from .phases import next_batch_size, phase_input, phases_of
 from .sizing import check_fit, local_cpus, machine_cpus
+from .warm import WarmActors
 
 log = logging.getLogger("ray_js_bridge.runner")
 
@@ -117,6 +118,7 @@ class Runner:
         self._events_host: tuple[str, bool] | None = None
         self._local_size: int | None = None
         self._forwarding = False
+        self._warm: WarmActors | None = None
         self.hooks: Any = None
 
     def connect(self, run: dict[str, Any], stages: list[dict[str, Any]]) -> None:
@@ -168,11 +170,21 @@ class Runner:
         check_resources(stages, nodes, float(run["cpuAllocationPercentage"]))
         check_fit(stages, nodes, run)
         events = self._events_spec(every)
+        if run.get("reuseActors") is False and self._warm is not None:
+            self._warm.close()
+            self._warm = None
+        elif run.get("reuseActors") is not False:
+            self._warm = self._warm or WarmActors()
+            self._warm.begin_run()
         items = list(inputs)
-        for phase in phases_of(stages):
-            if phase.start > 0 and not items:
-                break
-            items = self._run_phase(submit, descriptors, phase, items, events, nodes)
+        try:
+            for phase in phases_of(stages):
+                if phase.start > 0 and not items:
+                    break
+                items = self._run_phase(submit, descriptors, phase, items, events, nodes)
+        finally:
+            if self._warm is not None:
+                self._warm.trim()
         return items
 
     def _run_phase(
@@ -209,7 +221,13 @@ class Runner:
         node_ids = [str(node["NodeID"]) for node in nodes]
         members = [members_of(stage) for stage in stages]
         with xenna_hooks.xenna_hooks(
-            self._emit, names, monitor, node_ids, first=phase.start, members=members
+            self._emit,
+            names,
+            monitor,
+            node_ids,
+            first=phase.start,
+            members=members,
+            warm=self._warm,
         ) as hooks:
             self.hooks = hooks
             try:
@@ -228,6 +246,9 @@ class Runner:
             return
         import ray
 
+        if self._warm is not None:
+            self._warm.close()
+            self._warm = None
         log.debug("disconnecting from Ray (started here: %s)", self._started)
         ray.shutdown()
         self._cluster = None
