@@ -77,4 +77,22 @@ describe("worker-host golden messages (wire/worker-host.md)", () => {
 			expect(hexAll(again)).toEqual(hexAll(frames));
 		},
 	);
+
+	it("hands payload frames on as views of the received memory, not copies", () => {
+		const head = encodeHostFrames(
+			{ v: 1, id: 1, type: "ok", payloads: [new Uint8Array(0), new Uint8Array(0)] } as HostMessage,
+			manifest.session,
+		)[0] as Uint8Array;
+		const received = [Buffer.from(head), Buffer.alloc(64, 1), Buffer.alloc(32, 2)];
+		const message = decodeHostFrames(received) as { payloads: Uint8Array[] };
+		for (const [index, payload] of message.payloads.entries()) {
+			const frame = received[index + 1] as Buffer;
+			expect(Buffer.isBuffer(payload), "a plain Uint8Array").toBe(false);
+			expect([payload.buffer, payload.byteOffset, payload.byteLength]).toEqual([
+				frame.buffer,
+				frame.byteOffset,
+				frame.byteLength,
+			]);
+		}
+	});
 });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 from cosmos_xenna.pipelines import v1 as xenna
@@ -64,3 +65,16 @@ def test_a_barrier_runs_on_one_worker_whatever_it_asks_for() -> None:
     assert (spec.num_workers, spec.num_workers_per_node) == (1, None)
     other = stage_spec(xenna, instance, stage(numWorkersPerNode=2.0), 3, None)
     assert (other.num_workers, other.num_workers_per_node) == (None, 2.0)
+
+
+def test_a_phase_input_block_formats_as_its_size_and_travels_as_a_block() -> None:
+    # Xenna builds a trace message of every input item it queues, whatever the log level:
+    # the repr of a barrier's input must not be the text of every task's bytes.
+    items = [(str(i), 1, b"\x00" * 1_000_000) for i in range(8)]
+    stages = [stage(), stage(batch_size=BARRIER, barrier=True)]
+    [block] = phase_input(stages, range(1, 2), items)
+    assert repr(block) == "<block of 8 tasks>"
+    assert [repr(b) for b in phase_input(stages, range(0, 1), items)] == ["<block of 2 tasks>"] * 4
+    again = pickle.loads(pickle.dumps(block))
+    assert type(again) is type(block)
+    assert again == items

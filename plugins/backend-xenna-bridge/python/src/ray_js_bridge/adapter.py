@@ -23,8 +23,16 @@ if TYPE_CHECKING:
 Item = tuple[str, int, bytes]
 """One task on the Python side: id, item count and its opaque encoded bytes."""
 
-Block = list[Item]
-"""What Xenna moves as one item: one batch of tasks for the next stage (one Ray object)."""
+
+class Block(list[Item]):
+    """What Xenna moves as one item: one batch of tasks for the next stage (one Ray object).
+
+    Its ``repr`` names its size, not its bytes: Xenna formats every input item it queues
+    into a trace message (an f-string, built whatever the log level), and the repr of a
+    barrier's input (every task of the run) took seconds and a copy of it as text."""
+
+    def __repr__(self) -> str:
+        return f"<block of {len(self)} tasks>"
 
 
 def blocks_of(items: list[Item], size: int) -> list[Block]:
@@ -32,8 +40,8 @@ def blocks_of(items: list[Item], size: int) -> list[Block]:
     if not items:
         return []
     if size < 1:
-        return [items]
-    return [items[start : start + size] for start in range(0, len(items), size)]
+        return [Block(items)]
+    return [Block(items[start : start + size]) for start in range(0, len(items), size)]
 
 
 class StageFailure(RuntimeError):

@@ -111,7 +111,9 @@ class NodeWorker:
         self._next_id += 1
         message_id = self._next_id
         frames = encode_request(self._session, message_id, fields, parts, single)
-        self._socket.send_multipart(frames)
+        # Without a copy: a barrier's input is every task of the run (the bytes stay
+        # referenced until sent).
+        self._socket.send_multipart(frames, copy=False)
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while True:
             if self._socket.poll(100, zmq.POLLIN):

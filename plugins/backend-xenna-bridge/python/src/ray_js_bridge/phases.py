@@ -29,7 +29,7 @@ def phase_input(stages: list[dict[str, Any]], phase: range, items: list[Item]) -
     """The input blocks of ``phase``: one block when it starts at a barrier, else batches."""
     first = stages[phase.start]
     if first.get("barrier"):
-        return [list(items)] if items else []
+        return [Block(items)] if items else []
     return blocks_of(list(items), int(first["batchSize"]))
 
 
