@@ -10,6 +10,7 @@ import {
 } from "@curator/core";
 import { withoutDerivableIds } from "./call-ids.ts";
 import { decodeStage, encodeTasks, packTasks } from "./codec.ts";
+import { collectGarbage } from "./collect-garbage.ts";
 import { type DecodedInput, decodeInput } from "./host-input.ts";
 import type { BatchesResult, HostReply, ProcessResult } from "./host-reply.ts";
 import type { HostTransport } from "./host-transport.ts";
@@ -51,9 +52,20 @@ export class WorkerHost {
 	/** Why this worker serves nothing any more: code here tried to start a pipeline run. */
 	#refused: WireError | undefined;
 
-	constructor(transport: HostTransport, maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
+	readonly #collectWhenIdle: boolean;
+
+	/**
+	 * `collectWhenIdle`: once every hosted stage is torn down, collect garbage
+	 * at once (for a worker kept for later stages; see `ServeOptions`).
+	 */
+	constructor(
+		transport: HostTransport,
+		maxBytes = DEFAULT_MAX_MESSAGE_BYTES,
+		collectWhenIdle = false,
+	) {
 		this.#transport = transport;
 		this.#maxBytes = maxBytes;
+		this.#collectWhenIdle = collectWhenIdle;
 	}
 
 	/**
@@ -151,11 +163,17 @@ export class WorkerHost {
 						? this.#process(request.keys, input, options)
 						: this.#processEach(request.keys, input, sizes, options);
 				});
-				this.#queue = run.catch(() => {});
+				// Not the reply itself: the queue would hold the last batch's payloads until the next.
+				this.#queue = run.then(
+					() => undefined,
+					() => undefined,
+				);
 				return run;
 			}
 			case "teardown":
 				await this.#get(request.key).adapter.teardown();
+				this.#hosted.delete(request.key);
+				if (this.#collectWhenIdle && this.#hosted.size === 0) collectGarbage();
 				return {};
 			case "shutdown":
 				return {};

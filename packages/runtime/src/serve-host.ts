@@ -10,6 +10,12 @@ export interface ServeOptions {
 	 * worker that is a process of its own, never for a thread, which shares V8's settings.
 	 */
 	deferTurbofan?: boolean;
+	/**
+	 * Collect garbage once every stage the worker hosts is torn down: for a
+	 * worker kept idle for later stages (the bridge keeps its actors between
+	 * pipelines), which would otherwise hold its last batches' memory.
+	 */
+	collectWhenIdle?: boolean;
 }
 
 /**
@@ -20,7 +26,7 @@ export interface ServeOptions {
 export function serveWorkerHost(transport: HostTransport, options: ServeOptions = {}): void {
 	const maxBytes = Number(process.env.CURATOR_MAX_MESSAGE_BYTES ?? DEFAULT_MAX_MESSAGE_BYTES);
 	const served = options.deferTurbofan === true ? deferringTurbofan(transport) : transport;
-	new WorkerHost(served, maxBytes).listen();
+	new WorkerHost(served, maxBytes, options.collectWhenIdle === true).listen();
 }
 
 /**

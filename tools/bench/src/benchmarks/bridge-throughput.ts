@@ -122,8 +122,6 @@ registerBenchmark({
 				cores: availableParallelism(),
 				"ray cpus": rayCpus ?? "auto",
 			};
-			const extra: Record<string, Cell>[] = [];
-			if (flags.cold !== "no") extra.push(...(await coldRows(job, dir, python, rayCpus, log)));
 			const kept = new Map<string, number>();
 			const makers: Record<string, () => BaseExecutor> = {
 				data: () => new DataExecutor({ maxWorkers: workers }),
@@ -132,6 +130,18 @@ registerBenchmark({
 				"bridge-streaming-unfused": () => bridge(python, "streaming", rayCpus, false),
 			};
 			const names = (flags.runners ?? "").split(",").filter((name) => name in makers);
+			const extra: Record<string, Cell>[] = [];
+			// Before any Ray cluster is up: on a machine where memory another process holds
+			// slows the others (a VM whose host reclaims it), the kept-alive cluster's
+			// processes slow data's interleaved runs too; this row shows by how much.
+			const alone: number[] = [];
+			if (names.includes("data")) {
+				for (let round = 0; round < Number(flags.repeat); round++) {
+					log(`data alone, no Ray cluster up: round ${round + 1}`);
+					alone.push((await timed(makers.data!())).seconds);
+				}
+			}
+			if (flags.cold !== "no") extra.push(...(await coldRows(job, dir, python, rayCpus, log)));
 			log("warm-up: one bridge run starts the kept-alive driver and its Ray cluster");
 			if (names.some((name) => name.startsWith("bridge")))
 				await timed(makers["bridge-streaming"]!());
@@ -160,6 +170,19 @@ registerBenchmark({
 					written: kept.get(name) ?? null,
 				};
 			});
+			if (alone.length > 0) {
+				const streaming = rounds.get("bridge-streaming");
+				rows.push({
+					runner: "data alone (no Ray cluster up)",
+					fastestS: Math.min(...alone),
+					medianS: median(alone),
+					docsPerS: Math.round(docs / median(alone)),
+					"x data (median)": null,
+					written: null,
+				});
+				if (streaming !== undefined)
+					notes["bridge-streaming x data alone (median)"] = medianRatio(alone, streaming);
+			}
 			notes.target = "bridge-streaming x data >= 0.8";
 			return { rows: [...rows, ...extra], notes };
 		} finally {

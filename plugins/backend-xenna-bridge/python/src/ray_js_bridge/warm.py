@@ -51,6 +51,10 @@ def _park_in_actor(worker: Any) -> bool:
             worker.shutdown()
         else:
             worker.stop_flag.set()
+    if parked:
+        from .memory import release_freed_memory
+
+        release_freed_memory()
     return parked
 
 
