@@ -52,20 +52,22 @@ export class WorkerHost {
 	/** Why this worker serves nothing any more: code here tried to start a pipeline run. */
 	#refused: WireError | undefined;
 
-	readonly #collectWhenIdle: boolean;
+	readonly #collectWhenIdleMs: number | undefined;
+	#idleCollect: NodeJS.Timeout | undefined;
 
 	/**
-	 * `collectWhenIdle`: once every hosted stage is torn down, collect garbage
-	 * at once (for a worker kept for later stages; see `ServeOptions`).
+	 * `collectWhenIdleMs`: once every hosted stage is torn down and no request
+	 * came for this long, collect garbage (a worker kept for later stages; see
+	 * `ServeOptions`).
 	 */
 	constructor(
 		transport: HostTransport,
 		maxBytes = DEFAULT_MAX_MESSAGE_BYTES,
-		collectWhenIdle = false,
+		collectWhenIdleMs?: number,
 	) {
 		this.#transport = transport;
 		this.#maxBytes = maxBytes;
-		this.#collectWhenIdle = collectWhenIdle;
+		this.#collectWhenIdleMs = collectWhenIdleMs;
 	}
 
 	/**
@@ -82,6 +84,7 @@ export class WorkerHost {
 	}
 
 	async #handle(message: unknown): Promise<void> {
+		clearTimeout(this.#idleCollect);
 		const problem = requestProblem(message, this.#maxBytes);
 		const id = (message as { id?: unknown } | null)?.id;
 		if (problem !== undefined) {
@@ -173,7 +176,10 @@ export class WorkerHost {
 			case "teardown":
 				await this.#get(request.key).adapter.teardown();
 				this.#hosted.delete(request.key);
-				if (this.#collectWhenIdle && this.#hosted.size === 0) collectGarbage();
+				if (this.#collectWhenIdleMs !== undefined && this.#hosted.size === 0) {
+					// Not at once: a next pipeline that comes soon finds this worker ready.
+					this.#idleCollect = setTimeout(collectGarbage, this.#collectWhenIdleMs).unref();
+				}
 				return {};
 			case "shutdown":
 				return {};

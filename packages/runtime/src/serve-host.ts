@@ -11,11 +11,12 @@ export interface ServeOptions {
 	 */
 	deferTurbofan?: boolean;
 	/**
-	 * Collect garbage once every stage the worker hosts is torn down: for a
-	 * worker kept idle for later stages (the bridge keeps its actors between
-	 * pipelines), which would otherwise hold its last batches' memory.
+	 * Collect garbage once every stage the worker hosts is torn down and no
+	 * request came for this many milliseconds: for a worker kept idle for later
+	 * stages (the bridge keeps its actors between pipelines), which would
+	 * otherwise hold its last batches' memory. Default: never.
 	 */
-	collectWhenIdle?: boolean;
+	collectWhenIdleMs?: number;
 }
 
 /**
@@ -26,7 +27,7 @@ export interface ServeOptions {
 export function serveWorkerHost(transport: HostTransport, options: ServeOptions = {}): void {
 	const maxBytes = Number(process.env.CURATOR_MAX_MESSAGE_BYTES ?? DEFAULT_MAX_MESSAGE_BYTES);
 	const served = options.deferTurbofan === true ? deferringTurbofan(transport) : transport;
-	new WorkerHost(served, maxBytes, options.collectWhenIdle === true).listen();
+	new WorkerHost(served, maxBytes, options.collectWhenIdleMs).listen();
 }
 
 /**

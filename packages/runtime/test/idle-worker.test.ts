@@ -9,7 +9,7 @@ import { ShoutStage, WordsTask } from "./fixtures/stages.ts";
 const worker = { workerId: "w0", allocation: { cpus: 1, gpus: [] } };
 
 /** A worker host served in this process over an in-memory transport. */
-function host(collectWhenIdle: boolean) {
+function host(collectWhenIdleMs: number | undefined) {
 	let deliver: (message: unknown) => void = () => {};
 	const waiting = new Map<number, (reply: HostMessage) => void>();
 	const transport: HostTransport = {
@@ -24,7 +24,7 @@ function host(collectWhenIdle: boolean) {
 		},
 		close: () => {},
 	};
-	serveWorkerHost(transport, { collectWhenIdle });
+	serveWorkerHost(transport, { collectWhenIdleMs });
 	let next = 0;
 	return (fields: Record<string, unknown>) => {
 		const id = ++next;
@@ -54,18 +54,18 @@ async function lastReplyPayload(request: ReturnType<typeof host>): Promise<WeakR
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("a worker host kept idle for later stages", () => {
-	it("holds nothing of its last batch once its stages are torn down (collectWhenIdle)", async () => {
-		const request = host(true);
+	it("holds nothing of its last batch once its stages are torn down (collectWhenIdleMs)", async () => {
+		const request = host(5);
 		const payload = await lastReplyPayload(request);
 		await nextTurn();
 		const torn = await request({ type: "teardown", key: "0" });
 		expect(torn.type).toBe("ok");
-		await nextTurn();
+		await new Promise((resolve) => setTimeout(resolve, 50));
 		expect(payload.deref(), "the last reply's payload was collected").toBeUndefined();
 	});
 
 	it("forgets a stage once it is torn down", async () => {
-		const request = host(false);
+		const request = host(undefined);
 		await lastReplyPayload(request);
 		await request({ type: "teardown", key: "0" });
 		const again = (await request({ type: "process", keys: ["0"], payload: batch() })) as {

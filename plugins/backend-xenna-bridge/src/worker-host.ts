@@ -28,6 +28,6 @@ if (endpoint === undefined) {
 }
 exitWithParent();
 const transport = await connectZmqTransport(endpoint, process.env.CURATOR_SESSION_KEY ?? "");
-serveWorkerHost(transport, { deferTurbofan: true, collectWhenIdle: true });
+serveWorkerHost(transport, { deferTurbofan: true, collectWhenIdleMs: 1000 });
 // The socket's receive loop keeps the process alive.
 setInterval(() => {}, 1 << 30);

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 
+import pytest
+
+from ray_js_bridge import memory
 from ray_js_bridge.memory import release_freed_memory
 
 
@@ -27,3 +31,18 @@ def test_garbage_in_cycles_is_collected_at_once() -> None:
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_an_idle_process_releases_once_unless_work_comes(monkeypatch: pytest.MonkeyPatch) -> None:
+    released = threading.Event()
+    monkeypatch.setattr(memory, "IDLE_S", 0.01)
+    monkeypatch.setattr(memory, "release_freed_memory", released.set)
+    idle = memory.WhenIdle()
+    idle.arm()
+    timer = idle._timer
+    idle.cancel()
+    assert timer is not None
+    timer.join()
+    assert not released.is_set(), "work came first: nothing released"
+    idle.arm()
+    assert released.wait(30), "idle: released"

@@ -26,6 +26,7 @@ from typing import Any
 from . import __version__, protocol
 from .cluster import RAY_ENV, prepare_env
 from .link import CurveKeys, ExecutorLink, LinkLogHandler
+from .memory import WhenIdle
 
 log = logging.getLogger("ray_js_bridge.driver")
 
@@ -74,6 +75,7 @@ class Driver:
         )
         self._running = False
         self._runner: Any = None
+        self._idle = WhenIdle()
 
     def _interrupt(self) -> None:
         hooks = getattr(self._runner, "hooks", None)
@@ -114,6 +116,7 @@ class Driver:
 
     def _serve(self, submit: protocol.Message, timeout_s: float) -> bool:
         """Runs one submitted pipeline; False when the driver cannot serve another."""
+        self._idle.cancel()
         if self._runner is None:
             # The first run picks the cluster; importing the runner imports Ray.
             prepare_env(submit.fields.get("run") or {})
@@ -135,6 +138,9 @@ class Driver:
         self._send_outputs(outputs)
         self.link.flush()
         self.link.send("done", {"outputs": len(outputs), "reusable": True})
+        del outputs, inputs
+        # A kept-alive driver waits for its next run holding what this one gathered.
+        self._idle.arm()
         return True
 
     def _report(self, error: dict[str, Any], reusable: bool) -> None:

@@ -12,6 +12,10 @@ import ctypes
 import ctypes.util
 import gc
 import sys
+import threading
+
+IDLE_S = 1.0
+"""How long a process stays idle before it gives memory back (see :class:`WhenIdle`)."""
 
 
 def release_freed_memory() -> None:
@@ -27,3 +31,24 @@ def release_freed_memory() -> None:
     except (OSError, AttributeError):
         # Not glibc (musl has no malloc_trim): nothing to ask.
         return
+
+
+class WhenIdle:
+    """Releases freed memory once the process has stayed idle for ``IDLE_S``: not at once,
+    so a next pipeline that comes soon does not wait for it."""
+
+    def __init__(self) -> None:
+        self._timer: threading.Timer | None = None
+
+    def arm(self) -> None:
+        """The process goes idle: release in ``IDLE_S`` unless work comes first."""
+        self.cancel()
+        self._timer = threading.Timer(IDLE_S, release_freed_memory)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def cancel(self) -> None:
+        """Work came: no release."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

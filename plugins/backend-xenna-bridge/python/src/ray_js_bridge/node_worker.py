@@ -77,15 +77,7 @@ class NodeWorker:
         self._socket.bind(self.endpoint)
         self._next_id = 0
         self.on_log = on_log
-        child_env = {
-            # glibc returns a freed block of 1 MiB or more at once (its threshold would rise
-            # after the first such free): a worker kept idle between pipelines (``warm``)
-            # would otherwise hold what its largest batch used.
-            "MALLOC_MMAP_THRESHOLD_": str(1 << 20),
-            **os.environ,
-            **env,
-            "CURATOR_SESSION_KEY": self._session,
-        }
+        child_env = {**os.environ, **env, "CURATOR_SESSION_KEY": self._session}
         try:
             self.process = subprocess.Popen(
                 [node, entry, "--zmq", self.endpoint],

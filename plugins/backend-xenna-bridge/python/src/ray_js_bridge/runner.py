@@ -20,7 +20,6 @@ from .cluster import (
     stage_workers,
 )
 from .default_workers import with_default_workers
-from .memory import release_freed_memory
 from .phases import next_batch_size, phase_input, phases_of
 from .sizing import check_fit, local_cpus, machine_cpus
 from .warm import WarmActors
@@ -186,7 +185,6 @@ class Runner:
         finally:
             if self._warm is not None:
                 self._warm.trim()
-        release_freed_memory()
         return items
 
     def _run_phase(

@@ -29,7 +29,12 @@ from typing import Any
 
 import ray
 
+from .memory import WhenIdle
+
 log = logging.getLogger("ray_js_bridge.warm")
+
+_idle = WhenIdle()
+"""In a parked actor: gives back what its last stage left once it stays parked."""
 
 CALL_TIMEOUT_S = 60.0
 
@@ -52,14 +57,13 @@ def _park_in_actor(worker: Any) -> bool:
         else:
             worker.stop_flag.set()
     if parked:
-        from .memory import release_freed_memory
-
-        release_freed_memory()
+        _idle.arm()
     return parked
 
 
 def _rebind_in_actor(worker: Any, *args: Any) -> None:
     """Runs inside a parked ``StageWorker``: it becomes a new one, of ``args``'s stage."""
+    _idle.cancel()
     type(worker).__init__(worker, *args)
 
 
