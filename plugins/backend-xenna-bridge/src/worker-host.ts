@@ -13,12 +13,19 @@ function zmqEndpoint(): string | undefined {
 	return index === -1 ? undefined : process.argv[index + 1];
 }
 
-/** Exits when the process that started us is gone (we were re-parented). */
+/**
+ * Exits when the process that started us is gone (we were re-parented). The
+ * actor names itself in `CURATOR_PARENT_PID`: one killed while this process
+ * was still starting would otherwise be gone before we could see it.
+ */
 function exitWithParent(): void {
-	const parent = process.ppid;
-	setInterval(() => {
+	const named = Number(process.env.CURATOR_PARENT_PID);
+	const parent = Number.isInteger(named) && named > 0 ? named : process.ppid;
+	const check = () => {
 		if (process.ppid !== parent) process.exit(0);
-	}, 1000).unref();
+	};
+	check();
+	setInterval(check, 1000).unref();
 }
 
 const endpoint = zmqEndpoint();
