@@ -13,19 +13,12 @@ function zmqEndpoint(): string | undefined {
 	return index === -1 ? undefined : process.argv[index + 1];
 }
 
-/**
- * Exits when the process that started us is gone (we were re-parented). The
- * actor names itself in `CURATOR_PARENT_PID`: one killed while this process
- * was still starting would otherwise be gone before we could see it.
- */
+/** Exits when the process that started us is gone (we were re-parented). */
 function exitWithParent(): void {
-	const named = Number(process.env.CURATOR_PARENT_PID);
-	const parent = Number.isInteger(named) && named > 0 ? named : process.ppid;
-	const check = () => {
+	const parent = process.ppid;
+	setInterval(() => {
 		if (process.ppid !== parent) process.exit(0);
-	};
-	check();
-	setInterval(check, 1000).unref();
+	}, 1000).unref();
 }
 
 const endpoint = zmqEndpoint();

@@ -77,13 +77,7 @@ class NodeWorker:
         self._socket.bind(self.endpoint)
         self._next_id = 0
         self.on_log = on_log
-        child_env = {
-            **os.environ,
-            **env,
-            "CURATOR_SESSION_KEY": self._session,
-            # The worker exits once re-parented, even if this actor dies before it looks.
-            "CURATOR_PARENT_PID": str(os.getpid()),
-        }
+        child_env = {**os.environ, **env, "CURATOR_SESSION_KEY": self._session}
         try:
             self.process = subprocess.Popen(
                 [node, entry, "--zmq", self.endpoint],
