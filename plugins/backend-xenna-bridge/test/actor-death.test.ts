@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { closeIdleDrivers, type XennaExecutionMode, XennaExecutor } from "../src/index.ts";
 import { python, skipped, skipReason } from "./bridge-env.ts";
 import { HoldStage, release } from "./fixtures/stages.ts";
-import { heldPids, waitFor } from "./helpers.ts";
+import { heldPids, view, waitFor } from "./helpers.ts";
 
 // The run's own temp dir: the local cluster the driver starts (and every actor, which makes its
 // Node worker's curator-w-* folder there) inherits it, so no other test's folder is counted.
@@ -25,7 +25,6 @@ afterAll(async () => {
 });
 
 const workerFolders = () => readdirSync(runTemp).filter((name) => name.startsWith("curator-w-"));
-const view = (tasks: { taskId: string; data: unknown }[]) => tasks.map((t) => [t.taskId, t.data]);
 
 /** The curator-w-* folder whose owner file names `worker` as its Node worker. */
 function folderOf(worker: number): string | undefined {

@@ -11,7 +11,7 @@ import { XennaDriverError, XennaEnvironmentError, type XennaExecutor } from "../
 import { python, rayTempDir, skipped, skipReason, testExecutor } from "./bridge-env.ts";
 import { processTreeMatching } from "./cluster.ts";
 import { HoldStage, release } from "./fixtures/stages.ts";
-import { groupAlive, heldPids, recordingLogger, waitFor } from "./helpers.ts";
+import { groupAlive, heldPids, recordingLogger, view, waitFor } from "./helpers.ts";
 
 let dir = "";
 beforeEach(async () => {
@@ -21,7 +21,6 @@ afterEach(async () => {
 	await rm(dir, { recursive: true, force: true });
 });
 
-const view = (tasks: { taskId: string; data: unknown }[]) => tasks.map((t) => [t.taskId, t.data]);
 const drivers = () => descendantProcessesOf().filter((p) => p.command.includes("ray_js_bridge"));
 
 /**

@@ -55,3 +55,7 @@ export function groupAlive(pgid: number): boolean {
 		return false;
 	}
 }
+
+/** A run's output tasks as `[taskId, data]` pairs, to compare runs by content. */
+export const view = (tasks: { taskId: string; data: unknown }[]) =>
+	tasks.map((t) => [t.taskId, t.data]);

@@ -12,10 +12,10 @@ import { Pipeline, type RunEvent } from "@curator/core";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closeIdleDrivers } from "../src/index.ts";
 import { skipped, skipReason, testExecutor } from "./bridge-env.ts";
+import { view } from "./helpers.ts";
 
 afterAll(closeIdleDrivers);
 
-const view = (tasks: { taskId: string; data: unknown }[]) => tasks.map((t) => [t.taskId, t.data]);
 const input = () => numbersTasks([1], [2], [3], [2]);
 
 /** Pids of the Node workers a run started or took, by stage. */

@@ -14,10 +14,10 @@ import { CuratorError, ErrorCodes, Pipeline, type RunEvent } from "@curator/core
 import { afterAll, describe, expect, it } from "vitest";
 import { closeIdleDrivers, XennaExecutor } from "../src/index.ts";
 import { python, skipped, skipReason, testExecutor } from "./bridge-env.ts";
+import { view } from "./helpers.ts";
 
 afterAll(closeIdleDrivers);
 
-const view = (tasks: { taskId: string; data: unknown }[]) => tasks.map((t) => [t.taskId, t.data]);
 const input = () => numbersTasks([1], [2], [3], [4], [2], [6]);
 
 /**

@@ -107,15 +107,7 @@ class ActorState:
                 if self.setup_done:
                     self._teardown_members(worker)
                 worker.shutdown()
-                self.events.emit(
-                    {
-                        "type": "worker:exit",
-                        "stage": self.name,
-                        "workerId": self.worker_id,
-                        "expected": True,
-                        "code": 0,
-                    }
-                )
+                self._emit_expected_exit()
             elif worker is not None:
                 worker.kill()
             self.events.close()
@@ -135,21 +127,25 @@ class ActorState:
             if not worker.alive:
                 return False
             self.closed = True
-            self.events.emit(
-                {
-                    "type": "worker:exit",
-                    "stage": self.name,
-                    "workerId": self.worker_id,
-                    "expected": True,
-                    "code": 0,
-                }
-            )
+            self._emit_expected_exit()
             self.events.close()
             self.worker = None
             _parked = (self._started_from(), worker)
             return True
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _emit_expected_exit(self) -> None:
+        """This stage's worker ends as planned (torn down, or kept for the next stage)."""
+        self.events.emit(
+            {
+                "type": "worker:exit",
+                "stage": self.name,
+                "workerId": self.worker_id,
+                "expected": True,
+                "code": 0,
+            }
+        )
 
     def _started_from(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
         env = dict(self.config["env"])

@@ -38,6 +38,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from .adapter import StageFailure
 from .orphans import sweep
+from .warm import actor_id
 
 if TYPE_CHECKING:
     from .hooks import Hooks
@@ -88,7 +89,7 @@ def _on_death(
     name = hooks.stage_name(pool)
     worker_id = str(actor.metadata.worker_id)
     # Nothing to tear down in a dead process: the kill below must not try.
-    hooks.torn_down.add(actor.actor_ref._actor_id.hex())
+    hooks.torn_down.add(actor_id(actor.actor_ref))
     _sweep_node(str(actor.metadata.allocation.node))
     hooks.emit([{"type": "worker:exit", "stage": name, "workerId": worker_id, "expected": False}])
     if running is not None:

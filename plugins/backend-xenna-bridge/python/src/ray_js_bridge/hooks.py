@@ -34,7 +34,7 @@ from cosmos_xenna.pipelines.private import monitoring, resources
 from cosmos_xenna.ray_utils import actor_pool, cluster, stage_worker
 
 from . import actor_deaths
-from .warm import WarmActorClass, WarmActors
+from .warm import WarmActorClass, WarmActors, actor_id
 
 log = logging.getLogger("ray_js_bridge.hooks")
 
@@ -43,7 +43,7 @@ TEARDOWN_TIMEOUT_S = 60.0
 _ACTOR_STATES = ("_ReadyActor", "_PendingNodeActor", "_ActorWaitingForNodeSetup", "_PendingActor")
 
 
-def _teardown_in_actor(worker: Any) -> None:
+def teardown_in_actor(worker: Any) -> None:
     """Runs inside a ``StageWorker``: stage teardown, then let Xenna's threads end."""
     stage = getattr(getattr(worker, "_stage_interface", None), "_stage", None)
     teardown = getattr(stage, "bridge_teardown", None)
@@ -106,11 +106,11 @@ class Hooks:
         """Runs the teardown in every actor of ``refs`` not torn down yet, in parallel."""
         pending = []
         for ref in refs:
-            key = ref._actor_id.hex()
+            key = actor_id(ref)
             if key in self.torn_down:
                 continue
             self.torn_down.add(key)
-            pending.append(ref.__ray_call__.remote(_teardown_in_actor))
+            pending.append(ref.__ray_call__.remote(teardown_in_actor))
         if not pending:
             return
         ready, _ = ray.wait(pending, num_returns=len(pending), timeout=self.timeout_s)
@@ -128,15 +128,15 @@ class Hooks:
         idle = [
             actor.actor_ref
             for actor in getattr(pool, "_ready_actors", {}).values()
-            if actor.num_used_slots == 0 and actor.actor_ref._actor_id.hex() not in self.torn_down
+            if actor.num_used_slots == 0 and actor_id(actor.actor_ref) not in self.torn_down
         ]
         if idle:
             self.warm.park(idle, self.timeout_s)
-            self.torn_down.update(ref._actor_id.hex() for ref in idle)
+            self.torn_down.update(actor_id(ref) for ref in idle)
 
     def taken(self, ref: Any) -> None:
         """A parked actor joins a pool of this pipeline: its teardown is due again."""
-        self.torn_down.discard(ref._actor_id.hex())
+        self.torn_down.discard(actor_id(ref))
 
     def stage_index(self, pool: Any) -> int:
         """The pipeline index of the stage ``pool`` runs (pools are made in stage order)."""

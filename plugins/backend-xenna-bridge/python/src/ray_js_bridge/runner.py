@@ -170,10 +170,9 @@ class Runner:
         check_resources(stages, nodes, float(run["cpuAllocationPercentage"]))
         check_fit(stages, nodes, run)
         events = self._events_spec(every)
-        if run.get("reuseActors") is False and self._warm is not None:
-            self._warm.close()
-            self._warm = None
-        elif run.get("reuseActors") is not False:
+        if run.get("reuseActors") is False:
+            self._end_kept_actors()
+        else:
             self._warm = self._warm or WarmActors()
             self._warm.begin_run()
         items = list(inputs)
@@ -246,12 +245,15 @@ class Runner:
             return
         import ray
 
-        if self._warm is not None:
-            self._warm.close()
-            self._warm = None
+        self._end_kept_actors()
         log.debug("disconnecting from Ray (started here: %s)", self._started)
         ray.shutdown()
         self._cluster = None
+
+    def _end_kept_actors(self) -> None:
+        if self._warm is not None:
+            self._warm.close()
+            self._warm = None
 
     def _events_spec(self, nodes: list[dict[str, Any]]) -> dict[str, Any]:
         """Where this run's actors push events: a socket opened on the first run (on

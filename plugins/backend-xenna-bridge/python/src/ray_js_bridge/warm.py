@@ -40,25 +40,24 @@ CALL_TIMEOUT_S = 60.0
 
 
 def _park_in_actor(worker: Any) -> bool:
-    """Runs inside a ``StageWorker``: the stage's teardown, keeping its Node worker; its
-    threads stop either way (as before a kill). True when the actor can be taken again."""
+    """Runs inside a ``StageWorker``: the stage's teardown, keeping its Node worker, and
+    Xenna's threads stop. True when the actor can be taken again; else the teardown before
+    a kill runs instead (``hooks``)."""
     stage = getattr(getattr(worker, "_stage_interface", None), "_stage", None)
-    parked = False
+    park = getattr(stage, "bridge_park", None)
     try:
-        park = getattr(stage, "bridge_park", None)
         parked = bool(callable(park) and park())
-        if not parked:
-            teardown = getattr(stage, "bridge_teardown", None)
-            if callable(teardown):
-                teardown()
-    finally:
-        if parked:
-            worker.shutdown()
-        else:
-            worker.stop_flag.set()
-    if parked:
-        _idle.arm()
-    return parked
+    except BaseException:
+        worker.stop_flag.set()
+        raise
+    if not parked:
+        from .hooks import teardown_in_actor
+
+        teardown_in_actor(worker)
+        return False
+    worker.shutdown()
+    _idle.arm()
+    return True
 
 
 def _rebind_in_actor(worker: Any, *args: Any) -> None:
@@ -92,7 +91,6 @@ class WarmActors:
         self._keys: dict[str, str] = {}
         self._parked: dict[str, tuple[str, Any, int]] = {}
         self._run = 0
-        self.reused = 0
 
     def begin_run(self) -> None:
         """A run starts: what is parked from now on belongs to it."""
@@ -100,7 +98,7 @@ class WarmActors:
 
     def created(self, handle: Any, key: str) -> None:
         """Records the key of an actor Xenna made."""
-        self._keys[_actor_id(handle)] = key
+        self._keys[actor_id(handle)] = key
 
     def take(self, key: str, args: tuple[Any, ...]) -> Any | None:
         """A parked actor made anew for ``args`` (Xenna's ``StageWorker`` arguments), if one
@@ -115,32 +113,28 @@ class WarmActors:
                 log.warning("a kept stage actor could not be reused: %s", error)
                 self._end([handle])
                 continue
-            self.reused += 1
             return handle
         return None
 
-    def park(self, handles: list[Any], timeout_s: float = CALL_TIMEOUT_S) -> set[str]:
-        """Parks the idle actors ``handles`` (teardown kept their Node workers); returns
-        the ids of those parked; the others had their teardown and may be killed."""
+    def park(self, handles: list[Any], timeout_s: float = CALL_TIMEOUT_S) -> None:
+        """Parks the idle actors ``handles`` (teardown kept their Node workers); the others
+        had their teardown and are killed as before."""
         calls = [handle.__ray_call__.remote(_park_in_actor) for handle in handles]
         ready, _ = ray.wait(calls, num_returns=len(calls), timeout=timeout_s)
         done = set(ready)
-        parked: set[str] = set()
         for handle, call in zip(handles, calls, strict=True):
-            key = self._keys.get(_actor_id(handle))
+            key = self._keys.get(actor_id(handle))
             if call not in done or key is None:
                 continue
             try:
                 if ray.get(call):
-                    parked.add(_actor_id(handle))
-                    self._parked[_actor_id(handle)] = (key, handle, self._run)
+                    self._parked[actor_id(handle)] = (key, handle, self._run)
             except Exception as error:  # not parked: killed as before
                 log.warning("a stage actor's teardown failed: %s", error)
-        return parked
 
     def is_parked(self, handle: Any) -> bool:
         """Whether ``handle`` is parked (so not to be killed)."""
-        return _actor_id(handle) in self._parked
+        return actor_id(handle) in self._parked
 
     def trim(self) -> None:
         """Ends the actors parked before this run that it did not take."""
@@ -168,7 +162,8 @@ class WarmActors:
                 log.debug("a kept stage actor was already gone: %s", error)
 
 
-def _actor_id(handle: Any) -> str:
+def actor_id(handle: Any) -> str:
+    """The id of the actor behind ``handle`` (hex)."""
     return str(handle._actor_id.hex())
 
 
