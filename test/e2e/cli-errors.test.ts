@@ -55,6 +55,10 @@ describe("curator with bad input: one clear line, no stack trace", () => {
 			copy,
 			"--input",
 			join(dir, "empty"),
+			// Its own output folder: the README's demo, run first in a fresh clone, leaves
+			// ./curator-out behind, which the writer's pre-flight check would refuse first.
+			"--output",
+			join(dir, "out-empty"),
 			"--progress",
 			"none",
 		]);
